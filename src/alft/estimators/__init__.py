@@ -1,0 +1,36 @@
+"""Count-based reward tables for answer-level rewards (SPEC §3). numpy/scipy only: no torch here.
+
+>>> from alft.estimators import get_estimator, leave_one_out_counts
+>>> est = get_estimator("aqp", K=8)                     # table for log p, bias ≤ 8·E*_8
+>>> est.rewards(leave_one_out_counts([[0, 0, 1, 2, 0, 1, 0, 0]]))
+"""
+
+from alft.estimators.base import Estimator
+from alft.estimators.closed_form import digamma_bias
+from alft.estimators.counts import leave_one_out_counts
+from alft.estimators.registry import (
+    ESTIMATORS,
+    MAX_K,
+    MIN_K,
+    TRAINING_COEFFICIENT_BOUND,
+    check_trainable,
+    get_estimator,
+    minimax_value,
+)
+from alft.estimators.target import Target, parse_target, polynomial_target
+
+__all__ = [
+    "ESTIMATORS",
+    "MAX_K",
+    "MIN_K",
+    "TRAINING_COEFFICIENT_BOUND",
+    "Estimator",
+    "Target",
+    "check_trainable",
+    "digamma_bias",
+    "get_estimator",
+    "leave_one_out_counts",
+    "minimax_value",
+    "parse_target",
+    "polynomial_target",
+]

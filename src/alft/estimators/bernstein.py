@@ -1,0 +1,82 @@
+"""The binomial (Bernstein) basis of the count model, SPEC §3.1, and exact basis conversions.
+
+Given z_i, the leave-one-out count N_i is Binomial(n, p) with n = K − 1, so a table g[0..n] has mean
+B_g(p) = Σ_k g[k] b_{n,k}(p): a polynomial of degree ≤ n in the Bernstein basis.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+from math import comb
+
+import numpy as np
+from scipy.stats import binom
+
+
+def binomial_basis(n: int, p: np.ndarray) -> np.ndarray:
+    """Bernstein basis b_{n,k}(p) for k = 0..n, evaluated stably through scipy's binomial pmf.
+
+    Args:
+        n: the degree (K − 1).
+        p: probabilities in [0, 1], any shape.
+
+    Returns:
+        An array of shape p.shape + (n + 1,).
+    """
+    p = np.asarray(p, dtype=float)
+    return binom.pmf(np.arange(n + 1), n, p[..., None])
+
+
+@lru_cache(maxsize=None)
+def _shifted_chebyshev_monomials(degree: int) -> tuple[tuple[int, ...], ...]:
+    """Integer monomial coefficients of T_j(2p − 1), j = 0..degree (row j, coefficient of p^m at m)."""
+    t_prev, t_curr = [1], [-1, 2]  # T_0 = 1, T_1(2p − 1) = 2p − 1
+    rows = [tuple(t_prev), tuple(t_curr)]
+    for _ in range(2, degree + 1):
+        # T_{j+1} = 2(2p − 1) T_j − T_{j−1}
+        nxt = [0] * (len(t_curr) + 1)
+        for m, c in enumerate(t_curr):
+            nxt[m] -= 2 * c
+            nxt[m + 1] += 4 * c
+        for m, c in enumerate(t_prev):
+            nxt[m] -= c
+        t_prev, t_curr = t_curr, nxt
+        rows.append(tuple(nxt))
+    return tuple(rows[: degree + 1])
+
+
+def chebyshev_to_bernstein(coefficients: np.ndarray) -> np.ndarray:
+    """Bernstein coefficients of Σ_j c_j T_j(2p − 1), computed exactly in rational arithmetic.
+
+    The Bernstein basis has condition number ~2^K, so the conversion is done with ``fractions`` and only
+    the final table is rounded to float64 (SPEC §3.5).
+
+    Args:
+        coefficients: Chebyshev coefficients c_0..c_n on [0, 1].
+
+    Returns:
+        The table g[0..n] with B_g(p) equal to the Chebyshev polynomial.
+    """
+    n = len(coefficients) - 1
+    rows = _shifted_chebyshev_monomials(n)
+    monomial = [Fraction(0)] * (n + 1)
+    for c, row in zip(coefficients, rows):
+        c = Fraction(float(c))
+        for m, integer in enumerate(row):
+            monomial[m] += c * integer
+    return monomial_to_bernstein(monomial)
+
+
+def monomial_to_bernstein(monomial: list[Fraction] | np.ndarray) -> np.ndarray:
+    """Bernstein coefficients of Σ_m a_m p^m of degree ≤ n: g[k] = Σ_{m≤k} C(k,m)/C(n,m) a_m (exact)."""
+    n = len(monomial) - 1
+    a = [Fraction(float(x)) if not isinstance(x, Fraction) else x for x in monomial]
+    scaled = [a[m] / comb(n, m) for m in range(n + 1)]
+    return np.array([float(sum(comb(k, m) * scaled[m] for m in range(k + 1))) for k in range(n + 1)])
+
+
+def chebyshev_nodes(count: int, low: float, high: float) -> np.ndarray:
+    """Chebyshev–Lobatto points on [low, high], clustered at both ends where polynomial errors peak."""
+    x = np.cos(np.pi * np.arange(count) / (count - 1))
+    return np.sort(low + (high - low) * (1 + x) / 2)
