@@ -1,0 +1,56 @@
+"""Answers: extract a completion's final answer and group equivalent answers (SPEC §1, §6).
+
+Typical use in a group reward::
+
+    from alft.answers import extract_answer, AnswerEquivalence
+    answers = [extract_answer(text) for text in completions]
+    grouping = AnswerEquivalence().group(answers)   # grouping.class_ids, grouping.stats.seconds
+
+Both halves are pluggable: any ``str -> str | None`` callable is an extractor (:data:`AnswerExtractor`),
+any ``answers -> class ids`` callable is a grouper (:data:`AnswerGrouper`).
+"""
+
+from alft.answers.canonical import as_number, canonicalize
+from alft.answers.equivalence import (
+    GROUPERS,
+    AnswerEquivalence,
+    AnswerGrouper,
+    BatchGrouping,
+    EquivalenceStats,
+    Grouping,
+    get_grouper,
+    group_equivalent,
+)
+from alft.answers.extract import (
+    EXTRACTORS,
+    MAX_ANSWER_CHARS,
+    MAX_SCAN_CHARS,
+    AnswerExtractor,
+    extract_answer,
+    extract_arithmetic,
+    extract_boxed,
+    extract_last_number,
+    get_extractor,
+)
+
+__all__ = [
+    "EXTRACTORS",
+    "GROUPERS",
+    "MAX_ANSWER_CHARS",
+    "MAX_SCAN_CHARS",
+    "AnswerEquivalence",
+    "AnswerExtractor",
+    "AnswerGrouper",
+    "BatchGrouping",
+    "EquivalenceStats",
+    "Grouping",
+    "as_number",
+    "canonicalize",
+    "extract_answer",
+    "extract_arithmetic",
+    "extract_boxed",
+    "extract_last_number",
+    "get_extractor",
+    "get_grouper",
+    "group_equivalent",
+]

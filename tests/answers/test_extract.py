@@ -1,0 +1,117 @@
+"""Answer extraction: each rule, the precedence between rules, and safety on hostile input."""
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alft.answers import (
+    EXTRACTORS,
+    MAX_ANSWER_CHARS,
+    MAX_SCAN_CHARS,
+    extract_answer,
+    extract_arithmetic,
+    extract_boxed,
+    extract_last_number,
+    get_extractor,
+)
+from alft.errors import AlftInputError
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("so \\boxed{\\frac{1}{2}} is it", "\\frac{1}{2}"),
+        ("\\boxed{a} then \\boxed{b}", "b"),
+        ("\\boxed{\\frac{1}{2}} and a broken \\boxed{x", "\\frac{1}{2}"),
+        ("\\boxed {3}", "3"),
+        ("\\fbox{7}", "7"),
+        ("steps\n#### 1,000\nextra", "1,000"),
+        ("Final Answer: The final answer is $5$. I hope it is correct.", "$5$"),
+        ("final answer: x+1", "x+1"),
+        ("so the answer is 3.5 apples. Then more", "3.5 apples"),
+        ("The answer is: 12", "12"),
+        ("we get 5-3", "3"),
+        ("x=-3", "-3"),
+        ("3+8-5=11-5=6", "6"),
+        ("half is 1/2", "1/2"),
+        ("１２＋３＝１５", "15"),
+        ("\u22127", "-7"),
+        ("", None),
+        ("no digits here", None),
+    ],
+)
+def test_auto_rules(text, expected):
+    assert extract_answer(text) == expected
+
+
+def test_precedence_boxed_beats_markers_and_numbers():
+    text = "the answer is 4\n#### 5\nFinal answer: 6\n\\boxed{7} and 8"
+    assert extract_answer(text) == "7"
+    assert extract_answer(text.replace("\\boxed{7}", "")) == "5"
+    assert extract_answer("the answer is 4\nFinal answer: 6\n8") == "6"
+    assert extract_answer("the answer is 4 and then 9") == "4 and then 9"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3+8-5=11-5=6", "6"),
+        ("11-14=-3", "-3"),
+        ("6", "6"),
+        ("3+8-5=11-", None),
+        ("3+8-5=11-5=6x", None),
+        ("=", None),
+        ("", None),
+    ],
+)
+def test_arithmetic_rule(text, expected):
+    assert extract_arithmetic(text) == expected
+
+
+def test_named_extractors_and_plugins():
+    assert set(EXTRACTORS) >= {"auto", "boxed", "last-number", "arithmetic"}
+    assert get_extractor("boxed") is extract_boxed
+    assert get_extractor("last-number")("a 1 b 22") == "22" == extract_last_number("a 1 b 22")
+    custom = lambda text: text[:1] or None  # noqa: E731
+    assert get_extractor(custom) is custom
+    with pytest.raises(AlftInputError, match="extractor"):
+        get_extractor("nope")
+    with pytest.raises(AlftInputError, match="completion"):
+        extract_answer(None)  # type: ignore[arg-type]
+
+
+def test_only_the_tail_is_scanned_and_long_answers_are_refused():
+    assert extract_answer("\\boxed{1}" + " " * MAX_SCAN_CHARS) is None
+    assert extract_answer("\\boxed{1}" + " " * (MAX_SCAN_CHARS - 20)) == "1"
+    assert extract_boxed("\\boxed{" + "x" * (MAX_ANSWER_CHARS + 1) + "}") is None
+    assert extract_boxed("\\boxed{" + "x" * MAX_ANSWER_CHARS + "}") == "x" * MAX_ANSWER_CHARS
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\\boxed{" * 20_000, "{" * 10**6, "9" * 10**6, "the answer is " * 10_000, "1-" * 10**5, "\U0001f600" * 10**5],
+)
+def test_adversarial_inputs_are_fast(text):
+    start = time.perf_counter()
+    for extractor in EXTRACTORS.values():
+        answer = extractor(text)
+        assert answer is None or len(answer) <= MAX_ANSWER_CHARS
+    assert time.perf_counter() - start < 1.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_unicode_text_gives_a_short_answer_or_none(text):
+    for extractor in EXTRACTORS.values():
+        answer = extractor(text)
+        assert answer is None or (0 < len(answer) <= MAX_ANSWER_CHARS and answer == answer.strip())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(-10**9, 10**9), st.text(alphabet="+-*= 0123456789abc", max_size=40))
+def test_a_trace_ending_in_a_number_yields_it(value, prefix):
+    text = f"{prefix}={value}"
+    assert extract_arithmetic(text) == str(value)
+    assert extract_answer(text.replace("#", "")) is not None
