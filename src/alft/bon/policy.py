@@ -1,0 +1,244 @@
+"""Best-of-n and Best-of-Majority as inference-time policies over any sampler and reward (SPEC §4, §5).
+
+Nothing here knows about models: a policy is built from plain callables,
+
+* ``sampler(prompt, n, rng) -> list[str]``: n completions drawn from π_ref (``rng``: numpy Generator);
+* ``reward(prompt, completion) -> float``: a finite score;
+* optionally ``ref_logprob(prompt, completion) -> float``: log π_ref(completion | prompt), which turns a
+  run into a KL estimate through d_n (see :mod:`alft.bon.estimator`);
+* for Best-of-Majority, ``extract(completion) -> str | None``: the completion's final answer.
+
+so it works with a transformers model (:mod:`alft.bon.transformers_sampler`), the built-in task or an API.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from alft.bon.estimator import Estimate, estimate_kl_from_samples, mean_with_stderr
+from alft.bon.exact import check_n
+from alft.errors import AlftInputError
+
+Sampler = Callable[[str, int, np.random.Generator], Sequence[str]]
+RewardFn = Callable[[str, str], float]
+LogProbFn = Callable[[str, str], float]
+AnswerFn = Callable[[str], "str | None"]
+
+BEST_OF_N = "best-of-n"
+BEST_OF_MAJORITY = "best-of-majority"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """One prompt's n completions and the one a policy kept.
+
+    Attributes:
+        prompt: the prompt.
+        completions: the n sampled completions.
+        rewards: their rewards.
+        index: position of the kept completion.
+        candidates: positions the rule chose among (all n for best-of-n; the majority's members for
+            Best-of-Majority).
+        answer: the majority answer (Best-of-Majority only; None if no completion had an answer).
+        ref_logprob: log π_ref of the kept completion, if a ``ref_logprob`` callable was given.
+        rule: ``"best-of-n"`` or ``"best-of-majority"``.
+    """
+
+    prompt: str
+    completions: tuple[str, ...]
+    rewards: tuple[float, ...]
+    index: int
+    candidates: tuple[int, ...]
+    answer: str | None
+    ref_logprob: float | None
+    rule: str
+
+    @property
+    def completion(self) -> str:
+        """The kept completion."""
+        return self.completions[self.index]
+
+    @property
+    def reward(self) -> float:
+        """The kept completion's reward."""
+        return self.rewards[self.index]
+
+
+@dataclass(frozen=True)
+class Run:
+    """The selections a policy made over a list of prompts.
+
+    Attributes:
+        n: completions sampled per prompt.
+        selections: one :class:`Selection` per prompt.
+    """
+
+    n: int
+    selections: tuple[Selection, ...]
+
+    def mean_reward(self) -> Estimate:
+        """Mean reward of the kept completions, with its standard error."""
+        return mean_with_stderr(np.array([s.reward for s in self.selections]))
+
+    def kl_estimate(self) -> Estimate:
+        """KL(π_n ‖ π_ref) of this best-of-n run, estimated as the mean of d_n(π_ref(kept completion)).
+
+        Each completion is treated as its own reward level (true for text, whose completions are almost
+        surely distinct); with tied rewards this is conservative (d_n decreases in ε).
+
+        Returns:
+            The estimate and its standard error.
+
+        Raises:
+            AlftInputError: if the policy had no ``ref_logprob`` or the run is not best-of-n (d_n is the
+                KL of best-of-n only; any rule that keeps one of n draws has KL ≤ log n).
+        """
+        rules = {s.rule for s in self.selections}
+        if rules != {BEST_OF_N}:
+            raise AlftInputError(f"rule: got {sorted(rules)}, expected a best-of-n run for its KL estimate "
+                                 f"(other selection rules are only bounded by log n = {np.log(self.n):.4g})")
+        logprobs = [s.ref_logprob for s in self.selections]
+        if any(lp is None for lp in logprobs):
+            raise AlftInputError("ref_logprob: got None, expected the policy to be built with a ref_logprob "
+                                 "callable to estimate KL")
+        return estimate_kl_from_samples(np.array(logprobs), self.n)
+
+
+def _sample(sampler: Sampler, reward: RewardFn, prompt: str, n: int,
+            rng: np.random.Generator) -> tuple[tuple[str, ...], np.ndarray]:
+    completions = tuple(sampler(prompt, n, rng))
+    if len(completions) != n:
+        raise AlftInputError(f"sampler: returned {len(completions)} completions for prompt {prompt!r:.60}, "
+                             f"expected n = {n}")
+    rewards = np.array([float(reward(prompt, c)) for c in completions])
+    bad = np.flatnonzero(~np.isfinite(rewards))
+    if bad.size:
+        raise AlftInputError(f"reward: got {rewards[bad[0]]!r} for completion {bad[0]} of prompt {prompt!r:.60}, "
+                             "expected a finite number")
+    return completions, rewards
+
+
+def _best_among(rewards: np.ndarray, candidates: np.ndarray, rng: np.random.Generator) -> int:
+    # Uniform tie-breaking among equal best rewards: the rule the exact formulas assume (SPEC §4).
+    best = candidates[rewards[candidates] == rewards[candidates].max()]
+    return int(best[rng.integers(best.size)])
+
+
+def _ref_logprob(ref_logprob: LogProbFn | None, prompt: str, completion: str) -> float | None:
+    if ref_logprob is None:
+        return None
+    value = float(ref_logprob(prompt, completion))
+    if not value <= 0:
+        raise AlftInputError(f"ref_logprob: got {value!r} for prompt {prompt!r:.60}, expected a log-probability ≤ 0")
+    return value
+
+
+@dataclass(frozen=True)
+class BestOfN:
+    """Best-of-n: sample n completions from π_ref, keep the highest reward (ties uniformly).
+
+    Attributes:
+        sampler: ``sampler(prompt, n, rng) -> list[str]``.
+        reward: ``reward(prompt, completion) -> float``.
+        n: completions per prompt, ≥ 1.
+        ref_logprob: optional ``ref_logprob(prompt, completion) -> float`` for the run's KL estimate.
+    """
+
+    sampler: Sampler
+    reward: RewardFn
+    n: int
+    ref_logprob: LogProbFn | None = None
+
+    def __post_init__(self) -> None:
+        check_n(self.n)
+
+    def select(self, prompt: str, rng: np.random.Generator) -> Selection:
+        """Sample n completions for one prompt and keep the best.
+
+        Args:
+            prompt: the prompt.
+            rng: the random generator (sampling and tie-breaking).
+
+        Returns:
+            The :class:`Selection`.
+        """
+        completions, rewards = _sample(self.sampler, self.reward, prompt, self.n, rng)
+        index = _best_among(rewards, np.arange(self.n), rng)
+        return Selection(prompt, completions, tuple(rewards.tolist()), index, tuple(range(self.n)), None,
+                         _ref_logprob(self.ref_logprob, prompt, completions[index]), BEST_OF_N)
+
+    def run(self, prompts: Sequence[str], rng: np.random.Generator) -> Run:
+        """Apply :meth:`select` to every prompt.
+
+        Args:
+            prompts: the prompts.
+            rng: the random generator.
+
+        Returns:
+            The :class:`Run`.
+        """
+        return Run(self.n, tuple(self.select(p, rng) for p in prompts))
+
+
+@dataclass(frozen=True)
+class BestOfMajority:
+    """Best-of-Majority: majority vote over extracted answers, then the best reward among its members.
+
+    If several answers share the top count, the members of all of them are candidates (the reward
+    decides). Completions without an answer do not vote; if none has one, the rule is plain best-of-n.
+
+    Attributes:
+        sampler: ``sampler(prompt, n, rng) -> list[str]``.
+        reward: ``reward(prompt, completion) -> float``.
+        extract: ``extract(completion) -> str | None``, the (canonical) final answer.
+        n: completions per prompt, ≥ 1.
+        ref_logprob: optional ``ref_logprob(prompt, completion) -> float``, recorded on each selection.
+    """
+
+    sampler: Sampler
+    reward: RewardFn
+    extract: AnswerFn
+    n: int
+    ref_logprob: LogProbFn | None = None
+
+    def __post_init__(self) -> None:
+        check_n(self.n)
+
+    def select(self, prompt: str, rng: np.random.Generator) -> Selection:
+        """Sample n completions for one prompt, vote, and keep the best member of the majority.
+
+        Args:
+            prompt: the prompt.
+            rng: the random generator (sampling and tie-breaking).
+
+        Returns:
+            The :class:`Selection` (``answer`` is the kept completion's majority answer).
+        """
+        completions, rewards = _sample(self.sampler, self.reward, prompt, self.n, rng)
+        answers = [self.extract(c) for c in completions]
+        counts = Counter(a for a in answers if a is not None)
+        if counts:
+            top = max(counts.values())
+            candidates = np.array([i for i, a in enumerate(answers) if a is not None and counts[a] == top])
+        else:
+            candidates = np.arange(self.n)
+        index = _best_among(rewards, candidates, rng)
+        return Selection(prompt, completions, tuple(rewards.tolist()), index, tuple(candidates.tolist()),
+                         answers[index], _ref_logprob(self.ref_logprob, prompt, completions[index]),
+                         BEST_OF_MAJORITY)
+
+    def run(self, prompts: Sequence[str], rng: np.random.Generator) -> Run:
+        """Apply :meth:`select` to every prompt.
+
+        Args:
+            prompts: the prompts.
+            rng: the random generator.
+
+        Returns:
+            The :class:`Run`.
+        """
+        return Run(self.n, tuple(self.select(p, rng) for p in prompts))
