@@ -85,7 +85,8 @@ def kl_estimator_log(log_eps: object, n: int) -> np.ndarray:
     continuum = np.where(stay > 0, continuum, 0.0)
     # ε = 0: nothing in the atom; (1 − (1−ε)^n) log(...) → 0.
     atom = np.where(leave > 0, atom, 0.0)
-    return np.clip(continuum + atom, 0.0, None)
+    # 0 ≤ d_n ≤ log n − (n−1)/n exactly (it is a KL bounded by data processing); clip last-ulp rounding.
+    return np.clip(continuum + atom, 0.0, np.log(n) - (n - 1) / n)
 
 
 def kl_estimator(eps: object, n: int) -> np.ndarray:

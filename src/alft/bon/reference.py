@@ -48,7 +48,8 @@ class Levels:
 def _levels(probs: np.ndarray, rewards: np.ndarray) -> Levels:
     positive = probs > 0
     distinct, inverse = np.unique(rewards[positive], return_inverse=True)
-    mass = np.bincount(inverse, weights=probs[positive], minlength=distinct.size)
+    # A single level can sum to 1 + ulp; masses are probabilities, so clip the rounding.
+    mass = np.minimum(np.bincount(inverse, weights=probs[positive], minlength=distinct.size), 1.0)
     cdf = np.cumsum(mass)
     # P(r > r_j) summed from the top, so that log F_j near 1 does not lose the small complement.
     above = np.concatenate([np.cumsum(mass[::-1])[::-1][1:], [0.0]])

@@ -106,6 +106,7 @@ class TransformersSampler:
             return 0.0
         ids = torch.tensor([prompt_ids + completion_ids])
         with torch.no_grad():
-            logits = self.model(input_ids=ids).logits[0, len(prompt_ids) - 1 : -1].double() / self.temperature
+            logits = self.model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
+            logits = logits[0, len(prompt_ids) - 1 : -1].double() / self.temperature
         logp = torch.log_softmax(logits, dim=-1).gather(1, torch.tensor(completion_ids)[:, None])
         return float(logp.sum())
