@@ -1,0 +1,314 @@
+"""Objectives F(p) of the answer distribution, their per-answer rewards ∂F/∂p and the term a group
+estimates (SPEC §1, §2.3).
+
+An :class:`Objective` is a frozen weighted sum of :class:`Term` values; ``0.5 * coherence() + verifier()``
+composes like optax's ``chain``. Every non-linear term has a per-answer reward of the form
+c·log p + Σ_m a_m p^m, so the whole group-estimated part of any objective is one
+:class:`alft.estimators.Target` and needs one table lookup per sample (SPEC §3.1).
+
+Rewards drop additive constants (e.g. the "+1" of ∂(Σ p log p)/∂p): a constant per-answer reward moves
+nothing because Σ_z ∇p_z = 0 (SPEC §3.1).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+from scipy.special import xlogy
+
+from alft.errors import AlftInputError
+from alft.estimators import Target, parse_target
+
+if TYPE_CHECKING:  # import cycle only for type checkers
+    from alft.games.constraints import Constraint
+
+# Terms whose reward is estimated from the group, with their F (unit weight) and reward target.
+_LOG = Target(name="log", log_weight=1.0)
+_NEG_LOG = Target(name="-log", log_weight=-1.0)
+_NAMED: dict[str, tuple[Callable[[np.ndarray], float], Target]] = {
+    "coherence": (lambda p: float(np.sum(xlogy(p, p))), _LOG),  # −H(p); reward log p
+    "diversity": (lambda p: float(-np.sum(xlogy(p, p))), _NEG_LOG),  # H(p); reward −log p
+    "gini": (lambda p: float(1.0 - np.sum(p**2)), Target(name="gini", log_weight=0.0, poly=(0.0, -2.0))),
+    "pairwise": (lambda p: float(np.sum(p**2)), Target(name="pairwise", log_weight=0.0, poly=(0.0, 2.0))),
+}
+BREGMAN_GENERATORS = "'kl', 'l2', 'tsallis:ALPHA' (integer ALPHA ≥ 2) or 'kl+l2:MU'"
+
+
+def scale_target(target: Target, weight: float) -> Target:
+    """weight · R(p) as a Target."""
+    return Target(
+        name=f"{weight!r}*{target.name}",
+        log_weight=weight * target.log_weight,
+        poly=tuple(weight * a for a in target.poly),
+    )
+
+
+def add_targets(targets: Sequence[Target]) -> Target | None:
+    """Σ R_t(p) as one Target (None for an empty sum): one table serves a whole weighted sum."""
+    if not targets:
+        return None
+    degree = max(len(t.poly) for t in targets)
+    poly = np.zeros(degree)
+    for t in targets:
+        poly[: len(t.poly)] += t.poly
+    while len(poly) and poly[-1] == 0.0:
+        poly = poly[:-1]
+    return Target(
+        name="+".join(t.name for t in targets),
+        log_weight=float(sum(t.log_weight for t in targets)),
+        poly=tuple(float(a) for a in poly),
+    )
+
+
+def _bregman_generator(kind: str) -> Target:
+    """φ′ for a Bregman generator name; refuses anything but the SPEC §2.3 family."""
+    head = kind.partition(":")[0]
+    if head not in ("kl", "l2", "tsallis", "kl+l2") or (head in ("kl", "l2") and ":" in kind):
+        raise AlftInputError(f"generator: got {kind!r}, expected one of {BREGMAN_GENERATORS}")
+    try:
+        return parse_target(kind)
+    except AlftInputError as error:
+        raise AlftInputError(f"generator: {error}") from None
+
+
+def _phi(derivative: Target, p: np.ndarray) -> np.ndarray:
+    """φ(u) with φ′ = derivative and φ(0) = 0: c(u log u − u) + Σ a_m u^{m+1}/(m+1) (SPEC §2.3 table)."""
+    out = derivative.log_weight * (xlogy(p, p) - p)
+    for m, a in enumerate(derivative.poly):
+        out = out + a * p ** (m + 1) / (m + 1)
+    return out
+
+
+@dataclass(frozen=True)
+class Term:
+    """One weighted piece of an objective.
+
+    Attributes:
+        kind: ``coherence``, ``diversity``, ``gini``, ``pairwise``, ``verifier``, a Bregman generator
+            (``kl``, ``l2``, ``tsallis:α``, ``kl+l2:μ``; F = −Σ φ(p_z)), or ``constraint``.
+        weight: the multiplier (for ``constraint``: the signed Lagrange multiplier, reward weight·c(z)).
+        constraint: the constraint of a ``constraint`` term, else None.
+    """
+
+    kind: str
+    weight: float
+    constraint: "Constraint | None" = field(default=None, compare=True)
+
+    @property
+    def is_linear(self) -> bool:
+        """Linear in p (reward known per answer, nothing to estimate)."""
+        return self.kind in ("verifier", "constraint")
+
+    @property
+    def target(self) -> Target | None:
+        """weight · (per-answer reward) for estimated terms, None for linear ones."""
+        if self.is_linear:
+            return None
+        if self.kind in _NAMED:
+            return scale_target(_NAMED[self.kind][1], self.weight)
+        return scale_target(_bregman_generator(self.kind), -self.weight)  # F = −φ ⇒ reward −φ′
+
+    def F(self, p: np.ndarray, linear_values: np.ndarray | None) -> float:
+        if self.is_linear:
+            return float(self.weight * np.dot(p, linear_values))
+        if self.kind in _NAMED:
+            return self.weight * _NAMED[self.kind][0](p)
+        return float(-self.weight * np.sum(_phi(_bregman_generator(self.kind), p)))
+
+    @property
+    def label(self) -> str:
+        name = self.constraint.name if self.constraint is not None else self.kind
+        return name if self.weight == 1.0 else f"{self.weight:g}*{name}"
+
+
+@dataclass(frozen=True)
+class Objective:
+    """F(p) = Σ_t weight_t · F_t(p): an answer-level objective (maximised).
+
+    Attributes:
+        terms: the weighted terms, at most one per kind (sums merge weights).
+    """
+
+    terms: tuple[Term, ...]
+
+    # --- composition (optax-style: values in, values out) ------------------------------------------
+    def __add__(self, other: "Objective") -> "Objective":
+        if not isinstance(other, Objective):
+            return NotImplemented
+        return _merge(self.terms + other.terms)
+
+    def __mul__(self, weight: float) -> "Objective":
+        weight = _finite_weight(weight)
+        return _merge(tuple(Term(t.kind, weight * t.weight, t.constraint) for t in self.terms))
+
+    __rmul__ = __mul__
+
+    def __neg__(self) -> "Objective":
+        return self * -1.0
+
+    def __sub__(self, other: "Objective") -> "Objective":
+        return self + (-other)
+
+    # --- what the game needs ---------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return "+".join(t.label for t in self.terms) or "zero"
+
+    @property
+    def target(self) -> Target | None:
+        """The group-estimated per-answer reward as one estimator target (None if all terms are linear)."""
+        return add_targets([t.target for t in self.terms if t.target is not None])
+
+    @property
+    def uses_verifier(self) -> bool:
+        return any(t.kind == "verifier" for t in self.terms)
+
+    @property
+    def constraints(self) -> tuple[Term, ...]:
+        return tuple(t for t in self.terms if t.kind == "constraint")
+
+    def linear_values(self, answers: Sequence[str | None], scores: Sequence[float] | None) -> np.ndarray:
+        """Σ of the linear terms' per-answer rewards (verifier weight·r(z), constraint multiplier·c(z)).
+
+        Args:
+            answers: answer labels (None = unextractable), one per entry.
+            scores: verifier scores aligned with ``answers`` (required when the objective has a verifier term).
+        """
+        out = np.zeros(len(answers))
+        for term in self.terms:
+            if term.kind == "verifier":
+                if scores is None:
+                    raise AlftInputError(f"verifier_scores: got None, expected scores for objective {self.name!r}")
+                out += term.weight * np.asarray(scores, dtype=float)
+            elif term.kind == "constraint":
+                out += term.weight * term.constraint.values(answers)
+        return out
+
+    def F(self, p: np.ndarray, *, scores: Sequence[float] | None = None, answers: Sequence[str | None] | None = None) -> float:
+        """F(p) for an answer distribution p (vector over answers).
+
+        Args:
+            p: probabilities of the answers (non-negative; F is evaluated as given, not renormalised).
+            scores: verifier score per answer, aligned with p (verifier terms only).
+            answers: answer labels aligned with p (constraint terms only).
+        """
+        p = np.asarray(p, dtype=float)
+        linear = self._linear_for(p, scores, answers)
+        return float(sum(t.F(p, linear[t] if t.is_linear else None) for t in self.terms))
+
+    def reward(self, p: np.ndarray, *, scores: Sequence[float] | None = None, answers: Sequence[str | None] | None = None) -> np.ndarray:
+        """Per-answer reward ∂F/∂p (up to an additive constant), evaluated at q = p (SPEC §2.1)."""
+        p = np.asarray(p, dtype=float)
+        target = self.target
+        out = target.value(p) if target is not None else np.zeros_like(p)
+        if any(t.is_linear for t in self.terms):
+            out = out + self.linear_values(answers if answers is not None else [None] * len(p), scores)
+        return out
+
+    def _linear_for(self, p: np.ndarray, scores, answers) -> dict[Term, np.ndarray]:
+        labels = answers if answers is not None else [None] * len(p)
+        return {t: Objective((Term(t.kind, 1.0, t.constraint),)).linear_values(labels, scores) for t in self.terms if t.is_linear}
+
+
+def _finite_weight(weight: object) -> float:
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
+        raise AlftInputError(f"weight: got {weight!r}, expected a finite number")
+    return float(weight)
+
+
+def _merge(terms: tuple[Term, ...]) -> Objective:
+    """Merge terms of the same kind (and constraint) by adding weights, keeping first-seen order."""
+    merged: dict[tuple, Term] = {}
+    for t in terms:
+        key = (t.kind, t.constraint)
+        if key in merged:
+            merged[key] = Term(t.kind, merged[key].weight + t.weight, t.constraint)
+        else:
+            merged[key] = t
+    return Objective(tuple(t for t in merged.values() if t.weight != 0.0))
+
+
+def _single(kind: str, weight: float) -> Objective:
+    return Objective((Term(kind, _finite_weight(weight)),))
+
+
+def coherence(weight: float = 1.0) -> Objective:
+    """F = −H(p) = Σ p log p (Coherence-GRPO, self-consistency); reward log p(z)."""
+    return _single("coherence", weight)
+
+
+def diversity(weight: float = 1.0) -> Objective:
+    """F = H(p) (Diversity-GRPO, entropy); reward −log p(z)."""
+    return _single("diversity", weight)
+
+
+def gini_diversity(weight: float = 1.0) -> Objective:
+    """F = 1 − Σ p² (Gini diversity); reward −2 p(z), exactly unbiased from a group (SPEC §3.3)."""
+    return _single("gini", weight)
+
+
+def pairwise_coherence(weight: float = 1.0) -> Objective:
+    """F = Σ p² (collision probability); reward 2 p(z) = twice the fraction of the other K−1 samples
+    that agree with z: exactly unbiased (SPEC §2.5)."""
+    return _single("pairwise", weight)
+
+
+def verifier(weight: float = 1.0) -> Objective:
+    """F = Σ_z p(z) r(z) with verifier scores r; reward r(z) (linear, nothing to estimate)."""
+    return _single("verifier", weight)
+
+
+def bregman(generator: str = "kl", weight: float = 1.0) -> Objective:
+    """F = −Σ_z φ(p_z) for a separable Bregman generator φ (SPEC §2.1, §2.3); reward −φ′(p_z).
+
+    Args:
+        generator: ``kl`` (φ = u log u), ``l2`` (u²/2), ``tsallis:α`` (integer α ≥ 2) or ``kl+l2:μ``.
+        weight: positive spreads the answer distribution (a generalised entropy), negative sharpens it.
+    """
+    _bregman_generator(generator)
+    return _single(generator, weight)
+
+
+OBJECTIVES: dict[str, Callable[..., Objective]] = {
+    "coherence": coherence,
+    "diversity": diversity,
+    "gini": gini_diversity,
+    "pairwise": pairwise_coherence,
+    "verifier": verifier,
+    "kl": lambda weight=1.0: bregman("kl", weight),
+    "l2": lambda weight=1.0: bregman("l2", weight),
+    "tsallis": lambda alpha=2, weight=1.0: bregman(f"tsallis:{alpha}", weight),
+    "kl+l2": lambda mu=1.0, weight=1.0: bregman(f"kl+l2:{mu}", weight),
+}
+OBJECTIVE_FORMS = "a '+'-separated sum of [WEIGHT*]NAME with NAME in " + ", ".join(
+    ["coherence", "diversity", "gini", "pairwise", "verifier", "kl", "l2", "tsallis:ALPHA", "kl+l2:MU"]
+)
+_TERM = re.compile(r"^\s*(?:([-+]?[0-9.eE+-]+)\s*\*\s*)?([a-z0-9+:.]+?)\s*$")
+
+
+def parse_objective(spec: str) -> Objective:
+    """Parse ``"coherence+0.5*verifier"``-style specs (``-`` is written as a negative weight: ``-0.5*gini``).
+
+    Raises:
+        AlftInputError: naming the piece that could not be read and the accepted forms.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise AlftInputError(f"objective: got {spec!r}, expected {OBJECTIVE_FORMS}")
+    # 'kl+l2' contains the separator: protect it before splitting on '+'.
+    pieces = spec.replace("kl+l2", "kl&l2").split("+")
+    total: Objective | None = None
+    for piece in pieces:
+        match = _TERM.match(piece.replace("kl&l2", "kl+l2"))
+        if match is None:
+            raise AlftInputError(f"objective: cannot read {piece!r} in {spec!r}; expected {OBJECTIVE_FORMS}")
+        weight = float(match.group(1)) if match.group(1) else 1.0
+        name, _, arg = match.group(2).partition(":")
+        if name not in OBJECTIVES or (arg and name not in ("tsallis", "kl+l2")):
+            raise AlftInputError(f"objective: unknown term {match.group(2)!r} in {spec!r}; expected {OBJECTIVE_FORMS}")
+        term = bregman(match.group(2), weight) if arg or name in ("kl", "l2", "tsallis", "kl+l2") else OBJECTIVES[name](weight=weight)
+        total = term if total is None else total + term
+    return total
