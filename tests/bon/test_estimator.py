@@ -75,9 +75,9 @@ def test_monte_carlo_estimate_from_logprobs():
     assert estimate.count == 4
 
 
-@pytest.mark.parametrize(("values", "field"), [([0.1], "ref_logprobs"), ([np.nan], "ref_logprobs"), ([], "ref_logprobs")])
-def test_bad_logprobs(values, field):
-    with pytest.raises(AlftInputError, match=field):
+@pytest.mark.parametrize("values", [[0.1], [np.nan], []])
+def test_bad_logprobs(values):
+    with pytest.raises(AlftInputError, match="ref_logprobs"):
         estimate_kl_from_samples(values, 4)
 
 

@@ -117,8 +117,8 @@ def _sample(sampler: Sampler, reward: RewardFn, prompt: str, n: int,
     rewards = np.array([float(reward(prompt, c)) for c in completions])
     bad = np.flatnonzero(~np.isfinite(rewards))
     if bad.size:
-        raise AlftInputError(f"reward: got {float(rewards[bad[0]])!r} for completion {bad[0]} of prompt {prompt!r:.60}, "
-                             "expected a finite number")
+        raise AlftInputError(f"reward: got {float(rewards[bad[0]])!r} for completion {bad[0]} of prompt "
+                             f"{prompt!r:.60}, expected a finite number")
     return completions, rewards
 
 

@@ -85,7 +85,8 @@ def _require_all(ok: np.ndarray, array: np.ndarray, field_name: str, expected: s
     bad = np.flatnonzero(~ok)
     if bad.size:
         raise AlftInputError(
-            f"{field_name}: got {float(array[bad[0]])!r} at index {bad[0]} ({bad.size} bad entries), expected {expected}"
+            f"{field_name}: got {float(array[bad[0]])!r} at index {bad[0]} ({bad.size} bad entries), "
+            f"expected {expected}"
         )
 
 

@@ -67,7 +67,9 @@ def load_reference(input_path: Path | None, dist: str | None) -> tuple[Reference
     try:
         data = json.loads(input_path.read_text())
     except OSError as exc:
-        raise AlftInputError(f"--input: cannot read {str(input_path)!r} ({exc.strerror}), expected a JSON file") from exc
+        raise AlftInputError(
+            f"--input: cannot read {str(input_path)!r} ({exc.strerror}), expected a JSON file"
+        ) from exc
     except json.JSONDecodeError as exc:
         raise AlftInputError(f"--input: {str(input_path)!r} is not valid JSON ({exc}), expected "
                              '{"probs": [...], "rewards": [...]}') from exc
@@ -200,7 +202,8 @@ def bon_command(
     dist: DistOption = None,
     n: NOption = DEFAULT_NS,
     seed: Annotated[int, typer.Option(help="Seed of the Monte-Carlo draws (--draws).")] = 0,
-    draws: Annotated[int, typer.Option(help="Also estimate the mean of d_n from this many simulated best-of-n runs (Monte Carlo, uses --seed).")] = 0,
+    draws: Annotated[int, typer.Option(
+        help="Also estimate the mean of d_n from this many simulated best-of-n runs (Monte Carlo, uses --seed).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the table.")] = False,
 ) -> None:
     """Exact best-of-n KL, the classical formula, the d_n estimator and the win rate for each n.
