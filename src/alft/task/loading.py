@@ -1,0 +1,118 @@
+"""Real models and datasets: the ordinary ``from_pretrained`` / ``load_dataset`` paths (SPEC §6).
+
+These machines cannot download from a hub; users with network pass a hub id, everyone else a local folder
+(a model) or a JSONL/JSON file (a dataset). Either way the result is what the built-in task produces:
+a causal LM with a left-padding tokenizer, and a ``datasets.Dataset`` with ``prompt`` and ``answer`` columns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import datasets
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+
+from alft.errors import AlftInputError, require
+
+_FILE_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+
+def load_policy(model: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a causal LM and its tokenizer from a local folder or a hub id.
+
+    The tokenizer pads on the left (batched generation) and gets ``pad = eos`` if it has no pad token.
+
+    Args:
+        model: a folder written by ``save_pretrained`` (e.g. a warm-up result) or a hub id.
+
+    Returns:
+        ``(model, tokenizer)``, the model in float32 on CPU with ``config._name_or_path == model``.
+
+    Raises:
+        AlftInputError: if nothing loadable is found there.
+    """
+    require(isinstance(model, str) and model.strip() != "", "model", model, "a model folder or hub id")
+    if Path(model).is_dir():
+        require((Path(model) / "config.json").is_file(), "model", model, "a folder containing config.json")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model)
+        policy = AutoModelForCausalLM.from_pretrained(model, dtype="float32")
+    except (OSError, ValueError) as error:
+        where = "a folder with config.json and weights" if Path(model).exists() else "an existing folder or hub id"
+        raise AlftInputError(f"model: got {model!r}, expected {where} ({type(error).__name__}: {error})") from error
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return policy, tokenizer
+
+
+def _load_raw(dataset: str, split: str) -> datasets.Dataset:
+    path = Path(dataset)
+    file_format = _FILE_FORMATS.get(path.suffix.lower())
+    if file_format is not None:
+        require(path.is_file(), "dataset", dataset, f"an existing {path.suffix} file or a hub name")
+        require(path.stat().st_size > 0, "dataset", dataset, "a file with at least one row")
+        # a single file has one split, which datasets names "train"
+        return datasets.load_dataset(file_format, data_files=str(path), split="train")
+    return datasets.load_dataset(dataset, split=split)
+
+
+def load_prompts(
+    dataset: str,
+    *,
+    split: str = "train",
+    prompt_column: str = "prompt",
+    answer_column: str | None = "answer",
+    limit: int | None = None,
+) -> datasets.Dataset:
+    """Load prompts (and reference answers) from a data file or a hub dataset.
+
+    Args:
+        dataset: a ``.jsonl`` / ``.json`` / ``.csv`` / ``.parquet`` file, or a hub dataset name.
+        split: the split of a hub dataset (a single file has only one, and this is ignored).
+        prompt_column: the column holding plain-text prompts.
+        answer_column: the column holding reference answers, or ``None`` if there are none (label-free
+            training such as coherence needs no answers).
+        limit: keep only the first ``limit`` rows.
+
+    Returns:
+        A ``datasets.Dataset`` with a string ``prompt`` column and, if ``answer_column`` is given, a string
+        ``answer`` column; other columns are kept (TRL passes them to reward functions).
+
+    Raises:
+        AlftInputError: for a missing file, an empty dataset, a missing column (the message lists the
+            columns present) or empty prompts.
+    """
+    data = _load_raw(dataset, split)
+    require(len(data) > 0, "dataset", dataset, "at least one row")
+    for field, column in (("prompt_column", prompt_column), ("answer_column", answer_column)):
+        if column is not None and column not in data.column_names:
+            raise AlftInputError(f"{field}: got {column!r}, expected one of the columns {data.column_names}")
+    if limit is not None:
+        require(limit >= 1, "limit", limit, "None or an integer ≥ 1")
+        data = data.select(range(min(limit, len(data))))
+    data = _rename(data, prompt_column, "prompt")
+    empty = [i for i, prompt in enumerate(data["prompt"]) if prompt is None or str(prompt).strip() == ""]
+    require(not empty, f"{prompt_column}[{empty[0] if empty else 0}]", "", "a non-empty prompt in every row")
+    data = _as_strings(data, "prompt", prompt_column)
+    if answer_column is not None:
+        data = _as_strings(_rename(data, answer_column, "answer"), "answer", answer_column)
+    return data
+
+
+def _as_strings(data: datasets.Dataset, column: str, field: str) -> datasets.Dataset:
+    """Cast a column to strings (answers such as 42 are compared as text by alft.answers)."""
+    try:
+        return data.cast_column(column, datasets.Value("string"))
+    except (TypeError, ValueError) as error:
+        feature = data.features[column]
+        raise AlftInputError(f"{field}: got a column of {feature}, expected plain text or numbers") from error
+
+
+def _rename(data: datasets.Dataset, column: str, to: str) -> datasets.Dataset:
+    """Rename ``column`` to ``to``, moving aside any existing ``to`` column (kept as ``original_<to>``)."""
+    if column == to:
+        return data
+    if to in data.column_names:
+        data = data.rename_column(to, f"original_{to}")
+    return data.rename_column(column, to)
