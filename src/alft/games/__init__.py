@@ -14,6 +14,23 @@ from alft.games.group import (
     batch_group_rewards,
     group_rewards,
 )
+from alft.games.dynamics import Dynamics, Trajectory, fixed_point_tv, run
+from alft.games.equilibrium import (
+    closed_form_equilibrium,
+    estimator_fixed_point,
+    objective_equilibrium,
+    stationary_point,
+    total_variation,
+)
+from alft.games.tabular import TabularGame, TabularPrompt, default_game
+from alft.games.target_player import (
+    TARGET_PLAYERS,
+    TargetPlayer,
+    TargetState,
+    best_response,
+    running_average,
+    smoothed,
+)
 from alft.games.objectives import (
     OBJECTIVES,
     Objective,
@@ -29,6 +46,24 @@ from alft.games.objectives import (
 
 __all__ = [
     "OBJECTIVES",
+    "TARGET_PLAYERS",
+    "Dynamics",
+    "TabularGame",
+    "TabularPrompt",
+    "TargetPlayer",
+    "TargetState",
+    "Trajectory",
+    "best_response",
+    "closed_form_equilibrium",
+    "default_game",
+    "estimator_fixed_point",
+    "fixed_point_tv",
+    "objective_equilibrium",
+    "run",
+    "running_average",
+    "smoothed",
+    "stationary_point",
+    "total_variation",
     "UNEXTRACTABLE_POLICIES",
     "BatchRewards",
     "Constraint",
