@@ -101,8 +101,9 @@ def _score_prompt(class_ids: Sequence[int | None], k: int) -> _PromptResult:
     """Score one prompt from class ids laid out as [gold, greedy, sample_1 … sample_K]."""
     gold, greedy, samples = class_ids[0], class_ids[1], class_ids[2:]
     right = [s is not None and s == gold for s in samples]
-    counts = Counter(s for s in samples if s is not None)
-    majority = max(counts, key=lambda c: (counts[c], -c)) if counts else None  # ties: first seen (lowest id)
+    counts = Counter(s for s in samples if s is not None)  # insertion order = first seen among the samples
+    # ties go to the answer sampled first, never to the gold's id (which is 0 and would favour the gold)
+    majority = max(counts, key=counts.__getitem__) if counts else None
     return _PromptResult(
         greedy_correct=greedy is not None and greedy == gold,
         majority_correct=majority is not None and majority == gold,
