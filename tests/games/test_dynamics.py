@@ -84,6 +84,7 @@ def test_sample_counts_are_multinomial():
         (lambda: Dynamics(baseline="median"), "baseline"),
         (lambda: Dynamics(step_size=float("nan")), "step_size"),
         (lambda: run(GAME, coherence(0.5), "mle", 4), "method"),
+        (lambda: run(GAME, verifier(), "exact", 1), "K"),
         (lambda: TabularPrompt(("a", "b"), (0, 0), (0.5, 0.5)), "trace_answer"),
         (lambda: TabularPrompt(("a",), (0,), (-1.0,)), "reference"),
     ],

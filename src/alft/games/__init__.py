@@ -14,7 +14,7 @@ from alft.games.group import (
     batch_group_rewards,
     group_rewards,
 )
-from alft.games.dynamics import Dynamics, Trajectory, fixed_point_tv, run
+from alft.games.dynamics import Dynamics, Trajectory, compare, equilibria, fixed_point_tv, run
 from alft.games.equilibrium import (
     closed_form_equilibrium,
     estimator_fixed_point,
@@ -55,6 +55,8 @@ __all__ = [
     "Trajectory",
     "best_response",
     "closed_form_equilibrium",
+    "compare",
+    "equilibria",
     "default_game",
     "estimator_fixed_point",
     "fixed_point_tv",

@@ -29,7 +29,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp, xlogy
 
 from alft.errors import AlftInputError
-from alft.estimators import ESTIMATORS, get_estimator
+from alft.estimators import ESTIMATORS, MAX_K, MIN_K, get_estimator
 from alft.games.constraints import DualState
 from alft.games.equilibrium import estimator_fixed_point, objective_equilibrium, total_variation
 from alft.games.objectives import Objective
@@ -201,6 +201,8 @@ def run(
     """
     if any(t.kind == "constraint" for t in objective.terms):
         raise AlftInputError("objective: has constraint terms; pass the base objective and the constraints as dual=")
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not MIN_K <= K <= MAX_K:
+        raise AlftInputError(f"K: got {K!r}, expected an integer group size in {MIN_K}..{MAX_K}")
     kind, name = _method(method)
     params = estimator_params or {}
     sampled = kind == "sampled"
@@ -321,3 +323,20 @@ def fixed_point_tv(game: TabularGame, objective: Objective, name: str, K: int, e
         shifted = estimator_fixed_point(objective, estimator, prompt.answer_reference, game.beta, scores=scores, answers=list(prompt.answers))
         shifts.append(total_variation(shifted, optimum))
     return float(np.mean(shifts))
+
+
+def compare(
+    game: TabularGame, objective: Objective, methods: list[str], K: int, dynamics: Dynamics = Dynamics(), *,
+    seeds: list[int] = (0,), estimator_params: dict | None = None, on_step: Callable[[int], None] | None = None,
+) -> dict[str, list[Trajectory]]:
+    """Run every method for every seed (the exact control once: it has no randomness).
+
+    Returns:
+        method → one trajectory per seed (one for ``exact`` and ``mean:NAME``).
+    """
+    out: dict[str, list[Trajectory]] = {}
+    for method in methods:
+        method_seeds = list(seeds) if _method(method)[0] == "sampled" else list(seeds)[:1]
+        params = estimator_params if _method(method)[0] != "exact" else None
+        out[method] = [run(game, objective, method, K, dynamics, seed=s, estimator_params=params, on_step=on_step) for s in method_seeds]
+    return out
