@@ -115,3 +115,11 @@ def test_verifier_term_needs_scores():
 def test_weights_must_be_finite(weight):
     with pytest.raises(AlftInputError, match="weight"):
         coherence(weight)
+
+
+def test_games_layer_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, alft.games; assert 'torch' not in sys.modules, 'torch imported'"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
