@@ -21,7 +21,7 @@ def test_default_size_is_about_half_a_million():
 def test_seeded_weights_and_untouched_global_rng():
     small = ModelConfig(n_layers=1, hidden_size=16, n_heads=2, intermediate_size=32)
     state = torch.random.get_rng_state()
-    a, b, c = build_model(TOKENIZER, small, seed=1), build_model(TOKENIZER, small, seed=1), build_model(TOKENIZER, small, seed=2)
+    a, b, c = (build_model(TOKENIZER, small, seed=seed) for seed in (1, 1, 2))
     assert torch.equal(torch.random.get_rng_state(), state)
     weights = lambda m: torch.cat([p.flatten() for p in m.parameters()])  # noqa: E731
     assert torch.equal(weights(a), weights(b)) and not torch.equal(weights(a), weights(c))

@@ -14,9 +14,8 @@ def test_tiny_warmup_writes_a_loadable_policy(tiny_warmup, tiny_policy):
     model, tokenizer = tiny_policy
     assert not tiny_warmup.cached and tiny_warmup.seconds > 0 and tiny_warmup.final_loss > 0
     assert model.config._name_or_path == str(tiny_warmup.path)
-    assert json.loads((tiny_warmup.path / "config.json").read_text()).get("_name_or_path", str(tiny_warmup.path)) == str(
-        tiny_warmup.path
-    )
+    saved = json.loads((tiny_warmup.path / "config.json").read_text())
+    assert saved.get("_name_or_path", str(tiny_warmup.path)) == str(tiny_warmup.path)  # never the staging folder
     assert tokenizer.eos_token == "<eos>" and model.config.hidden_size == WarmupConfig.tiny().model.hidden_size
     assert not (tiny_warmup.path / "trainer").exists()
     assert not list(tiny_warmup.path.parent.glob("*.tmp-*"))  # the staging folder was renamed away

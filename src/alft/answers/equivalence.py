@@ -203,7 +203,9 @@ class AnswerEquivalence:
                 continue  # unparsable: string equality only, which the distinct list already encodes
             for representative in candidates:
                 parsed_representative = self._parse(representative, counters)
-                if parsed_representative and self._verify(parsed_representative, self._parse(answer, counters), counters):
+                if not parsed_representative:
+                    continue
+                if self._verify(parsed_representative, self._parse(answer, counters), counters):
                     classes.merge(representative, answer)
                     break
             else:

@@ -1,4 +1,4 @@
-"""Final-answer extraction: from a completion's text to the answer string it commits to (SPEC §1: z = canon(extract(y))).
+"""Final-answer extraction: from a completion's text to the answer it commits to (SPEC §1: z = canon(extract(y))).
 
 An extractor is any callable ``str -> str | None``; ``None`` means "no answer found" (an unextractable
 completion). Named extractors live in :data:`EXTRACTORS`; :func:`get_extractor` accepts a name or a callable,
@@ -7,7 +7,8 @@ so users plug in their own rule without touching alft.
 Rules of the ``"auto"`` extractor, first match wins (each rule takes its *last* occurrence in the text,
 because models restate and correct themselves and the final statement is the committed one):
 
-1. ``\\boxed{...}`` (or ``\\fbox{...}``), braces balanced, nesting allowed: ``\\boxed{\\frac{1}{2}}`` → ``\\frac{1}{2}``.
+1. ``\\boxed{...}`` (or ``\\fbox{...}``), braces balanced, nesting allowed:
+   ``\\boxed{\\frac{1}{2}}`` → ``\\frac{1}{2}``.
 2. ``#### X`` (GSM8K style), X up to the end of the line.
 3. ``Final answer: X`` / ``final answer is X`` (any case), X up to the end of the line.
 4. ``the answer is X`` (any case), X up to the end of the line or of the sentence.

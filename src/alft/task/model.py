@@ -52,7 +52,9 @@ class ModelConfig:
         return dataclasses.asdict(self)
 
 
-def build_model(tokenizer: PreTrainedTokenizerBase, config: ModelConfig = ModelConfig(), *, seed: int = 0) -> Qwen2ForCausalLM:
+def build_model(
+    tokenizer: PreTrainedTokenizerBase, config: ModelConfig = ModelConfig(), *, seed: int = 0
+) -> Qwen2ForCausalLM:
     """A randomly initialised Qwen2ForCausalLM sized by ``config`` for ``tokenizer``'s vocabulary.
 
     Args:
