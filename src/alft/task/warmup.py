@@ -44,7 +44,11 @@ _RECORD = "alft_warmup.json"
 
 @dataclass(frozen=True)
 class WarmupConfig:
-    """The warm-up recipe. The defaults take ≈ 3–5 minutes on 2 busy CPU cores (1500 steps at 0.12–0.2 s each).
+    """The warm-up recipe.
+
+    The defaults took 296 s on 2 CPU cores with one torch thread (0.19 s a step; ≈ 3.5 min with two idle
+    threads) and gave greedy accuracy 0.77, majority-of-8 0.69, mean sample accuracy 0.46, answer entropy
+    1.23 nats, 4.6 distinct answers in 8 samples (1000 eval problems, seed 0). 1000 steps: greedy 0.57.
 
     Attributes:
         steps: optimiser steps.
@@ -218,8 +222,8 @@ def warm_up(
         progress: show TRL's progress bar (on stderr).
         force: retrain even if a cached folder exists (it is replaced).
         num_threads: torch threads while training (restored afterwards); ``None`` keeps the current setting.
-            Default 1: for this 0.5 M-parameter model one thread took 0.12 s a step, two threads 0.9–2.4 s
-            whenever another process used a core (measured on 2 cores).
+            Default 1: for this 0.5 M-parameter model one thread took 0.19 s a step, two threads 0.14 s on
+            an idle machine but 0.9–2.4 s whenever another process used a core (measured on 2 cores).
 
     Returns:
         A :class:`WarmupResult`; load the policy with ``alft.task.loading.load_policy(str(result.path))``.
