@@ -46,11 +46,19 @@ class AnswerGroups:
         return len(self.class_ids)
 
     def labels(self) -> list[str | None]:
-        """One string label per completion, equal within a group iff the answers are equivalent.
+        """One answer per completion: the canonical form of its class's first member (None if unextractable).
 
-        The labels make exact string counting (what a group reward does) agree with the equivalence classes.
+        Exact string counting on these labels (what a group reward does) agrees with the equivalence classes,
+        and constraint indicators still see real answers.
         """
-        return [None if cid is None else f"class-{cid}" for group in self.class_ids for cid in group]
+        labels: list[str | None] = []
+        for g, ids in enumerate(self.class_ids):
+            first = {}
+            for i, cid in enumerate(ids):
+                if cid is not None and cid not in first:
+                    first[cid] = canonicalize(self.answers[g * self.K + i])
+            labels.extend(None if cid is None else first[cid] for cid in ids)
+        return labels
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,100 @@
+"""The TRL reward function: same numbers as the game layer, whole groups only, finite always, metrics logged."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from alft.errors import AlftInputError
+from alft.games import Constraint, batch_group_rewards, parse_objective
+from alft.integrations.trl import answer_reward
+
+
+def _completions(answers):
+    return [f"1+1={a}" if a is not None else "1+" for a in answers]
+
+
+@pytest.mark.parametrize("estimator", ["aqp", "digamma", "plugin"])
+def test_rewards_equal_the_game_layer_on_the_same_answers(estimator):
+    answers = ["4", "4", "5", None, "7", "7", "7", "7"]
+    reward = answer_reward(4, "coherence", estimator, extractor="arithmetic", grouper="exact")
+    got = reward(prompts=["p"] * 4 + ["q"] * 4, completions=_completions(answers))
+    expected = batch_group_rewards(answers, 4, parse_objective("coherence"), estimator).rewards
+    assert got == pytest.approx(expected.tolist(), abs=0)
+
+
+def test_metrics_are_logged_with_equivalence_cost_apart_from_the_estimator():
+    logged = {}
+    reward = answer_reward(4, "coherence", "aqp", extractor="arithmetic")
+    reward(completions=_completions(["4", "4", "5", None]), answer=["4"] * 4, log_metric=logged.__setitem__)
+    for key in ("answer_entropy", "majority_share", "n_distinct", "n_unextractable", "equivalence_seconds",
+                "estimator_seconds", "sample_accuracy", "majority_accuracy"):
+        assert "alft/" + key in logged
+    assert logged["alft/n_unextractable"] == 1.0
+    assert logged["alft/sample_accuracy"] == pytest.approx(0.5)
+    assert logged["alft/answer_entropy"] == pytest.approx(-(2 / 3) * math.log(2 / 3) - (1 / 3) * math.log(1 / 3))
+
+
+def test_partial_groups_and_mixed_prompts_are_refused():
+    reward = answer_reward(4, "coherence", "digamma", extractor="arithmetic")
+    with pytest.raises(AlftInputError, match="multiple of num_generations=4"):
+        reward(completions=_completions(["1"] * 6))
+    with pytest.raises(AlftInputError, match="group 0 mixes prompts"):
+        reward(prompts=["p", "p", "q", "q"], completions=_completions(["1"] * 4))
+
+
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"num_generations": 1}, "num_generations"),
+        ({"num_generations": 4, "objective": "harmony"}, "objective"),
+        ({"num_generations": 4, "estimator": "nope"}, "estimator"),
+        ({"num_generations": 4, "unextractable": "ignore"}, "unextractable"),
+        ({"num_generations": 4, "penalty": float("nan")}, "penalty"),
+    ],
+)
+def test_bad_settings_fail_at_construction_naming_the_field(kwargs, field):
+    with pytest.raises(AlftInputError, match=field):
+        answer_reward(**kwargs)
+
+
+def test_verifier_objective_without_reference_answers_is_a_clear_error():
+    reward = answer_reward(2, "coherence+verifier", "digamma", extractor="arithmetic")
+    assert reward(completions=["=3", "=4"], answer=["3", "3"]) == pytest.approx([1 + (-1.0), -1.0])
+    with pytest.raises(AlftInputError, match="'answer' column"):
+        reward(completions=["=3", "=4"])
+
+
+@pytest.mark.parametrize("policy", ["own-class", "exclude", "penalty"])
+def test_all_unextractable_group_gets_finite_equal_rewards(policy):
+    reward = answer_reward(4, "coherence", "aqp", extractor="arithmetic", unextractable=policy)
+    got = np.array(reward(completions=["", "x" * 100_000, "1+", "="]))
+    assert np.all(np.isfinite(got)) and np.ptp(got) == 0  # no advantage inside the group
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["1", "2", "3", "-4"])), min_size=8, max_size=8),
+       st.sampled_from(["coherence", "diversity", "pairwise", "ttrl", "empo"]))
+def test_rewards_are_always_finite(answers, objective):
+    reward = answer_reward(4, objective, "aqp", extractor="arithmetic", grouper="exact")
+    assert np.all(np.isfinite(reward(completions=_completions(answers))))
+
+
+def test_constraint_multiplier_rises_while_violated_and_penalises_the_answer():
+    unsafe = Constraint("no-seven", frozenset({"7"}), bound=0.25)
+    reward = answer_reward(4, "coherence", "digamma", extractor="arithmetic", grouper="exact",
+                           constraints=[unsafe], dual_step=1.0)
+    completions = _completions(["7", "7", "7", "5"])
+    before = reward(completions=completions)
+    metrics = reward.update_duals()
+    assert metrics["constraint/no-seven/estimate"] == pytest.approx(0.75)
+    assert metrics["constraint/no-seven/multiplier"] == pytest.approx(0.5)
+    after = reward(completions=completions)
+    assert after[0] == pytest.approx(before[0] - 0.5) and after[3] == pytest.approx(before[3])
+
+
+def test_conversational_completions_are_read():
+    reward = answer_reward(2, "ttrl", extractor="arithmetic")
+    assert reward(completions=[[{"role": "assistant", "content": "=2"}]] * 2) == [1.0, 1.0]
