@@ -1,7 +1,217 @@
-"""Placeholder: replaced by the module that implements this command group."""
+"""``alft train`` and ``alft compare``: answer-level GRPO on the built-in task (or a real model and dataset).
+
+``alft train`` with no option runs the whole default: the cached warm-up, then Coherence-GRPO with the
+``aqp`` estimator, with progress bars, and ends with a before/after table. ``alft compare`` runs several
+methods on the same seeds and prints one table with the seed spread. torch is imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from alft.errors import AlftInputError, AlftNumericalError
+
+_err = Console(stderr=True)
+_out = Console()
+
+Opt = typer.Option
+PresetOption = Annotated[str, Opt("--preset", help="Sizes of the run: default (≈ 10 min on 2 cores) or tiny (seconds).")]
+ObjectiveOption = Annotated[str, Opt("--objective", help="Game objective (coherence, diversity, gini, pairwise, "
+                                     "'coherence+0.5*verifier', …) or a peer method: ttrl, empo.")]
+EstimatorOption = Annotated[str, Opt("--estimator", help="Reward table: aqp, digamma, plugin, plugin-half, ustat, aqp-floor, …")]
+KOption = Annotated[int | None, Opt("--num-generations", "-k", help="K, completions per prompt (≥ 2). Preset default.")]
+StepsOption = Annotated[int | None, Opt("--steps", help="GRPO optimizer steps. Preset default.")]
+SeedOption = Annotated[int, Opt("--seed", help="Seeds GRPO sampling, data order and evaluation sampling.")]
+LrOption = Annotated[float | None, Opt("--lr", help="GRPO learning rate (default 3e-5; ≥ 1e-4 hacks the reward).")]
+EvalOption = Annotated[int | None, Opt("--eval-problems", help="Held-out problems evaluated before and after (0: none).")]
+JsonOption = Annotated[bool, Opt("--json", help="Print exactly one JSON object (the summary) to stdout.")]
+
+
+def _settings(**values: Any) -> Any:
+    from alft.training.settings import TrainSettings
+
+    return TrainSettings(**values)
+
+
+def _progress() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=_err, transient=False)
+
+
+def _fail(error: Exception) -> None:
+    _err.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+    raise typer.Exit(2)
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def before_after_table(summary: dict[str, Any]) -> Table:
+    """Rows: evaluation metrics; columns: base policy, trained policy, change."""
+    table = Table(title=f"alft train: {summary['method']} — base vs trained ({(summary['after'] or {}).get('n_prompts', 0)} held-out problems)")
+    for column in ("metric", "before", "after", "change"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    before, after = summary.get("before") or {}, summary.get("after") or {}
+    keys = ["greedy_accuracy", "majority_accuracy", "mean_sample_accuracy"]
+    keys += sorted(k for k in before if k.startswith("pass@")) + ["answer_entropy", "distinct_answers", "unextractable_rate"]
+    for key in keys:
+        b, a = before.get(key), after.get(key)
+        change = None if a is None or b is None else a - b
+        table.add_row(key.replace("_", " "), _fmt(b), _fmt(a), "–" if change is None else f"{change:+.3f}")
+    return table
+
+
+def timing_line(summary: dict[str, Any]) -> str:
+    s = summary["seconds"]
+    warm = "cached" if s["warmup_cached"] else f"{s['warmup']:.0f} s"
+    return (f"time: total {s['total']:.0f} s (warm-up {warm}, eval {s['eval_before'] + s['eval_after']:.0f} s, "
+            f"GRPO {s['grpo']:.0f} s)")
+
+
+def train(
+    preset: PresetOption = "default",
+    objective: ObjectiveOption = "coherence",
+    estimator: EstimatorOption = "aqp",
+    num_generations: KOption = None,
+    steps: StepsOption = None,
+    seed: SeedOption = 0,
+    lr: LrOption = None,
+    beta: Annotated[float, Opt("--beta", help="KL weight to the base policy (TRL's beta).")] = 0.0,
+    scale_rewards: Annotated[str, Opt("--scale-rewards", help="TRL advantage scaling: group, batch or none.")] = "group",
+    prompts_per_step: Annotated[int | None, Opt("--prompts-per-step", help="Prompts per step. Preset default.")] = None,
+    max_completion_length: Annotated[int | None, Opt("--max-completion-length", help="Tokens per completion.")] = None,
+    temperature: Annotated[float, Opt("--temperature", help="Sampling temperature (training and evaluation).")] = 1.0,
+    eval_problems: EvalOption = None,
+    save_steps: Annotated[int | None, Opt("--save-steps", help="Checkpoint every N steps. Preset default.")] = None,
+    model: Annotated[str | None, Opt("--model", help="A local model folder or hub id instead of the built-in model.")] = None,
+    dataset: Annotated[str | None, Opt("--dataset", help="A JSONL/JSON/CSV/Parquet file or a datasets name with a prompt column.")] = None,
+    dataset_split: Annotated[str, Opt("--dataset-split", help="Split of a named dataset.")] = "train",
+    prompt_column: Annotated[str, Opt("--prompt-column", help="The dataset's prompt column.")] = "prompt",
+    answer_column: Annotated[str, Opt("--answer-column", help="Reference-answer column ('' for none).")] = "answer",
+    lora: Annotated[bool, Opt("--lora/--no-lora", help="Train a LoRA adapter (PEFT) instead of all weights.")] = False,
+    lora_rank: Annotated[int, Opt("--lora-rank", help="LoRA rank.")] = 8,
+    unextractable: Annotated[str, Opt("--unextractable", help="own-class, exclude or penalty.")] = "own-class",
+    extractor: Annotated[str | None, Opt("--extractor", help="Answer extractor (default: arithmetic for the built-in task, auto otherwise).")] = None,
+    grouper: Annotated[str, Opt("--grouper", help="Answer equivalence: math (math-verify) or exact.")] = "math",
+    output_dir: Annotated[Path | None, Opt("--output-dir", "-o", help="Run folder (default runs/<time>-<method>).")] = None,
+    resume: Annotated[bool, Opt("--resume/--no-resume", help="Continue from the run folder's last checkpoint.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer-level GRPO: warm-up (cached) → evaluate → train → evaluate; writes a run folder."""
+    try:
+        settings = _settings(
+            preset=preset, objective=objective, estimator=estimator, num_generations=num_generations, steps=steps,
+            seed=seed, learning_rate=lr, beta=beta, scale_rewards=scale_rewards, prompts_per_step=prompts_per_step,
+            max_completion_length=max_completion_length, temperature=temperature, eval_problems=eval_problems,
+            save_steps=save_steps, model=model, dataset=dataset, dataset_split=dataset_split,
+            prompt_column=prompt_column, answer_column=answer_column, lora=lora, lora_rank=lora_rank,
+            unextractable=unextractable, extractor=extractor, grouper=grouper,
+        )
+    except AlftInputError as error:
+        _fail(error)
+    from alft.training.run_folder import default_run_name
+
+    folder = output_dir or Path("runs") / default_run_name(settings.method)
+    summary = _run(lambda progress: _training(settings, folder, resume, progress), folder)
+    if as_json:
+        print(json.dumps(summary))
+        return
+    _out.print(before_after_table(summary))
+    _out.print(timing_line(summary))
+    _out.print(f"run folder: {folder}")
+
+
+def _training(settings: Any, folder: Path, resume: bool, progress: Any) -> dict[str, Any]:
+    from alft.training.pipeline import run_training
+
+    return run_training(settings, folder, resume=resume, progress=progress, log=lambda m: _err.print(f"• {m}"))
+
+
+def _run(job: Any, folder: Path) -> dict[str, Any]:
+    """Run a job with a progress bar; stdout is kept for the result (libraries' prints go to stderr)."""
+    try:
+        with _progress() as progress, contextlib.redirect_stdout(sys.stderr):
+            return job(progress)
+    except (AlftInputError, AlftNumericalError) as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        _err.print(f"interrupted: run the same command with --output-dir {folder} to resume from the last checkpoint")
+        raise typer.Exit(130) from None
+    raise AssertionError("unreachable")
+
+
+def _parse_list(text: str, field: str, cast: Any) -> list[Any]:
+    try:
+        return [cast(part.strip()) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise AlftInputError(f"{field}: got {text!r}, expected a comma-separated list") from None
+
+
+def compare(
+    methods: Annotated[str, Opt("--methods", help="Comma-separated: plugin, digamma, aqp (coherence), ttrl, empo.")] = "plugin,digamma,aqp,ttrl,empo",
+    seeds: Annotated[str, Opt("--seeds", help="Comma-separated GRPO seeds, the same for every method.")] = "0,1,2",
+    preset: PresetOption = "default",
+    steps: Annotated[int | None, Opt("--steps", help="GRPO steps per run (default 150 with the default preset).")] = None,
+    num_generations: KOption = None,
+    lr: LrOption = None,
+    eval_problems: Annotated[int | None, Opt("--eval-problems", help="Held-out problems (default 500 with the default preset).")] = None,
+    output_dir: Annotated[Path | None, Opt("--output-dir", "-o", help="Comparison folder (default runs/compare-<time>).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare methods over the same seeds: one table (mean ± std over seeds) and one PNG."""
+    try:
+        method_list = _parse_list(methods, "--methods", str)
+        seed_list = _parse_list(seeds, "--seeds", int)
+        defaults = {"steps": 150, "eval_problems": 500} if preset == "default" else {}
+        base = _settings(preset=preset, num_generations=num_generations, learning_rate=lr,
+                         steps=steps if steps is not None else defaults.get("steps"),
+                         eval_problems=eval_problems if eval_problems is not None else defaults.get("eval_problems"))
+    except AlftInputError as error:
+        _fail(error)
+    from alft.training.compare import run_comparison
+
+    folder = output_dir or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S")
+    result = _run(lambda progress: run_comparison(base, method_list, seed_list, folder, progress=progress,
+                                                  log=lambda m: _err.print(f"• {m}")), folder)
+    if as_json:
+        print(json.dumps(result))
+        return
+    _out.print(comparison_table(result))
+    _out.print(f"plot: {result['plot']}")
+
+
+def comparison_table(result: dict[str, Any]) -> Table:
+    """Per method: after-value mean and change (mean ± std over seeds [min, max])."""
+    from alft.training.compare import COMPARED_METRICS
+
+    table = Table(title=f"alft compare: after − before over seeds {result['seeds']} (mean ± std [min, max])")
+    table.add_column("method")
+    for _, label in COMPARED_METRICS:
+        table.add_column(label, justify="right")
+    for entry in result["aggregate"]:
+        cells = []
+        for key, _ in COMPARED_METRICS:
+            if f"{key}_delta_mean" not in entry:
+                cells.append("–")
+                continue
+            cells.append(f"{entry[f'{key}_after_mean']:.3f}  ({entry[f'{key}_delta_mean']:+.3f} ± "
+                         f"{entry[f'{key}_delta_std']:.3f} [{entry[f'{key}_delta_min']:+.3f}, {entry[f'{key}_delta_max']:+.3f}])")
+        table.add_row(entry["method"], *cells)
+    return table
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("train")(train)
+    app.command("compare")(compare)

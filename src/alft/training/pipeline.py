@@ -1,0 +1,275 @@
+"""``alft train``: a straight line from data to report (STYLE: nanoGPT's train.py).
+
+    base policy (cached warm-up, or --model) → prompts (built-in task, or --dataset)
+    → evaluate the base policy → answer-level GRPO (AlftGRPOTrainer, checkpoints, metrics.jsonl)
+    → evaluate the trained policy → summary.json and plots
+
+Each stage is a function named for what it does. The run folder (:mod:`alft.training.run_folder`) holds
+everything; re-running the same command on the same folder resumes from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+import torch
+from transformers import AutoTokenizer, PreTrainedTokenizerBase, PrinterCallback
+from alft.integrations.trl import (
+    AlftGRPOConfig,
+    AlftGRPOTrainer,
+    JsonlMetricsCallback,
+    RichProgressCallback,
+    answer_reward,
+    read_metrics,
+)
+from alft.task.arithmetic import prompt_dataset
+from alft.task.evaluate import evaluate_policy
+from alft.task.loading import load_policy, load_prompts
+from alft.task.warmup import WarmupConfig, warm_up
+from alft.training.plots import plot_run
+from alft.training.run_folder import RunFolder
+from alft.training.settings import TrainSettings
+
+EVAL_PROBLEM_SEED = 0  # the same held-out problems for every run and seed, so runs compare on equal ground
+SUMMARY_TAIL = 0.2  # training metrics in the summary: mean over the last 20 % of steps
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BasePolicy:
+    """Where the starting policy is.
+
+    Attributes:
+        path: a local folder or hub id (``from_pretrained`` loads it).
+        seconds: time to make it now (0 when cached or given).
+        cached: True when the warm-up came from the cache.
+    """
+
+    path: str
+    seconds: float
+    cached: bool
+
+
+def base_policy(settings: TrainSettings, show_progress: bool) -> BasePolicy:
+    """The base policy: ``--model`` as given, or the built-in warm-up (trained once, then cached)."""
+    if settings.model is not None:
+        return BasePolicy(settings.model, 0.0, True)
+    config = WarmupConfig() if settings.preset == "default" else WarmupConfig.tiny()
+    result = warm_up(config, seed=settings.warmup_seed, progress=show_progress)
+    return BasePolicy(str(result.path), 0.0 if result.cached else result.seconds, result.cached)
+
+
+def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset | None]:
+    """(training prompts, evaluation prompts with answers or None)."""
+    if settings.builtin_task:
+        train = prompt_dataset(settings.train_prompts, split="train", seed=settings.warmup_seed)
+        evaluation = (
+            prompt_dataset(settings.eval_problems, split="eval", seed=EVAL_PROBLEM_SEED)
+            if settings.eval_problems
+            else None
+        )
+        return train, evaluation
+    answer_column = settings.answer_column or None
+    data = load_prompts(settings.dataset, split=settings.dataset_split, prompt_column=settings.prompt_column,
+                        answer_column=answer_column)
+    n_eval = min(settings.eval_problems, len(data) // 5)
+    if answer_column is None or n_eval == 0:
+        return data, None  # nothing to score against: agreement metrics from training only
+    parts = data.train_test_split(test_size=n_eval, seed=EVAL_PROBLEM_SEED)
+    return parts["train"], parts["test"]
+
+
+def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: datasets.Dataset | None,
+             settings: TrainSettings) -> dict[str, Any] | None:
+    """Greedy and K-sample evaluation (accuracy beside agreement, SPEC §7), or None without eval data."""
+    if data is None:
+        return None
+    report = evaluate_policy(
+        model,
+        tokenizer,
+        list(data["prompt"]),
+        [str(a) for a in data["answer"]],
+        k=settings.num_generations,
+        max_new_tokens=settings.max_completion_length,
+        temperature=settings.temperature,
+        seed=settings.seed,
+        extractor=settings.extractor,
+        grouper=settings.grouper,
+    )
+    return report.to_dict()
+
+
+def grpo_config(settings: TrainSettings, folder: RunFolder) -> AlftGRPOConfig:
+    """TRL's configuration for the run (SPEC §7: CPU, no bf16; lr and lengths overridden)."""
+    return AlftGRPOConfig(
+        output_dir=str(folder.checkpoints),
+        objective=settings.objective,
+        estimator=settings.estimator,
+        unextractable=settings.unextractable,
+        answer_extractor=settings.extractor,
+        answer_grouper=settings.grouper,
+        num_generations=settings.num_generations,
+        per_device_train_batch_size=settings.prompts_per_step * settings.num_generations,
+        max_completion_length=settings.max_completion_length,
+        temperature=settings.temperature,
+        learning_rate=settings.learning_rate,
+        lr_scheduler_type="constant",
+        beta=settings.beta,
+        scale_rewards=settings.scale_rewards,
+        max_steps=settings.steps,
+        logging_steps=1,
+        save_strategy="steps",
+        save_steps=settings.save_steps,
+        save_total_limit=2,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        use_cpu=True,
+        bf16=False,
+        report_to="none",
+        disable_tqdm=True,
+    )
+
+
+def lora_config(settings: TrainSettings) -> Any:
+    """A PEFT LoRA configuration on every linear layer, or None."""
+    if not settings.lora:
+        return None
+    from peft import LoraConfig
+
+    return LoraConfig(r=settings.lora_rank, lora_alpha=2 * settings.lora_rank, target_modules="all-linear",
+                      task_type="CAUSAL_LM")
+
+
+def train_grpo(
+    policy: BasePolicy,
+    train: datasets.Dataset,
+    settings: TrainSettings,
+    folder: RunFolder,
+    progress: Any,
+    resume: bool,
+) -> tuple[torch.nn.Module, float]:
+    """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked).
+
+    Returns:
+        (the trained model, seconds).
+    """
+    model, tokenizer = load_policy(policy.path)
+    callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.method, "estimator": settings.estimator})]
+    if progress is not None:
+        callbacks.append(RichProgressCallback(progress, f"GRPO {settings.method}"))
+    trainer = AlftGRPOTrainer(
+        model=model,
+        args=grpo_config(settings, folder),
+        train_dataset=train,
+        processing_class=tokenizer,
+        peft_config=lora_config(settings),
+        callbacks=callbacks,
+    )
+    trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (SPEC §7)
+    checkpoint = folder.last_checkpoint() if resume else None
+    start = time.perf_counter()
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    seconds = time.perf_counter() - start
+    trained = trainer.model
+    if settings.lora:
+        trained = trained.merge_and_unload()
+    trained.save_pretrained(folder.policy)
+    tokenizer.save_pretrained(folder.policy)
+    return trained, seconds
+
+
+def check_reward(settings: TrainSettings) -> None:
+    """Build the run's reward once (and so its estimator table), refusing bad settings before any work."""
+    answer_reward(settings.num_generations, settings.objective, settings.estimator,
+                  unextractable=settings.unextractable, extractor=settings.extractor, grouper=settings.grouper)
+
+
+def training_summary(metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    """Means of the answer-level training metrics over the first and last 20 % of steps."""
+    keys = ["reward", "alft/answer_entropy", "alft/majority_share", "alft/n_distinct", "alft/sample_accuracy",
+            "alft/majority_accuracy", "alft/n_unextractable", "alft/equivalence_seconds",
+            "alft/estimator_seconds", "step_time"]
+    tail = max(1, int(len(metrics) * SUMMARY_TAIL))
+    out: dict[str, Any] = {"steps_logged": len(metrics)}
+    for key in keys:
+        for part, lines in (("first", metrics[:tail]), ("last", metrics[-tail:])):
+            values = [m[key] for m in lines if m.get(key) is not None]
+            if values:
+                out[f"{key.removeprefix('alft/')}_{part}"] = statistics.fmean(values)
+    out["nonfinite_rewards_total"] = sum(m.get("alft/nonfinite_rewards") or 0 for m in metrics)
+    return out
+
+
+def run_training(
+    settings: TrainSettings,
+    folder: Path,
+    *,
+    resume: bool = True,
+    progress: Any = None,
+    log: Log = lambda message: None,
+) -> dict[str, Any]:
+    """The whole ``alft train`` job.
+
+    Args:
+        settings: what to run.
+        folder: the run folder (created; an existing one must hold the same settings).
+        resume: continue from the folder's last checkpoint if it has one.
+        progress: a started ``rich.progress.Progress`` for the GRPO bar, or None.
+        log: receives one line per stage (the CLI prints them to stderr).
+
+    Returns:
+        The summary (also written to summary.json).
+    """
+    check_reward(settings)  # a bad objective/estimator fails now, not after the warm-up
+    run = RunFolder(Path(folder)).create()
+    run.check_config(settings.to_json())
+    start = time.perf_counter()
+    log("base policy: " + ("loading " + settings.model if settings.model else "built-in warm-up (cached after the first run)"))
+    policy = base_policy(settings, show_progress=progress is not None)
+    train, evaluation = prompts(settings)
+    before, before_seconds = _evaluate_base(policy, evaluation, settings, run, log)
+    log(f"GRPO: {settings.steps} steps, {settings.method}, K={settings.num_generations}")
+    trained, grpo_seconds = train_grpo(policy, train, settings, run, progress, resume)
+    log("evaluating the trained policy")
+    tokenizer = AutoTokenizer.from_pretrained(run.policy)
+    after_start = time.perf_counter()
+    after = evaluate(trained, tokenizer, evaluation, settings)
+    metrics = read_metrics(run.metrics)
+    summary = {
+        "settings": settings.to_json(),
+        "method": settings.method,
+        "base_policy": policy.path,
+        "before": before,
+        "after": after,
+        "training": training_summary(metrics),
+        "seconds": {
+            "warmup": policy.seconds,
+            "warmup_cached": policy.cached,
+            "eval_before": before_seconds,
+            "grpo": grpo_seconds,
+            "eval_after": time.perf_counter() - after_start,
+            "total": time.perf_counter() - start,
+        },
+    }
+    run.write_json(run.summary, summary)
+    plot_run(metrics, run.path, before, after, title=f"({settings.method})")
+    return summary
+
+
+def _evaluate_base(policy: BasePolicy, evaluation: datasets.Dataset | None, settings: TrainSettings,
+                   run: RunFolder, log: Log) -> tuple[dict[str, Any] | None, float]:
+    """Evaluate the base policy once per run folder (a resumed run reads the stored result)."""
+    if run.eval_before.exists():
+        return run.read_json(run.eval_before), 0.0
+    log("evaluating the base policy")
+    start = time.perf_counter()
+    model, tokenizer = load_policy(policy.path)
+    before = evaluate(model, tokenizer, evaluation, settings)
+    run.write_json(run.eval_before, before)
+    return before, time.perf_counter() - start

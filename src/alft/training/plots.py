@@ -1,0 +1,133 @@
+"""PNG plots of a run (reward, answer entropy, accuracy over steps) and of a comparison.
+
+Accuracy is always drawn beside agreement: "agreement up, accuracy down" is a collapse, not a success
+(SPEC §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 — the backend must be chosen first
+import numpy as np  # noqa: E402
+
+
+def _series(metrics: Sequence[Mapping[str, Any]], key: str) -> tuple[np.ndarray, np.ndarray]:
+    points = [(m["step"], m[key]) for m in metrics if m.get(key) is not None]
+    if not points:
+        return np.zeros(0), np.zeros(0)
+    steps, values = zip(*points)
+    return np.asarray(steps, dtype=float), np.asarray(values, dtype=float)
+
+
+def _smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing moving average (noisy per-step batch metrics become readable trends)."""
+    if values.size == 0 or window <= 1:
+        return values
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, values.size + 1), window)
+    return (cumulative[1:] - cumulative[np.maximum(np.arange(1, values.size + 1) - window, 0)]) / counts
+
+
+def _line(ax: Any, metrics: Sequence[Mapping[str, Any]], key: str, label: str, window: int) -> None:
+    steps, values = _series(metrics, key)
+    if steps.size:
+        ax.plot(steps, values, alpha=0.25, linewidth=0.8)
+        ax.plot(steps, _smooth(values, window), label=label, color=ax.lines[-1].get_color())
+
+
+def plot_run(
+    metrics: Sequence[Mapping[str, Any]],
+    folder: Path,
+    before: Mapping[str, float] | None = None,
+    after: Mapping[str, float] | None = None,
+    title: str = "",
+) -> list[Path]:
+    """Write reward.png, entropy.png and accuracy.png into ``folder``.
+
+    Args:
+        metrics: the metrics.jsonl lines (``step`` plus TRL/alft metric names).
+        folder: where the PNGs go.
+        before: evaluation of the base policy (drawn as markers at step 0).
+        after: evaluation of the trained policy (markers at the last step).
+        title: suffix for the titles (e.g. the method).
+
+    Returns:
+        The three paths.
+    """
+    window = max(1, len(metrics) // 20)
+    last_step = max((m["step"] for m in metrics), default=1)
+    paths = []
+    panels = [
+        ("reward.png", "reward", [("reward", "mean group reward")]),
+        ("entropy.png", "answers", [("alft/answer_entropy", "answer entropy (nats)"),
+                                     ("alft/majority_share", "majority share"),
+                                     ("alft/n_distinct", "distinct answers / group")]),
+        ("accuracy.png", "accuracy", [("alft/sample_accuracy", "sample accuracy (train batch)"),
+                                      ("alft/majority_accuracy", "majority accuracy (train batch)")]),
+    ]
+    for filename, ylabel, keys in panels:
+        fig, ax = plt.subplots(figsize=(6.4, 4.0))
+        for key, label in keys:
+            _line(ax, metrics, key, label, window)
+        if filename == "accuracy.png":
+            _eval_markers(ax, before, after, last_step)
+        ax.set_xlabel("GRPO step")
+        ax.set_ylabel(ylabel)
+        ax.set_title(f"{ylabel} over steps {title}".strip())
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        path = folder / filename
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def _eval_markers(ax: Any, before: Mapping[str, float] | None, after: Mapping[str, float] | None, last: float) -> None:
+    for key, marker in (("greedy_accuracy", "s"), ("majority_accuracy", "D"), ("sample_accuracy", "o")):
+        xs = [x for x, ev in ((0, before), (last, after)) if ev and ev.get(key) is not None]
+        ys = [ev[key] for ev in (before, after) if ev and ev.get(key) is not None]
+        if xs:
+            ax.plot(xs, ys, marker=marker, linestyle="--", label=f"eval {key.replace('_', ' ')}")
+
+
+def plot_comparison(rows: Sequence[Mapping[str, Any]], metrics: Sequence[tuple[str, str]], path: Path) -> Path:
+    """One PNG: per metric, the change after − before per method, mean with seed spread (min–max) and seeds.
+
+    Args:
+        rows: one per (method, seed) with ``method`` and, per metric key, ``before`` and ``after`` values
+            under ``"<key>_before"`` / ``"<key>_after"``.
+        metrics: (key, label) pairs to draw, one panel each.
+        path: the PNG.
+
+    Returns:
+        ``path``.
+    """
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.8), squeeze=False)
+    for ax, (key, label) in zip(axes[0], metrics):
+        for x, method in enumerate(methods):
+            deltas = np.array([r[f"{key}_after"] - r[f"{key}_before"] for r in rows
+                               if r["method"] == method and r.get(f"{key}_after") is not None])
+            if deltas.size == 0:
+                continue
+            ax.bar(x, deltas.mean(), color=f"C{x}", alpha=0.6)
+            ax.vlines(x, deltas.min(), deltas.max(), color="black")
+            ax.scatter(np.full(deltas.size, x), deltas, color="black", s=10, zorder=3)
+        ax.axhline(0, color="grey", linewidth=0.8)
+        ax.set_xticks(range(len(methods)), methods, rotation=30)
+        ax.set_title(f"Δ {label}", fontsize=10)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle("after − before, mean (bar), seed range (line), seeds (dots)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

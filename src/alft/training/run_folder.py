@@ -1,0 +1,107 @@
+"""The run folder: everything one ``alft train`` run writes, in one place a reader can browse.
+
+::
+
+    runs/<name>/
+      config.json        the TrainSettings (a resumed run must match it)
+      metrics.jsonl      one line per GRPO step (appended; a resumed run drops lines past its checkpoint)
+      eval_before.json   evaluation of the base policy (kept, so a resumed run does not redo it)
+      summary.json       before/after evaluation, timing, final training metrics
+      reward.png, entropy.png, accuracy.png
+      checkpoints/       Trainer checkpoints (checkpoint-<step>/), for --resume
+      policy/            the trained policy (model + tokenizer, from_pretrained-ready)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alft.errors import AlftInputError
+
+_CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
+
+
+def default_run_name(settings_method: str) -> str:
+    """``<timestamp>-<method>``, e.g. ``20250101-120000-aqp``."""
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{settings_method}"
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """Paths of one run folder.
+
+    Attributes:
+        path: the folder.
+    """
+
+    path: Path
+
+    @property
+    def config(self) -> Path:
+        return self.path / "config.json"
+
+    @property
+    def metrics(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    @property
+    def eval_before(self) -> Path:
+        return self.path / "eval_before.json"
+
+    @property
+    def summary(self) -> Path:
+        return self.path / "summary.json"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def policy(self) -> Path:
+        return self.path / "policy"
+
+    def create(self) -> RunFolder:
+        self.path.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def last_checkpoint(self) -> Path | None:
+        """The checkpoint with the highest step, or None."""
+        if not self.checkpoints.is_dir():
+            return None
+        found = [(int(m.group(1)), p) for p in self.checkpoints.iterdir() if (m := _CHECKPOINT_RE.match(p.name))]
+        return max(found)[1] if found else None
+
+    def write_json(self, path: Path, data: Any) -> None:
+        """Write JSON atomically (temporary file, then rename), so an interrupted run never leaves half a file."""
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        tmp.replace(path)
+
+    def read_json(self, path: Path) -> Any:
+        return json.loads(path.read_text())
+
+    def check_config(self, config: dict[str, Any]) -> None:
+        """Write config.json, or — if the folder already has one — refuse a different configuration.
+
+        Args:
+            config: the run's settings as JSON.
+
+        Raises:
+            AlftInputError: naming the first setting that differs from the folder's.
+        """
+        if self.config.exists():
+            stored = self.read_json(self.config)
+            for key in sorted(set(stored) | set(config)):
+                if stored.get(key) != config.get(key):
+                    raise AlftInputError(
+                        f"--{key.replace('_', '-')}: got {config.get(key)!r}, but the run folder {self.path} was "
+                        f"started with {stored.get(key)!r}; expected the same settings to resume, or a new "
+                        "--output-dir"
+                    )
+            return
+        self.write_json(self.config, config)

@@ -1,0 +1,162 @@
+"""What one ``alft train`` run does: a frozen :class:`TrainSettings`, filled from a preset and options.
+
+Presets size the built-in task (SPEC §7, measured on 2 CPU cores):
+
+* ``default`` — the 0.53 M-parameter Qwen2 warmed up for 1500 steps (≈ 150–175 s, cached), then
+  Coherence-GRPO with K = 8, 8 prompts a step, lr 3e-5 (≥ 1e-4 hacks the reward, SPEC §7), evaluated on
+  1000 held-out problems (greedy + K samples) before and after. Whole run ≲ 10 minutes.
+* ``tiny`` — a few-step warm-up of a 1-layer, 32-wide model and a handful of GRPO steps: seconds, for tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from alft.errors import require
+from alft.integrations.peers import PEER_METHODS
+
+SCALE_REWARDS = ("group", "batch", "none")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Sizes of a run on the built-in task (every field can be overridden by an option).
+
+    Attributes:
+        name: preset name.
+        warmup: ``"default"`` or ``"tiny"``: which ``alft.task`` warm-up recipe makes the base policy.
+        num_generations: K.
+        prompts_per_step: prompts per optimizer step (the batch is prompts × K completions).
+        steps: GRPO optimizer steps.
+        learning_rate: GRPO learning rate.
+        max_completion_length: tokens per completion.
+        train_prompts: distinct training prompts.
+        eval_problems: held-out problems evaluated before and after.
+        save_steps: checkpoint every this many steps.
+    """
+
+    name: str
+    warmup: str
+    num_generations: int
+    prompts_per_step: int
+    steps: int
+    learning_rate: float
+    max_completion_length: int
+    train_prompts: int
+    eval_problems: int
+    save_steps: int
+
+
+PRESETS = MappingProxyType(
+    {
+        "default": Preset("default", "default", 8, 8, 300, 3e-5, 32, 4000, 1000, 50),
+        "tiny": Preset("tiny", "tiny", 4, 2, 4, 1e-4, 12, 32, 12, 2),
+    }
+)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Everything that determines a run's numbers (written to the run folder's config.json).
+
+    Attributes:
+        preset: name in :data:`PRESETS` (sizes not given explicitly come from it).
+        objective: game objective (``coherence``, ``diversity``, …) or peer method (``ttrl``, ``empo``).
+        estimator: reward table for game objectives (``aqp``, ``digamma``, ``plugin``, …).
+        num_generations: K, completions per prompt (≥ 2).
+        steps: GRPO optimizer steps.
+        seed: seeds GRPO sampling, data order and evaluation sampling.
+        learning_rate: GRPO learning rate.
+        beta: KL weight to the base policy (TRL's ``beta``).
+        scale_rewards: TRL's advantage scaling, ``group``, ``batch`` or ``none`` (SPEC §3.8).
+        prompts_per_step: prompts per optimizer step.
+        max_completion_length: tokens per completion.
+        temperature: sampling temperature, for training and for evaluation samples.
+        train_prompts: distinct training prompts (built-in task).
+        eval_problems: evaluation problems (0 skips evaluation).
+        save_steps: checkpoint interval.
+        model: a local folder or hub id; None for the built-in warmed-up model.
+        dataset: a JSONL file or a ``datasets`` name with a ``prompt`` column; None for the built-in task.
+        dataset_split: split of a named dataset.
+        prompt_column: the dataset's prompt column.
+        answer_column: the dataset's reference-answer column ("" for none: no accuracy, agreement only).
+        lora: train a LoRA adapter (PEFT) instead of all weights.
+        lora_rank: LoRA rank.
+        unextractable: ``own-class``, ``exclude`` or ``penalty``.
+        extractor: answer extractor; None → ``arithmetic`` for the built-in task, ``auto`` otherwise.
+        grouper: answer equivalence, ``math`` or ``exact``.
+        warmup_seed: seed of the built-in warm-up (shared by runs that differ only in ``seed``).
+    """
+
+    preset: str = "default"
+    objective: str = "coherence"
+    estimator: str = "aqp"
+    num_generations: int | None = None
+    steps: int | None = None
+    seed: int = 0
+    learning_rate: float | None = None
+    beta: float = 0.0
+    scale_rewards: str = "group"
+    prompts_per_step: int | None = None
+    max_completion_length: int | None = None
+    temperature: float = 1.0
+    train_prompts: int | None = None
+    eval_problems: int | None = None
+    save_steps: int | None = None
+    model: str | None = None
+    dataset: str | None = None
+    dataset_split: str = "train"
+    prompt_column: str = "prompt"
+    answer_column: str = "answer"
+    lora: bool = False
+    lora_rank: int = 8
+    unextractable: str = "own-class"
+    extractor: str | None = None
+    grouper: str = "math"
+    warmup_seed: int = 0
+
+    def __post_init__(self) -> None:
+        require(self.preset in PRESETS, "--preset", self.preset, f"one of {sorted(PRESETS)}")
+        preset = PRESETS[self.preset]
+        for name in ("num_generations", "steps", "learning_rate", "prompts_per_step", "max_completion_length",
+                     "train_prompts", "eval_problems", "save_steps"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, getattr(preset, name))
+        if self.extractor is None:
+            object.__setattr__(self, "extractor", "arithmetic" if self.builtin_task else "auto")
+        self._validate()
+
+    def _validate(self) -> None:
+        K = self.num_generations
+        require(isinstance(K, int) and K >= 2, "--num-generations", K, "an integer ≥ 2 (a group needs two answers)")
+        require(self.steps >= 1, "--steps", self.steps, "an integer ≥ 1")
+        require(math.isfinite(self.learning_rate) and self.learning_rate > 0, "--lr", self.learning_rate, "a number > 0")
+        require(math.isfinite(self.beta) and self.beta >= 0, "--beta", self.beta, "a number ≥ 0")
+        require(self.scale_rewards in SCALE_REWARDS, "--scale-rewards", self.scale_rewards, f"one of {SCALE_REWARDS}")
+        require(self.prompts_per_step >= 1, "--prompts-per-step", self.prompts_per_step, "an integer ≥ 1")
+        require(self.max_completion_length >= 1, "--max-completion-length", self.max_completion_length, "≥ 1")
+        require(math.isfinite(self.temperature) and self.temperature > 0, "--temperature", self.temperature, "> 0")
+        require(self.train_prompts >= 1, "--train-prompts", self.train_prompts, "an integer ≥ 1")
+        require(self.eval_problems >= 0, "--eval-problems", self.eval_problems, "an integer ≥ 0")
+        require(self.save_steps >= 1, "--save-steps", self.save_steps, "an integer ≥ 1")
+        require(self.lora_rank >= 1, "--lora-rank", self.lora_rank, "an integer ≥ 1")
+
+    @property
+    def builtin_task(self) -> bool:
+        """True when prompts come from the built-in arithmetic task."""
+        return self.dataset is None
+
+    @property
+    def method(self) -> str:
+        """``ttrl``/``empo`` for peers, else the estimator name (the comparison's row label)."""
+        return self.objective if self.objective in PEER_METHODS else self.estimator
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> TrainSettings:
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,104 @@
+"""``alft train`` end to end on the tiny preset: run folder, JSON output, determinism, resume, bad input."""
+
+import json
+
+import pytest
+from conftest import summary_metrics
+
+TINY = ("--preset", "tiny", "--steps", "4", "--save-steps", "2")
+
+
+def test_train_writes_a_complete_run_folder_and_one_json_object(cli, tmp_path):
+    result = cli("train", *TINY, "--output-dir", str(tmp_path / "run"), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)  # stdout holds exactly one JSON object
+    folder = tmp_path / "run"
+    for name in ("config.json", "metrics.jsonl", "summary.json", "reward.png", "entropy.png", "accuracy.png"):
+        assert (folder / name).stat().st_size > 0
+    lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    assert [line["step"] for line in lines] == [1, 2, 3, 4]
+    assert all("alft/answer_entropy" in line and line["estimator"] == "aqp" for line in lines)
+    assert summary["before"]["n_prompts"] == summary["after"]["n_prompts"] == 12
+    assert (folder / "policy" / "config.json").exists()
+
+
+def test_table_output_shows_before_and_after(cli, tmp_path):
+    result = cli("train", *TINY, "--output-dir", str(tmp_path / "run"))
+    assert result.exit_code == 0, result.output
+    assert "greedy accuracy" in result.stdout and "majority accuracy" in result.stdout and "time:" in result.stdout
+
+
+def test_same_seed_gives_identical_summary_metrics(cli, tmp_path):
+    for name in ("a", "b"):
+        assert cli("train", *TINY, "--seed", "3", "--output-dir", str(tmp_path / name), "--json").exit_code == 0
+    assert summary_metrics(tmp_path / "a") == summary_metrics(tmp_path / "b")
+    assert cli("train", *TINY, "--seed", "4", "--output-dir", str(tmp_path / "c"), "--json").exit_code == 0
+    assert summary_metrics(tmp_path / "c")["training"] != summary_metrics(tmp_path / "a")["training"]
+
+
+def test_interrupted_run_resumes_from_its_last_checkpoint_without_duplicate_steps(cli, tmp_path):
+    import shutil
+
+    folder = tmp_path / "run"
+    assert cli("train", *TINY, "--output-dir", str(folder), "--json").exit_code == 0
+    # the state an interruption during step 3–4 leaves: checkpoint-2 only, no summary, no final policy
+    shutil.rmtree(folder / "checkpoints" / "checkpoint-4")
+    shutil.rmtree(folder / "policy")
+    (folder / "summary.json").unlink()
+    lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    lines[0]["marker"] = True  # a line from before the checkpoint must survive the resume untouched
+    (folder / "metrics.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines[:3]))
+    assert cli("train", *TINY, "--output-dir", str(folder), "--json").exit_code == 0
+    resumed = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    assert [line["step"] for line in resumed] == [1, 2, 3, 4]
+    assert resumed[0].get("marker") is True  # not rewritten: training continued from step 2
+    assert (folder / "summary.json").exists()
+
+
+def test_a_different_setting_on_an_existing_folder_is_refused(cli, tmp_path):
+    assert cli("train", *TINY, "--output-dir", str(tmp_path / "run"), "--json").exit_code == 0
+    result = cli("train", *TINY, "--seed", "9", "--output-dir", str(tmp_path / "run"))
+    assert result.exit_code == 2 and "--seed" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--num-generations", "1"), "--num-generations"),
+        (("--objective", "harmony"), "objective"),
+        (("--estimator", "nope"), "estimator"),
+        (("--lr", "-1"), "--lr"),
+    ],
+)
+def test_bad_options_are_clear_errors(cli, tmp_path, args, message):
+    result = cli("train", *TINY, *args, "--output-dir", str(tmp_path / "run"))
+    assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "run" / "checkpoints").exists()  # refused before any work
+
+
+def test_empty_dataset_and_missing_prompt_column_are_clear_errors(cli, tmp_path, tiny_policy_dir):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    no_prompt = tmp_path / "no_prompt.jsonl"
+    no_prompt.write_text('{"question": "1+1=", "answer": "2"}\n')
+    for data in (empty, no_prompt):
+        result = cli("train", *TINY, "--model", str(tiny_policy_dir), "--dataset", str(data),
+                     "--output-dir", str(tmp_path / data.stem))
+        assert result.exit_code == 2 and "error" in result.stderr, result.output
+
+
+def test_real_model_folder_and_jsonl_dataset_with_lora(cli, tmp_path, tiny_policy_dir):
+    from transformers import AutoModelForCausalLM
+
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps({"prompt": f"{a}+{b}=", "answer": str(a + b)}) + "\n"
+                            for a in range(1, 6) for b in range(1, 6)))
+    folder = tmp_path / "run"
+    result = cli("train", "--preset", "tiny", "--steps", "2", "--model", str(tiny_policy_dir), "--dataset", str(data),
+                 "--lora", "--lora-rank", "2", "--num-generations", "2", "--eval-problems", "5",
+                 "--extractor", "last-number", "--output-dir", str(folder), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["before"]["n_prompts"] == summary["after"]["n_prompts"] == 5
+    assert summary["settings"]["lora"] is True
+    AutoModelForCausalLM.from_pretrained(folder / "policy")  # merged LoRA weights reload as a plain model
