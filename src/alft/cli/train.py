@@ -193,21 +193,21 @@ def compare(
 
 
 def comparison_table(result: dict[str, Any]) -> Table:
-    """Per method: after-value mean and change (mean ± std over seeds [min, max])."""
+    """Per method and metric: the mean value after training, and its change mean ± std over seeds."""
+    from rich.markup import escape
+
     from alft.training.compare import COMPARED_METRICS
 
-    table = Table(title=f"alft compare: after − before over seeds {result['seeds']} (mean ± std [min, max])")
+    table = Table(title=escape(f"alft compare: after (change mean ± std over seeds {result['seeds']})"))
     table.add_column("method")
     for _, label in COMPARED_METRICS:
         table.add_column(label, justify="right")
     for entry in result["aggregate"]:
-        cells = []
-        for key, _ in COMPARED_METRICS:
-            if f"{key}_delta_mean" not in entry:
-                cells.append("–")
-                continue
-            cells.append(f"{entry[f'{key}_after_mean']:.3f}  ({entry[f'{key}_delta_mean']:+.3f} ± "
-                         f"{entry[f'{key}_delta_std']:.3f} [{entry[f'{key}_delta_min']:+.3f}, {entry[f'{key}_delta_max']:+.3f}])")
+        cells = [
+            f"{entry[f'{key}_after_mean']:.3f} ({entry[f'{key}_delta_mean']:+.3f} ± {entry[f'{key}_delta_std']:.3f})"
+            if f"{key}_delta_mean" in entry else "–"
+            for key, _ in COMPARED_METRICS
+        ]
         table.add_row(entry["method"], *cells)
     return table
 

@@ -23,9 +23,9 @@ from alft.training.settings import TrainSettings
 
 METHODS = ("plugin", "digamma", "aqp", "ttrl", "empo")
 COMPARED_METRICS = (
-    ("majority_accuracy", "majority-of-K accuracy"),
-    ("greedy_accuracy", "greedy accuracy"),
-    ("mean_sample_accuracy", "sample accuracy"),
+    ("majority_accuracy", "majority-of-K acc"),
+    ("greedy_accuracy", "greedy acc"),
+    ("mean_sample_accuracy", "sample acc"),
     ("answer_entropy", "answer entropy"),
 )
 
