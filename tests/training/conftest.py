@@ -21,7 +21,12 @@ def cli():
     return invoke
 
 
-def summary_metrics(folder):
+@pytest.fixture(scope="session")
+def summary_metrics():
+    return _summary_metrics
+
+
+def _summary_metrics(folder):
     """summary.json without wall-clock fields (what must be identical for the same seed)."""
     summary = json.loads((folder / "summary.json").read_text())
     for part in ("before", "after"):

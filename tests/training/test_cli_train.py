@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from conftest import summary_metrics
 
 TINY = ("--preset", "tiny", "--steps", "4", "--save-steps", "2")
 
@@ -28,7 +27,7 @@ def test_table_output_shows_before_and_after(cli, tmp_path):
     assert "greedy accuracy" in result.stdout and "majority accuracy" in result.stdout and "time:" in result.stdout
 
 
-def test_same_seed_gives_identical_summary_metrics(cli, tmp_path):
+def test_same_seed_gives_identical_summary_metrics(cli, tmp_path, summary_metrics):
     for name in ("a", "b"):
         assert cli("train", *TINY, "--seed", "3", "--output-dir", str(tmp_path / name), "--json").exit_code == 0
     assert summary_metrics(tmp_path / "a") == summary_metrics(tmp_path / "b")

@@ -18,8 +18,3 @@ def save_tiny_policy(folder: Path, seed: int = 0) -> Path:
 @pytest.fixture(scope="session")
 def tiny_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_tiny_policy(tmp_path_factory.mktemp("tiny_policy"))
-
-
-def mod3_length(text: str) -> str:
-    """A test extractor with three classes, so random completions still agree often."""
-    return str(len(text) % 3)

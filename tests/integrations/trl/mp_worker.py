@@ -15,7 +15,7 @@ from transformers import AutoTokenizer, PrinterCallback
 from alft.integrations.trl import AlftGRPOConfig, AlftGRPOTrainer, answer_reward
 
 sys.path.insert(0, str(Path(__file__).parent))
-from conftest import mod3_length  # noqa: E402
+from mp_helpers import mod3_length  # noqa: E402
 
 
 class RecordingTrainer(AlftGRPOTrainer):

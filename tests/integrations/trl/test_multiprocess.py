@@ -16,7 +16,7 @@ import pytest
 
 from alft.integrations.trl import answer_reward
 
-from conftest import mod3_length
+from mp_helpers import mod3_length
 
 WORKER = Path(__file__).with_name("mp_worker.py")
 
