@@ -30,6 +30,7 @@ class AnswerGroups:
     Attributes:
         K: group size.
         answers: extracted answer per completion (``None`` when unextractable), flat.
+        canonical: the canonical form of each answer (``alft.answers.canonicalize``), flat.
         class_ids: per group, one class id per completion (:data:`ClassIds`).
         extract_seconds: time spent extracting answers.
         equivalence_seconds: time spent grouping equivalent answers (math-verify included, SPEC §6).
@@ -37,6 +38,7 @@ class AnswerGroups:
 
     K: int
     answers: tuple[str | None, ...]
+    canonical: tuple[str | None, ...]
     class_ids: ClassIds
     extract_seconds: float
     equivalence_seconds: float
@@ -56,7 +58,7 @@ class AnswerGroups:
             first = {}
             for i, cid in enumerate(ids):
                 if cid is not None and cid not in first:
-                    first[cid] = canonicalize(self.answers[g * self.K + i])
+                    first[cid] = self.canonical[g * self.K + i]
             labels.extend(None if cid is None else first[cid] for cid in ids)
         return labels
 
@@ -141,19 +143,19 @@ def answer_groups(
     extract, group = get_extractor(extractor), get_grouper(grouper)
     start = time.perf_counter()
     answers = tuple(extract(completion_text(c)) for c in completions)
+    canonical_of = {a: canonicalize(a) for a in set(answers) if a is not None}  # a batch repeats answers a lot
+    canonical = tuple(None if a is None else canonical_of[a] for a in answers)
     extracted = time.perf_counter()
     chunks = [answers[g * K : (g + 1) * K] for g in range(n_groups)]
     if isinstance(group, AnswerEquivalence):
         class_ids = group.group_batch(chunks).class_ids  # one parse cache for the whole batch (SPEC §6)
     else:
         class_ids = tuple(tuple(group(chunk)) for chunk in chunks)
-    return AnswerGroups(K, answers, class_ids, extracted - start, time.perf_counter() - extracted)
+    return AnswerGroups(K, answers, canonical, class_ids, extracted - start, time.perf_counter() - extracted)
 
 
-def _matches(answer: str | None, reference: object) -> bool:
-    if answer is None or reference is None:
-        return False
-    return canonicalize(answer) == canonicalize(str(reference))
+def _matches(canonical_answer: str | None, canonical_reference: str | None) -> bool:
+    return canonical_answer is not None and canonical_answer == canonical_reference
 
 
 def answer_stats(groups: AnswerGroups, references: Sequence[object] | None = None) -> AnswerStats:
@@ -186,11 +188,11 @@ def answer_stats(groups: AnswerGroups, references: Sequence[object] | None = Non
         distinct.append(int(counts.size))
         if per_group_refs is not None:
             majority_id = int(np.argmax(np.bincount([i for i in ids if i is not None])))  # ties → first seen
-            majority_answer = groups.answers[g * K + ids.index(majority_id)]
+            majority_answer = groups.canonical[g * K + ids.index(majority_id)]
             majority_ok.append(_matches(majority_answer, per_group_refs[g]))
     sample_accuracy = majority_accuracy = None
     if per_group_refs is not None:
-        hits = [_matches(a, per_group_refs[i // K]) for i, a in enumerate(groups.answers)]
+        hits = [_matches(a, per_group_refs[i // K]) for i, a in enumerate(groups.canonical)]
         sample_accuracy = float(np.mean(hits))
         majority_accuracy = float(np.mean(majority_ok))
     return AnswerStats(
@@ -205,15 +207,19 @@ def answer_stats(groups: AnswerGroups, references: Sequence[object] | None = Non
     )
 
 
+def _canonical_reference(reference: object) -> str | None:
+    return None if reference is None else canonicalize(str(reference))
+
+
 def _per_group(references: Sequence[object] | None, n_groups: int, K: int) -> list[object] | None:
-    """References per group from a per-completion (TRL repeats columns K times) or per-group list."""
+    """Canonical references per group from a per-completion (TRL repeats columns K times) or per-group list."""
     if references is None:
         return None
     references = list(references)
     if len(references) == n_groups * K:
-        return references[::K]
+        return [_canonical_reference(r) for r in references[::K]]
     if len(references) == n_groups:
-        return references
+        return [_canonical_reference(r) for r in references]
     raise AlftInputError(
         f"answer: got {len(references)} reference answers, expected {n_groups * K} (one per completion) "
         f"or {n_groups} (one per group)"

@@ -259,18 +259,17 @@ def _check_one_prompt_per_group(prompts: Sequence[object], K: int) -> None:
 
 
 def _verifier_scores(groups: AnswerGroups, references: Sequence[object] | None) -> list[float]:
-    """1.0 where a completion's answer matches its reference, else 0.0."""
+    """1.0 where a completion's canonical answer equals its canonical reference, else 0.0."""
     if references is None:
         raise AlftInputError(
             "answer: the objective has a verifier term, expected an 'answer' column in the dataset (reference answers)"
         )
-    stats_refs = list(references)
-    per_completion = stats_refs if len(stats_refs) == len(groups.answers) else [
-        r for r in stats_refs for _ in range(groups.K)
-    ]
+    refs = list(references)
+    per_completion = refs if len(refs) == len(groups.answers) else [r for r in refs for _ in range(groups.K)]
+    canonical_refs = {r: canonicalize(str(r)) for r in set(map(str, per_completion))}
     return [
-        float(a is not None and r is not None and canonicalize(a) == canonicalize(str(r)))
-        for a, r in zip(groups.answers, per_completion)
+        float(a is not None and r is not None and a == canonical_refs[str(r)])
+        for a, r in zip(groups.canonical, per_completion)
     ]
 
 
