@@ -24,7 +24,7 @@ def test_train_writes_a_complete_run_folder_and_one_json_object(cli, tmp_path):
 def test_table_output_shows_before_and_after(cli, tmp_path):
     result = cli("train", *TINY, "--output-dir", str(tmp_path / "run"))
     assert result.exit_code == 0, result.output
-    assert "greedy accuracy" in result.stdout and "majority accuracy" in result.stdout and "time:" in result.stdout
+    assert "greedy accuracy" in result.stdout and "majority-of-K accuracy" in result.stdout and "time:" in result.stdout
 
 
 def test_same_seed_gives_identical_summary_metrics(cli, tmp_path, summary_metrics):

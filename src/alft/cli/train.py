@@ -60,7 +60,8 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 def before_after_table(summary: dict[str, Any]) -> Table:
     """Rows: evaluation metrics; columns: base policy, trained policy, change."""
-    table = Table(title=f"alft train: {summary['method']} — base vs trained ({(summary['after'] or {}).get('n_prompts', 0)} held-out problems)")
+    n = (summary.get("after") or {}).get("n_prompts", 0)
+    table = Table(title=f"{summary['method']}: base vs trained, {n} held-out problems")
     for column in ("metric", "before", "after", "change"):
         table.add_column(column, justify="left" if column == "metric" else "right")
     before, after = summary.get("before") or {}, summary.get("after") or {}
@@ -69,7 +70,8 @@ def before_after_table(summary: dict[str, Any]) -> Table:
     for key in keys:
         b, a = before.get(key), after.get(key)
         change = None if a is None or b is None else a - b
-        table.add_row(key.replace("_", " "), _fmt(b), _fmt(a), "–" if change is None else f"{change:+.3f}")
+        label = "majority-of-K accuracy" if key == "majority_accuracy" else key.replace("_", " ")
+        table.add_row(label, _fmt(b), _fmt(a), "–" if change is None else f"{change:+.3f}")
     return table
 
 

@@ -53,7 +53,7 @@ class Preset:
 
 PRESETS = MappingProxyType(
     {
-        "default": Preset("default", "default", 8, 8, 500, 3e-5, 32, 4000, 1000, 100),
+        "default": Preset("default", "default", 8, 8, 200, 3e-5, 32, 4000, 1000, 50),
         "tiny": Preset("tiny", "tiny", 4, 2, 4, 1e-4, 12, 32, 12, 2),
     }
 )
