@@ -12,7 +12,7 @@ load. Two measures, both ratios within this run:
 The policy is the built-in warmed-up model (trained and cached on first use, ≈ 3–5 min) at the default
 ``alft train`` sizes: K = 8, 8 prompts a step, completions of 32 tokens.
 
-    python benchmarks/reward_overhead.py [--steps 80] [--repeats 3] [--seed 0]
+    python benchmarks/reward_overhead.py [--steps 80] [--repeats 4] [--seed 0]
 
 Writes benchmarks/results/reward_overhead.json.
 """
@@ -41,13 +41,14 @@ class Alternating:
 
     __name__ = "alternating"
 
-    def __init__(self) -> None:
+    def __init__(self, alft_parity: int) -> None:
+        self.alft_parity = alft_parity
         self.alft = answer_reward(K, "coherence", "aqp", extractor="arithmetic", grouper="math")
         self.reward_seconds: dict[int, float] = {}
 
     def __call__(self, prompts, completions, completion_ids=None, **kwargs):  # noqa: ANN001 — TRL's signature
         step = kwargs["trainer_state"].global_step
-        if step % 2:
+        if step % 2 != self.alft_parity:
             return [0.0] * len(completions)
         start = time.perf_counter()
         rewards = self.alft(prompts, completions, completion_ids, **kwargs)
@@ -69,9 +70,9 @@ class StepClock(TrainerCallback):
         self.times[state.global_step - 1] = time.perf_counter() - self.last
 
 
-def one_repeat(policy: str, steps: int, seed: int, output: Path) -> dict[str, float]:
+def one_repeat(policy: str, steps: int, seed: int, output: Path, alft_parity: int) -> dict[str, float]:
     model, tokenizer = load_policy(policy)
-    reward, clock = Alternating(), StepClock()
+    reward, clock = Alternating(alft_parity), StepClock()
     args = AlftGRPOConfig(
         output_dir=str(output), num_generations=K, per_device_train_batch_size=K * PROMPTS,
         max_completion_length=LENGTH, learning_rate=3e-5, lr_scheduler_type="constant", max_steps=steps,
@@ -83,8 +84,8 @@ def one_repeat(policy: str, steps: int, seed: int, output: Path) -> dict[str, fl
     trainer.remove_callback(PrinterCallback)
     trainer.train()
     measured = {s: t for s, t in clock.times.items() if s >= 2}  # the first steps pay one-off costs
-    alft_steps = [t for s, t in measured.items() if s % 2 == 0]
-    constant_steps = [t for s, t in measured.items() if s % 2 == 1]
+    alft_steps = [t for s, t in measured.items() if s % 2 == alft_parity]
+    constant_steps = [t for s, t in measured.items() if s % 2 != alft_parity]
     inside = [reward.reward_seconds[s] for s in measured if s in reward.reward_seconds]
     return {
         "alft_step_seconds": statistics.fmean(alft_steps),
@@ -99,7 +100,7 @@ def one_repeat(policy: str, steps: int, seed: int, output: Path) -> dict[str, fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=80)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     options = parser.parse_args()
     policy = str(warm_up(WarmupConfig(), seed=0, progress=False).path)
@@ -108,18 +109,21 @@ def main() -> None:
     repeats = []
     with tempfile.TemporaryDirectory() as scratch:
         for r in range(options.repeats):
-            repeats.append(one_repeat(policy, options.steps, options.seed + r, Path(scratch) / str(r)))
+            # alft on even steps in one repeat, odd steps in the next: any step-parity effect cancels
+            repeats.append(one_repeat(policy, options.steps, options.seed + r, Path(scratch) / str(r), r % 2))
             print(json.dumps(repeats[-1]))
     result = {
         "benchmark": "reward_overhead",
         "target": "alft reward adds ≤ 1 % to a GRPO step against a constant reward",
         "sizes": {"K": K, "prompts_per_step": PROMPTS, "max_completion_length": LENGTH},
         "ab_overhead_median": statistics.median(r["ab_overhead"] for r in repeats),
+        "ab_overhead_mean": statistics.fmean(r["ab_overhead"] for r in repeats),
         "in_step_overhead_median": statistics.median(r["in_step_overhead"] for r in repeats),
         "repeats": repeats,
         "machine": {"platform": platform.platform(), "python": platform.python_version()},
     }
-    result["meets_target"] = result["in_step_overhead_median"] <= 0.01
+    result["meets_target"] = result["in_step_overhead_median"] <= 0.01  # the reward's own cost
+    result["ab_meets_target"] = result["ab_overhead_median"] <= 0.01  # whole-step wall time, noisier
     path = Path(__file__).parent / "results" / "reward_overhead.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "repeats"}, indent=2))
