@@ -28,7 +28,8 @@ _CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
 
 def default_run_name(settings_method: str) -> str:
     """``<timestamp>-<method>``, e.g. ``20250101-120000-aqp``."""
-    return time.strftime("%Y%m%d-%H%M%S") + f"-{settings_method}"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", settings_method)  # objectives like "coherence+0.5*verifier"
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{safe}"
 
 
 @dataclass(frozen=True)

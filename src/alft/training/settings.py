@@ -152,8 +152,10 @@ class TrainSettings:
 
     @property
     def method(self) -> str:
-        """``ttrl``/``empo`` for peers, else the estimator name (the comparison's row label)."""
-        return self.objective if self.objective in PEER_METHODS else self.estimator
+        """The row label: ``ttrl``/``empo`` for peers, the estimator for coherence, else ``objective:estimator``."""
+        if self.objective in PEER_METHODS:
+            return self.objective
+        return self.estimator if self.objective == "coherence" else f"{self.objective}:{self.estimator}"
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
