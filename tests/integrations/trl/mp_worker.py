@@ -6,6 +6,8 @@ per process and step, the gathered completions and the global reward vector the 
 
 import json
 import sys
+
+import torch
 from pathlib import Path
 
 from accelerate.utils import gather_object
@@ -63,6 +65,9 @@ def main(model: str, out: str, objective: str, estimator: str) -> None:
     trainer.train()
     rank = trainer.accelerator.process_index
     Path(out, f"rank{rank}.json").write_text(json.dumps(RecordingTrainer.records))
+    # Leave together: a rank exiting while gloo threads of the other still run aborts it under load.
+    trainer.accelerator.wait_for_everyone()
+    torch.distributed.destroy_process_group()
 
 
 if __name__ == "__main__":
