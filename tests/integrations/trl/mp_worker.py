@@ -6,9 +6,9 @@ per process and step, the gathered completions and the global reward vector the 
 
 import json
 import sys
+from pathlib import Path
 
 import torch
-from pathlib import Path
 
 from accelerate.utils import gather_object
 from datasets import Dataset
