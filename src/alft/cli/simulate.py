@@ -33,7 +33,7 @@ def simulate(
     tv_threshold: float = typer.Option(0.01, "--tv-threshold", help="Report the first step with TV ≤ this."),
     seed: int = typer.Option(0, "--seed", help="First random seed."),
     seeds: int = typer.Option(1, "--seeds", help="Number of seeds (seed, seed+1, ...) to average over."),
-    out: Optional[Path] = typer.Option(Path("simulate_tv.png"), "--out", help="PNG of TV over steps ('' to skip)."),
+    out: str = typer.Option("simulate_tv.png", "--out", help="PNG of TV over steps ('' to skip)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
 ) -> None:
     """Simulate the distributional alignment game on exact tabular games and compare reward estimators.
@@ -52,9 +52,9 @@ def simulate(
     except (AlftInputError, AlftNumericalError) as error:
         console.print(f"[red]error:[/] {error}")
         raise typer.Exit(code=2) from None
-    if out is not None and str(out):
-        _plot(report, out)
-        report["plot"] = str(out)
+    if out:
+        _plot(report, Path(out))
+        report["plot"] = out
     if as_json:
         typer.echo(json.dumps(report))
     else:
