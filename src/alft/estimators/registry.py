@@ -122,7 +122,7 @@ def _infeasible_message(name: str, K: int, budget: float, floor: bool, worst: bo
             continue
         return (
             f"{name}: the bias budget τ={budget:.4g} is infeasible in float64 at K={K}; "
-            f"τ={budget * factor:.4g} (×{factor}) solves"
+            f"τ={budget * factor:.4g} solves (multiply kappa, budget or c by {factor})"
         )
     return f"{name}: the bias budget τ={budget:.4g} is infeasible in float64 at K={K}; try a larger kappa or c"
 
