@@ -213,6 +213,22 @@ def _loo_baseline(ids: np.ndarray, linear: np.ndarray, rule: _Rule) -> np.ndarra
     return out
 
 
+def _check_finite(rewards: np.ndarray, baseline: np.ndarray, linear: np.ndarray, objective: Objective) -> None:
+    """Tables are finite, so only float64 overflow (huge weights × scores) can make a reward non-finite:
+    refuse it, naming where it came from, rather than hand a trainer inf or NaN."""
+    bad = np.flatnonzero(~(np.isfinite(rewards) & np.isfinite(baseline)).ravel())
+    if not bad.size:
+        return
+    i = int(bad[0])
+    source = "verifier_scores" if objective.uses_verifier else "objective"
+    if np.isfinite(linear.ravel()[i]):
+        source = "objective"
+    raise AlftInputError(
+        f"{source}: the reward of sample {i} overflows float64 under {objective.name!r} (linear part "
+        f"{float(linear.ravel()[i])!r}); expected weights × verifier scores × constraint values well below 1e308"
+    )
+
+
 def group_rewards(
     answers: Sequence[str | None],
     objective: Objective,
@@ -292,8 +308,7 @@ def batch_group_rewards(
     baseline = _loo_baseline(ids, linear, rule)
     is_none = ids == _NONE_ID
     n_distinct = np.array([len(set(row[row != _NONE_ID].tolist())) for row in ids])
-    if not (np.all(np.isfinite(rewards)) and np.all(np.isfinite(baseline))):  # tables are finite: cannot happen
-        raise AssertionError("non-finite group reward")
+    _check_finite(rewards, baseline, linear, objective)
     return BatchRewards(
         rewards=rewards.ravel(), estimated=estimated.ravel(), counts=counts.ravel(), baseline_loo=baseline.ravel(),
         K=int(K), n_distinct=n_distinct, n_unextractable=is_none.sum(axis=1), degenerate=degenerate,
