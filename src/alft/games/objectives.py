@@ -290,6 +290,15 @@ OBJECTIVE_FORMS = "a '+'-separated sum of [WEIGHT*]NAME with NAME in " + ", ".jo
 _TERM = re.compile(r"^\s*(?:([-+]?[0-9.eE+-]+)\s*\*\s*)?([a-z0-9+:.]+?)\s*$")
 
 
+def _parse_weight(text: str, piece: str, spec: str) -> float:
+    """The WEIGHT of a WEIGHT*NAME piece; the pattern admits strings like '1..2' that are not numbers."""
+    try:
+        return float(text)
+    except ValueError:
+        raise AlftInputError(f"objective: weight {text!r} of {piece.strip()!r} in {spec!r} is not a number; "
+                             f"expected {OBJECTIVE_FORMS}") from None
+
+
 def parse_objective(spec: str) -> Objective:
     """Parse ``"coherence+0.5*verifier"``-style specs (``-`` is written as a negative weight: ``-0.5*gini``).
 
@@ -305,7 +314,7 @@ def parse_objective(spec: str) -> Objective:
         match = _TERM.match(piece.replace("kl&l2", "kl+l2"))
         if match is None:
             raise AlftInputError(f"objective: cannot read {piece!r} in {spec!r}; expected {OBJECTIVE_FORMS}")
-        weight = float(match.group(1)) if match.group(1) else 1.0
+        weight = _parse_weight(match.group(1), piece, spec) if match.group(1) else 1.0
         name, _, arg = match.group(2).partition(":")
         if name not in OBJECTIVES or (arg and name not in ("tsallis", "kl+l2")):
             raise AlftInputError(f"objective: unknown term {match.group(2)!r} in {spec!r}; expected {OBJECTIVE_FORMS}")
