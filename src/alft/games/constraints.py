@@ -88,7 +88,9 @@ class DualState:
             raise AlftInputError(
                 f"multipliers: got {len(self.multipliers)}, expected one per constraint ({len(self.constraints)})"
             )
-        if not (math.isfinite(self.step) and self.step > 0):
+        if isinstance(self.step, bool) or not isinstance(self.step, (int, float)) or not (
+            math.isfinite(self.step) and self.step > 0
+        ):
             raise AlftInputError(f"step: got {self.step!r}, expected a positive finite dual step size")
 
     def estimate(self, answers: Sequence[str | None]) -> np.ndarray:
