@@ -11,6 +11,8 @@ import re
 import unicodedata
 from fractions import Fraction
 
+from alft.errors import require
+
 _WRAPPERS_RE = re.compile(r"^\\(?:boxed|text|textbf|mathrm|fbox)\{(.*)\}$", re.DOTALL)
 _WHITESPACE_RE = re.compile(r"\s+")
 _BRACE_RE = re.compile(r"[{}]")
@@ -99,6 +101,7 @@ def canonicalize(answer: str | None) -> str | None:
     """
     if answer is None:
         return None
+    require(isinstance(answer, str), "answer", answer, "an answer string or None")
     text = unicodedata.normalize("NFKC", answer).replace("\u2212", "-")
     text = _WHITESPACE_RE.sub(" ", _strip_wrappers(text)).strip()
     if not text:

@@ -140,6 +140,7 @@ class AnswerEquivalence:
         Returns:
             A :class:`Grouping`.
         """
+        _require_sequence(answers, "answers")
         batch = self.group_batch([answers])
         return Grouping(batch.class_ids[0], batch.stats)
 
@@ -155,7 +156,9 @@ class AnswerEquivalence:
         start = time.perf_counter()
         counters = _Counters()
         ids, answers, distinct, classes = [], 0, 0, 0
-        for group in groups:
+        _require_sequence(groups, "groups")
+        for g, group in enumerate(groups):
+            _require_sequence(group, f"groups[{g}]")
             canonical = [canonicalize(_checked(answer)) for answer in group]
             group_ids = self._group_canonical(canonical, counters)
             ids.append(group_ids)
@@ -245,6 +248,12 @@ class AnswerEquivalence:
 def _checked(answer: object) -> str | None:
     require(answer is None or isinstance(answer, str), "answers[i]", answer, "a str or None")
     return answer  # type: ignore[return-value]
+
+
+def _require_sequence(value: object, field_name: str) -> None:
+    # a bare string is a sequence of characters, never a group of answers
+    require(isinstance(value, Sequence) and not isinstance(value, (str, bytes)), field_name, value,
+            "a list of answers (str or None)")
 
 
 def group_equivalent(answers: Sequence[str | None], *, use_math_verify: bool = True) -> list[int | None]:
