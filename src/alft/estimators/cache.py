@@ -18,15 +18,15 @@ from typing import Any, Callable
 
 import numpy as np
 from filelock import FileLock, Timeout
-from platformdirs import user_cache_dir
+
+from alft.paths import cache_root
 
 FORMAT_VERSION = 1
 _memory: dict[str, dict[str, Any]] = {}
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("ALFT_CACHE_DIR") or user_cache_dir("alft")
-    return Path(root) / "tables" / f"v{FORMAT_VERSION}"
+    return cache_root() / "tables" / f"v{FORMAT_VERSION}"
 
 
 def cache_key(name: str, K: int, params: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ the regime where coherence and diversity objectives have something to do. The lo
 only, and TRL appends ``<eos>`` to every completion so the policy learns to stop (without it every GRPO
 completion runs to the length limit, SPEC §7).
 
-The result is cached: a folder under ``platformdirs.user_cache_dir("alft")/warmup/<key>`` where the key
+The result is cached: a folder under ``alft.paths.cache_root()/warmup/<key>`` where the key
 hashes the configuration, the seed and the library versions, written atomically (temporary folder, then
 rename) under a file lock, so ``alft train`` warms up once per setting even with parallel runs.
 """
@@ -26,7 +26,6 @@ from pathlib import Path
 
 import datasets
 import filelock
-import platformdirs
 import torch
 import transformers
 import trl
@@ -34,6 +33,7 @@ from transformers import PrinterCallback, ProgressCallback
 from trl import SFTConfig, SFTTrainer
 
 from alft.errors import require
+from alft.paths import cache_root
 from alft.task.arithmetic import ArithmeticConfig, warmup_dataset
 from alft.task.model import ModelConfig, build_model, save_policy
 from alft.task.tokenizer import build_tokenizer
@@ -113,8 +113,8 @@ class WarmupResult:
 
 
 def default_cache_dir() -> Path:
-    """``platformdirs.user_cache_dir("alft")``: where warm-ups are kept."""
-    return Path(platformdirs.user_cache_dir("alft"))
+    """:func:`alft.paths.cache_root` (``$ALFT_CACHE_DIR`` or the user cache dir): where warm-ups are kept."""
+    return cache_root()
 
 
 def cache_key(config: WarmupConfig, seed: int) -> str:
