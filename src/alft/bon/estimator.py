@@ -51,6 +51,14 @@ def mean_with_stderr(values: np.ndarray) -> Estimate:
     return Estimate(mean=float(np.mean(values)), stderr=stderr, count=int(count))
 
 
+def _floats(values: object, field_name: str) -> np.ndarray:
+    """``values`` as a float array, or a clear error naming the field (strings, None, ragged lists)."""
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise AlftInputError(f"{field_name}: got {values!r:.80}, expected numbers") from None
+
+
 def _check_log_eps(log_eps: np.ndarray, field_name: str) -> None:
     bad = np.flatnonzero(~(log_eps <= 0))  # also catches NaN
     if bad.size:
@@ -72,7 +80,7 @@ def kl_estimator_log(log_eps: object, n: int) -> np.ndarray:
         d_n(ε), same shape as ``log_eps``, each in [0, log n − (n−1)/n].
     """
     n = check_n(n)
-    log_eps = np.asarray(log_eps, dtype=float)
+    log_eps = _floats(log_eps, "log_eps")
     _check_log_eps(log_eps, "log_eps")
     eps = np.exp(log_eps)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -99,7 +107,7 @@ def kl_estimator(eps: object, n: int) -> np.ndarray:
     Returns:
         d_n(ε), same shape as ``eps``.
     """
-    eps = np.asarray(eps, dtype=float)
+    eps = _floats(eps, "eps")
     bad = np.flatnonzero(~((eps >= 0) & (eps <= 1)))
     if bad.size:
         raise AlftInputError(
@@ -138,8 +146,8 @@ def exact_quantile_contribution(cdf: object, cdf_below: object, n: int) -> np.nd
         log ρ per sample.
     """
     n = check_n(n)
-    cdf = np.asarray(cdf, dtype=float)
-    cdf_below = np.asarray(cdf_below, dtype=float)
+    cdf = _floats(cdf, "cdf")
+    cdf_below = _floats(cdf_below, "cdf_below")
     bad = np.flatnonzero(~((cdf > 0) & (cdf <= 1) & (cdf_below >= 0) & (cdf_below < cdf)))
     if bad.size:
         raise AlftInputError(
@@ -165,7 +173,7 @@ def estimate_kl_from_samples(ref_logprobs: object, n: int) -> Estimate:
     Returns:
         The mean of d_n and its standard error.
     """
-    values = np.asarray(ref_logprobs, dtype=float)
+    values = _floats(ref_logprobs, "ref_logprobs")
     if values.ndim != 1 or values.size == 0:
         raise AlftInputError(
             f"ref_logprobs: got an array of shape {values.shape}, expected a non-empty flat list of log-probabilities"

@@ -110,16 +110,28 @@ class Run:
 
 def _sample(sampler: Sampler, reward: RewardFn, prompt: str, n: int,
             rng: np.random.Generator) -> tuple[tuple[str, ...], np.ndarray]:
-    completions = tuple(sampler(prompt, n, rng))
+    sampled = sampler(prompt, n, rng)
+    if isinstance(sampled, (str, bytes)) or not isinstance(sampled, Sequence):
+        raise AlftInputError(f"sampler: returned {sampled!r:.80} for prompt {prompt!r:.60}, expected a list of "
+                             f"n = {n} completions")
+    completions = tuple(sampled)
     if len(completions) != n:
         raise AlftInputError(f"sampler: returned {len(completions)} completions for prompt {prompt!r:.60}, "
                              f"expected n = {n}")
-    rewards = np.array([float(reward(prompt, c)) for c in completions])
+    rewards = np.array([_number(reward(prompt, c), "reward", prompt) for c in completions])
     bad = np.flatnonzero(~np.isfinite(rewards))
     if bad.size:
         raise AlftInputError(f"reward: got {float(rewards[bad[0]])!r} for completion {bad[0]} of prompt "
                              f"{prompt!r:.60}, expected a finite number")
     return completions, rewards
+
+
+def _number(value: object, field_name: str, prompt: str) -> float:
+    """A user callable's result as a float, or a clear error naming the callable (None, strings, arrays)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise AlftInputError(f"{field_name}: got {value!r:.60} for prompt {prompt!r:.60}, expected a number") from None
 
 
 def _best_among(rewards: np.ndarray, candidates: np.ndarray, rng: np.random.Generator) -> int:
@@ -131,7 +143,7 @@ def _best_among(rewards: np.ndarray, candidates: np.ndarray, rng: np.random.Gene
 def _ref_logprob(ref_logprob: LogProbFn | None, prompt: str, completion: str) -> float | None:
     if ref_logprob is None:
         return None
-    value = float(ref_logprob(prompt, completion))
+    value = _number(ref_logprob(prompt, completion), "ref_logprob", prompt)
     if not value <= 0:
         raise AlftInputError(f"ref_logprob: got {value!r} for prompt {prompt!r:.60}, expected a log-probability ≤ 0")
     return value
@@ -220,6 +232,9 @@ class BestOfMajority:
         """
         completions, rewards = _sample(self.sampler, self.reward, prompt, self.n, rng)
         answers = [self.extract(c) for c in completions]
+        wrong = [a for a in answers if a is not None and not isinstance(a, str)]
+        if wrong:
+            raise AlftInputError(f"extract: got {wrong[0]!r:.60} for prompt {prompt!r:.60}, expected an answer string or None")
         counts = Counter(a for a in answers if a is not None)
         if counts:
             top = max(counts.values())
