@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from alft import games
+from alft import estimators, games
 from alft.answers import AnswerExtractor, AnswerGrouper, canonicalize
 from alft.errors import AlftInputError, require
 from alft.integrations.groups import AnswerGroups, AnswerStats, answer_groups, answer_stats, check_whole_groups
@@ -153,6 +153,22 @@ class AnswerLevelReward:
         self.__name__ = f"alft_{spec.method.replace('/', '_').replace('-', '_').replace(':', '_')}"
         self.last: ScoredBatch | None = None
         self._preflight()
+        self._check_trainable()
+
+    def _check_trainable(self) -> None:
+        """Refuse log-p tables whose entries exceed the training bound (e.g. minimax at large K, SPEC §3.5).
+
+        The unit log table is checked, not the objective's weighted one: a large objective weight is the
+        user's choice of scale, an oscillating table is noise amplification. Polynomial targets use exact
+        U-statistics, bounded by the sum of their coefficients, and need no check.
+        """
+        if self.spec.is_peer:
+            return
+        target = self.spec.game_objective.target
+        if target is None or target.log_weight == 0.0:
+            return
+        params = dict(self.spec.estimator_params)
+        estimators.check_trainable(estimators.get_estimator(self.spec.estimator, self.num_generations, "log", **params))
 
     def _preflight(self) -> None:
         """Score one dummy group now, so a bad objective/estimator/K fails at construction, not mid-run."""
