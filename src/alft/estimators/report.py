@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from alft.errors import AlftNumericalError
 from alft.estimators.registry import ESTIMATORS, get_estimator
 
 DEFAULT_KS = (4, 8, 16, 32, 64)
@@ -94,14 +95,17 @@ def frontier(
     """The bias/variance Pareto frontier at K: the AQP κ sweep, and every named table as a point.
 
     Returns:
-        {"K", "sweep": [TableMetrics of aqp at each κ], "named": [TableMetrics], "dominates": {name:
-        bool}} where ``dominates[name]`` says whether some sweep point has no more weighted bias *and*
+        {"K", "sweep": [TableMetrics of aqp at each feasible κ], "infeasible_kappas": [...],
+        "named": [TableMetrics], "dominates": {name: bool}} where ``dominates[name]`` says whether some sweep point has no more weighted bias *and*
         no more worst-case variance than that named table.
     """
-    sweep = []
+    sweep, infeasible = [], []
     for kappa in kappas:
         progress(f"aqp kappa={kappa:g}")
-        sweep.append(table_metrics("aqp", K, label=f"aqp κ={kappa:g}", kappa=kappa))
+        try:
+            sweep.append(table_metrics("aqp", K, label=f"aqp κ={kappa:g}", kappa=kappa))
+        except AlftNumericalError:
+            infeasible.append(kappa)  # budgets this close to E*_K are not representable in float64
     points = []
     for name in named:
         progress(name)
@@ -115,6 +119,7 @@ def frontier(
     return {
         "K": K,
         "sweep": [s.to_dict() for s in sweep],
+        "infeasible_kappas": infeasible,
         "named": [p.to_dict() for p in points],
         "dominates": dominates,
     }
