@@ -13,7 +13,9 @@ Unextractable answers (None) follow one of :data:`UNEXTRACTABLE_POLICIES`:
 * ``penalty``: counts as in ``exclude``; a None sample's whole reward is the fixed ``penalty``.
 
 When fewer than 2 samples are counted (e.g. all answers None under ``exclude``) no count carries
-information: the estimated term is 0 for the whole group and the group is reported as degenerate.
+information: the estimated term is 0 for the whole group and the group is reported as degenerate. The
+same holds when fewer than d + 1 are counted for a polynomial part of degree d (e.g. ``tsallis:3``, d = 2):
+no unbiased table exists for so few samples (SPEC §3.3). A full group of K ≤ d is refused.
 
 ``baseline_loo`` (SPEC §3.8) is, for sample i, the mean over j ≠ i of the reward sample j gets under the
 same rule in the group with sample i deleted (tables for K−1). It is a function of the other samples
@@ -50,7 +52,7 @@ class GroupRewards:
         counts: N_i, the leave-one-out count among counted samples (−1 for samples not counted).
         n_distinct: distinct extractable answers in the group.
         n_unextractable: samples whose answer is None.
-        degenerate: fewer than 2 counted samples (estimated term set to 0).
+        degenerate: fewer than 2 (or degree + 1) counted samples (estimated term set to 0).
         baseline_loo: exactly unbiased leave-one-out baseline per sample (see module doc).
     """
 
@@ -161,6 +163,11 @@ class _Rule:
     penalty: float
 
 
+def _least_counted(target: Target | None) -> int:
+    """Fewest counted samples with an estimate: 2, or d + 1 for a polynomial part of degree d (SPEC §3.3)."""
+    return 2 if target is None else max(2, target.degree + 1)
+
+
 def _estimated_terms(ids: np.ndarray, rule: _Rule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimated term, leave-one-out counts, degenerate) for groups ``ids`` of shape (G, K)."""
     G, K = ids.shape
@@ -173,7 +180,7 @@ def _estimated_terms(ids: np.ndarray, rule: _Rule) -> tuple[np.ndarray, np.ndarr
         counted = ~is_none
     counts = np.where(counted, leave_one_out_counts(labels), -1) if K else np.zeros((G, 0), dtype=np.int64)
     k = counted.sum(axis=1)
-    degenerate = k < 2
+    degenerate = k < _least_counted(rule.target)
     estimated = np.zeros((G, K))
     if rule.target is not None:
         for size in np.unique(k[~degenerate]):
@@ -301,6 +308,8 @@ def batch_group_rewards(
     params = _check_options(objective, estimator, unextractable, penalty, estimator_params)
     scores = _check_scores(verifier_scores, len(answers))
     rule = _Rule(estimator, objective.target, params, unextractable, float(penalty))
+    if K >= 2 and K < _least_counted(rule.target):
+        _table(estimator, int(K), rule.target, params)  # raises the estimators' "degree ≥ K" error, naming target
     G = len(answers) // K
     ids = _ids(answers).reshape(G, K)
     linear = objective.linear_values(answers, scores).reshape(G, K)
