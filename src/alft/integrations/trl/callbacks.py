@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
+
+from alft.errors import AlftInputError
 
 TRAIN_SUMMARY_KEYS = ("train_runtime", "train_samples_per_second", "train_steps_per_second", "train_loss")
 
@@ -28,10 +31,23 @@ def _json_value(value: Any) -> Any:
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """The lines of a metrics.jsonl file (empty list when it does not exist)."""
+    """The lines of a metrics.jsonl file (empty list when it does not exist).
+
+    A process killed while appending leaves a torn last line; it is dropped (that step was logged before
+    its checkpoint, so a resumed run redoes it). A bad line anywhere else is corruption and is refused.
+    """
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    out = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break
+            raise AlftInputError(f"{path}: line {number} is not JSON ({line[:60]!r}); expected one JSON object per line") from None
+    return out
 
 
 class JsonlMetricsCallback(TrainerCallback):
@@ -51,7 +67,10 @@ class JsonlMetricsCallback(TrainerCallback):
             return
         kept = [line for line in read_metrics(self.path) if line.get("step", 0) <= state.global_step]
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text("".join(json.dumps(line) + "\n" for line in kept))
+        # temporary file + rename: a kill during this rewrite must not lose the lines before the checkpoint
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text("".join(json.dumps(line) + "\n" for line in kept))
+        os.replace(tmp, self.path)
 
     def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
         if not state.is_world_process_zero or not logs or any(key in logs for key in TRAIN_SUMMARY_KEYS):
