@@ -71,11 +71,16 @@ class RunFolder:
         return self
 
     def last_checkpoint(self) -> Path | None:
-        """The checkpoint with the highest step, or None."""
+        """The complete checkpoint with the highest step, or None.
+
+        The Trainer writes trainer_state.json last, so a checkpoint without a readable one was cut short by a
+        kill; it is skipped (resuming from it would crash) and the previous checkpoint is used.
+        """
         if not self.checkpoints.is_dir():
             return None
         found = [(int(m.group(1)), p) for p in self.checkpoints.iterdir() if (m := _CHECKPOINT_RE.match(p.name))]
-        return max(found)[1] if found else None
+        complete = [(step, p) for step, p in found if _complete(p)]
+        return max(complete)[1] if complete else None
 
     def write_json(self, path: Path, data: Any) -> None:
         """Write JSON atomically (temporary file, then rename), so an interrupted run never leaves half a file."""
@@ -106,3 +111,12 @@ class RunFolder:
                     )
             return
         self.write_json(self.config, config)
+
+
+def _complete(checkpoint: Path) -> bool:
+    """True when the checkpoint's trainer_state.json (written last by the Trainer) exists and parses."""
+    try:
+        json.loads((checkpoint / "trainer_state.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return True
