@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import warnings
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -144,7 +145,9 @@ def _training(settings: Any, folder: Path, resume: bool, progress: Any) -> dict[
 def _run(job: Any, folder: Path) -> dict[str, Any]:
     """Run a job with a progress bar; stdout is kept for the result (libraries' prints go to stderr)."""
     try:
-        with _progress() as progress, contextlib.redirect_stdout(sys.stderr):
+        with _progress() as progress, contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+            # transformers' own deprecation notices, triggered inside TRL: nothing a user can act on
+            warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\.")
             return job(progress)
     except (AlftInputError, AlftNumericalError) as error:
         _fail(error)
