@@ -65,7 +65,7 @@ def bad_inputs() -> dict:
         if outcome == "ok":
             passed[case.kind] += 1
         else:
-            failures.append({"kind": case.kind, "input": case.label, "got": outcome, "fix_owner": case.owner or "issue 7"})
+            failures.append({"kind": case.kind, "input": case.label, "got": outcome})
     return {"tried": dict(tried), "typed_error_naming_field": dict(passed), "failures": failures}
 
 
@@ -314,7 +314,7 @@ def markdown(report: dict) -> str:
     total = sum(bad["tried"].values())
     lines.append(f"| **all** | **{total}** | **{sum(bad['typed_error_naming_field'].values())}** | **{len(bad['failures'])}** |")
     if bad["failures"]:
-        lines += ["", "Failures (fix owner):", ""] + [f"* {f['kind']}: {f['input']} → {f['got']} ({f['fix_owner']})" for f in bad["failures"]]
+        lines += ["", "Failures:", ""] + [f"* {f['kind']}: {f['input']} → {f['got']}" for f in bad["failures"]]
     lines += ["", "## Faults", "", "| fault | cases | survived |", "|---|---:|---:|"]
     lines += [f"| {f['fault']} | {f['cases']} | {f['survived']} |" for f in report["faults"]]
     fin = report["finite_rewards"]

@@ -2,8 +2,7 @@
 
 Each :class:`BadInput` must raise :class:`alft.errors.AlftInputError` (a ``ValueError``) whose message names
 ``field``. ``tests/reliability/test_bad_inputs.py`` checks each one; ``benchmarks/reliability.py`` counts
-them by kind. ``owner="lead"`` marks cases whose fix belongs to a module this issue may not edit
-(``alft.estimators``); they are strict xfails until fixed there.
+them by kind.
 """
 
 from __future__ import annotations
@@ -23,14 +22,12 @@ class BadInput:
         label: what is wrong, in words.
         call: runs the entry point with the bad input.
         field: a string the error message must contain (the field's name).
-        owner: ``"lead"`` when the fix belongs to ``alft.estimators`` (see the module doc).
     """
 
     kind: str
     label: str
     call: Callable[[], Any]
     field: str
-    owner: str = ""
 
 
 def _estimators() -> list[BadInput]:
@@ -58,15 +55,14 @@ def _estimators() -> list[BadInput]:
         BadInput(kind, "empty group of counts", lambda: leave_one_out_counts(np.zeros((1, 0))), "answer_ids"),
         BadInput(kind, "count ≥ K", lambda: get_estimator("digamma", 4).rewards([4]), "counts"),
         BadInput(kind, "negative count", lambda: get_estimator("digamma", 4).rewards([-1]), "counts"),
-        # fixes that belong to alft.estimators (strict xfails until the lead makes them)
         # 1e6 builds a 10⁶-coefficient polynomial in ~1 s; 1e9 hangs and exhausts memory (not tried here)
         BadInput(kind, "tsallis alpha 1e6 (no K ≤ 256 can estimate it)",
-                 lambda: parse_target("tsallis:1e6"), "alpha", "lead"),
-        BadInput(kind, "target None", lambda: get_estimator("ustat", 8, None), "target", "lead"),
-        BadInput(kind, "target coefficient a string", lambda: get_estimator("ustat", 8, ["a"]), "target", "lead"),
-        BadInput(kind, "fractional count", lambda: get_estimator("digamma", 4).rewards([0.5]), "counts", "lead"),
-        BadInput(kind, "NaN count", lambda: get_estimator("digamma", 4).rewards([float("nan")]), "counts", "lead"),
-        BadInput(kind, "None among answer ids", lambda: leave_one_out_counts([[None, 1]]), "answer_ids", "lead"),
+                 lambda: parse_target("tsallis:1e6"), "alpha"),
+        BadInput(kind, "target None", lambda: get_estimator("ustat", 8, None), "target"),
+        BadInput(kind, "target coefficient a string", lambda: get_estimator("ustat", 8, ["a"]), "target"),
+        BadInput(kind, "fractional count", lambda: get_estimator("digamma", 4).rewards([0.5]), "counts"),
+        BadInput(kind, "NaN count", lambda: get_estimator("digamma", 4).rewards([float("nan")]), "counts"),
+        BadInput(kind, "None among answer ids", lambda: leave_one_out_counts([[None, 1]]), "answer_ids"),
     ]
 
 

@@ -8,14 +8,7 @@ from alft.errors import AlftInputError
 CASES = catalogue()
 
 
-def _param(case):
-    marks = []
-    if case.owner == "lead":
-        marks.append(pytest.mark.xfail(strict=True, reason=f"fix belongs to alft.estimators: {case.label}"))
-    return pytest.param(case, id=f"{case.kind}: {case.label}", marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.kind}: {c.label}") for c in CASES])
 def test_bad_input_is_a_typed_error_naming_the_field(case):
     with pytest.raises(AlftInputError) as error:
         _with_alarm(case.call)

@@ -198,8 +198,6 @@ def test_a_read_only_cache_folder_falls_back_to_memory(tmp_path, monkeypatch):
     cache.clear_memory()
 
 
-@pytest.mark.xfail(strict=True, reason="alft.estimators.cache wraps compute() in `except OSError`: a solver's own "
-                   "OSError (or TimeoutError) is reported as 'cache not writable' and the solve is run twice")
 def test_an_error_inside_the_solver_is_not_mistaken_for_an_unwritable_cache(fresh_cache):
     calls = []
 

@@ -105,6 +105,8 @@ class Estimator:
     def rewards(self, counts: np.ndarray) -> np.ndarray:
         """g[N] for leave-one-out counts N (integers in 0..K−1, any shape)."""
         counts = np.asarray(counts)
+        if counts.size and not np.issubdtype(counts.dtype, np.integer):
+            raise AlftInputError(f"counts: got dtype {counts.dtype}, expected integer leave-one-out counts 0..{self.K - 1}")
         if counts.size and (counts.min() < 0 or counts.max() >= self.K):
             raise AlftInputError(
                 f"counts: got values in [{counts.min()}, {counts.max()}], expected 0..{self.K - 1} for K={self.K}"

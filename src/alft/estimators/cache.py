@@ -94,18 +94,24 @@ def _compute_and_store(path: Path, K: int, compute: Callable[[], dict[str, Any]]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(path) + ".lock", timeout=600)
-        with lock:
-            # Another process may have written it while we waited for the lock.
-            payload = _read(path, K) if path.exists() else None
-            if payload is None:
-                if path.exists():
-                    warnings.warn(f"table cache file {path} was corrupt; recomputing it", stacklevel=3)
-                payload = compute()
-                _write(path, payload)
-            return payload
+        lock.acquire()
     except (OSError, Timeout) as error:
         warnings.warn(f"table cache {path.parent} is not writable ({error}); keeping tables in memory", stacklevel=3)
         return compute()
+    try:
+        # Another process may have written it while we waited for the lock.
+        payload = _read(path, K) if path.exists() else None
+        if payload is None:
+            if path.exists():
+                warnings.warn(f"table cache file {path} was corrupt; recomputing it", stacklevel=3)
+            payload = compute()  # a solver's own errors propagate: they say nothing about the cache
+            try:
+                _write(path, payload)
+            except OSError as error:
+                warnings.warn(f"table cache {path.parent} is not writable ({error}); keeping tables in memory", stacklevel=3)
+        return payload
+    finally:
+        lock.release()
 
 
 def clear_memory() -> None:

@@ -26,7 +26,10 @@ def leave_one_out_counts(answer_ids: np.ndarray) -> np.ndarray:
     if ids.ndim != 2 or ids.shape[1] == 0:
         raise AlftInputError(f"answer_ids: got shape {ids.shape}, expected (groups, K) with K ≥ 1")
     groups, K = ids.shape
-    order = np.argsort(ids, axis=1, kind="stable")
+    try:
+        order = np.argsort(ids, axis=1, kind="stable")
+    except TypeError:
+        raise AlftInputError(f"answer_ids: got labels of dtype {ids.dtype} that cannot be ordered, expected integers") from None
     ranked = np.take_along_axis(ids, order, axis=1)
     # A new run starts at every row start and wherever the sorted label changes.
     starts = np.ones_like(ranked, dtype=bool)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -50,6 +50,13 @@ class Target:
         return out
 
 
+def _coefficient(value: object, m: int) -> float:
+    field = f"target coefficient a_{m}"
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise AlftInputError(f"{field}: got {value!r}, expected a finite number")
+    return _finite(float(value), field)
+
+
 def _finite(value: float, field: str) -> float:
     if not math.isfinite(value):
         raise AlftInputError(f"{field}: got {value!r}, expected a finite number")
@@ -63,9 +70,16 @@ def _trim(coefficients: Sequence[float]) -> tuple[float, ...]:
     return tuple(coefficients)
 
 
+MAX_DEGREE = 255  # K ≤ 256 estimates degree ≤ 255 at most
+
+
 def polynomial_target(coefficients: Sequence[float], name: str | None = None) -> Target:
-    """A polynomial target Σ_m a_m p^m from its coefficients a_0, a_1, ..."""
-    coefficients = [_finite(float(c), f"target coefficient a_{m}") for m, c in enumerate(coefficients)]
+    """A polynomial target Σ_m a_m p^m from its coefficients a_0, a_1, ... (degree ≤ 255)."""
+    if isinstance(coefficients, (str, bytes)) or not isinstance(coefficients, (Sequence, np.ndarray)):
+        raise AlftInputError(f"target: got {coefficients!r}, expected one of {TARGET_FORMS} or a list of coefficients")
+    if len(coefficients) > MAX_DEGREE + 1:
+        raise AlftInputError(f"target: got {len(coefficients)} coefficients, expected at most {MAX_DEGREE + 1} (K ≤ 256)")
+    coefficients = [_coefficient(c, m) for m, c in enumerate(coefficients)]
     poly = _trim(coefficients)
     return Target(name=name or "poly:" + ",".join(repr(c) for c in coefficients), log_weight=0.0, poly=poly)
 
@@ -90,10 +104,10 @@ def parse_target(spec: str | Sequence[float] | Target) -> Target:
         return polynomial_target([0.0, 1.0], name="l2")
     if head == "tsallis" and arg:
         alpha = _number(arg, "target tsallis alpha")
-        if alpha != int(alpha) or alpha < 2:
+        if alpha != int(alpha) or not 2 <= alpha <= MAX_DEGREE + 1:
             raise AlftInputError(
-                f"target tsallis alpha: got {arg!r}, expected an integer ≥ 2 (non-integer α gives a "
-                "non-polynomial reward with no unbiased estimator)"
+                f"target tsallis alpha: got {arg!r}, expected an integer in 2..{MAX_DEGREE + 1} (non-integer α "
+                "gives a non-polynomial reward with no unbiased estimator; K ≤ 256 estimates degree ≤ 255)"
             )
         alpha = int(alpha)
         coefficients = [0.0] * alpha
