@@ -39,5 +39,7 @@ def test_run_folder_refuses_a_different_configuration_and_finds_the_last_checkpo
     with pytest.raises(AlftInputError, match="--steps: got 5"):
         folder.check_config({"seed": 0, "steps": 5})
     for step in (2, 10, 4):
-        (folder.checkpoints / f"checkpoint-{step}").mkdir(parents=True)
+        checkpoint = folder.checkpoints / f"checkpoint-{step}"
+        checkpoint.mkdir(parents=True)
+        (checkpoint / "trainer_state.json").write_text("{}")  # the Trainer writes it last: a complete checkpoint
     assert folder.last_checkpoint().name == "checkpoint-10"

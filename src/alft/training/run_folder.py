@@ -74,14 +74,14 @@ class RunFolder:
         """The complete checkpoint with the highest step, or None.
 
         The Trainer writes trainer_state.json last, so a checkpoint without a readable one was cut short by a
-        kill; it is skipped (resuming from it would crash) and the previous checkpoint is used. When none is
-        complete, the highest-numbered folder is returned as before (the Trainer then reports what is missing).
+        kill; it is skipped (resuming from it would crash) and the previous checkpoint is used; with none
+        complete the run starts over.
         """
         if not self.checkpoints.is_dir():
             return None
         found = [(int(m.group(1)), p) for p in self.checkpoints.iterdir() if (m := _CHECKPOINT_RE.match(p.name))]
         complete = [(step, p) for step, p in found if _complete(p)]
-        return max(complete or found)[1] if found else None
+        return max(complete)[1] if complete else None
 
     def write_json(self, path: Path, data: Any) -> None:
         """Write JSON atomically (temporary file, then rename), so an interrupted run never leaves half a file."""
