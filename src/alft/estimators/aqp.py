@@ -20,7 +20,7 @@ from scipy.optimize import nnls
 
 from alft.errors import AlftNumericalError
 from alft.estimators.base import metric_grid
-from alft.estimators.bernstein import binomial_basis, chebyshev_nodes
+from alft.estimators.bernstein import binomial_basis, chebyshev_nodes, local_maxima
 
 _BIAS_POINTS = 600
 _VARIANCE_POINTS = 120
@@ -163,8 +163,8 @@ def _solve_refined(
         # At large K the NNLS meets its constraints only to a few per cent near p = 1: aim lower.
         budget *= problem.budget / err.max()
         # Add the peaks of the violation only: a few points per round keep the NNLS small.
-        peaks = (err[1:-1] >= err[:-2]) & (err[1:-1] >= err[2:]) & (err[1:-1] > problem.budget)
-        bias_p = np.unique(np.concatenate([bias_p, check[1:-1][peaks], check[[0, -1]]]))
+        peaks = local_maxima(err)
+        bias_p = np.unique(np.concatenate([bias_p, check[peaks[err[peaks] > problem.budget]]]))
     # No NNLS answer, or one that breaks the budget between grid points however the grid is refined: the
     # tables near the budget are too ill-conditioned for float64.
     raise AlftNumericalError(f"AQP budget τ={problem.budget:.3g} is infeasible in float64 at K={problem.K}")

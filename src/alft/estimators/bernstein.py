@@ -80,3 +80,10 @@ def chebyshev_nodes(count: int, low: float, high: float) -> np.ndarray:
     """Chebyshev–Lobatto points on [low, high], clustered at both ends where polynomial errors peak."""
     x = np.cos(np.pi * np.arange(count) / (count - 1))
     return np.sort(low + (high - low) * (1 + x) / 2)
+
+
+def local_maxima(err: np.ndarray) -> np.ndarray:
+    """Indices of the local maxima of an error sampled on a grid, both ends included: the points an
+    exchange step adds to a discretised minimax or budget problem."""
+    inner = (err[1:-1] >= err[:-2]) & (err[1:-1] >= err[2:])
+    return np.concatenate([[0], np.flatnonzero(inner) + 1, [len(err) - 1]])

@@ -19,7 +19,7 @@ from numpy.polynomial import chebyshev as C
 from scipy.optimize import linprog
 
 from alft.errors import AlftNumericalError
-from alft.estimators.bernstein import chebyshev_nodes
+from alft.estimators.bernstein import chebyshev_nodes, local_maxima
 
 _LP_POINTS = 1200  # the exchange rounds add the points that matter; more only slows HiGHS
 _EXCHANGE_ROUNDS = 6
@@ -63,13 +63,6 @@ def _solve_lp(K: int, p: np.ndarray, floor: bool) -> tuple[np.ndarray, float]:
     return result.x[:-1], float(result.x[-1])
 
 
-def _local_maxima(err: np.ndarray, top: int) -> np.ndarray:
-    """Indices of the largest local maxima of |err| (the alternation points a Remez exchange adds)."""
-    inner = (err[1:-1] >= err[:-2]) & (err[1:-1] >= err[2:])
-    idx = np.concatenate([[0], np.flatnonzero(inner) + 1, [len(err) - 1]])
-    return idx[np.argsort(err[idx])[::-1][:top]]
-
-
 def solve_minimax_log(K: int, floor: bool = False) -> MinimaxSolution:
     """Solve the global (p-weighted) or floor minimax problem for log p with groups of K.
 
@@ -89,5 +82,8 @@ def solve_minimax_log(K: int, floor: bool = False) -> MinimaxSolution:
         sup = float(err.max())
         if sup <= value * (1 + _TOLERANCE) or sup - value < 1e-15:
             break
-        grid = np.unique(np.concatenate([grid, check[_local_maxima(err, 4 * K)]]))
+        # Remez-style exchange: add the largest alternation points of the error.
+        peaks = local_maxima(err)
+        peaks = peaks[np.argsort(err[peaks])[::-1][: 4 * K]]
+        grid = np.unique(np.concatenate([grid, check[peaks]]))
     return MinimaxSolution(chebyshev=coefficients, error=sup)
