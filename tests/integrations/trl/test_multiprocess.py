@@ -28,9 +28,9 @@ def _free_port() -> str:
 
 
 def _launch(policy, out, objective, estimator, attempts=2):
-    """Run the 2-process job. A launch that does not finish in time is retried once on a fresh port: the
-    rendezvous on a port probed free can stall when the port is taken meanwhile (seen once in a full
-    parallel suite); a second stall fails the test."""
+    """Run the 2-process job. A launch that does not finish in time is retried once on a fresh port: one
+    stalled once in a full parallel suite (cause not found; a race for the probed port is suspected). A
+    second stall fails the test."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false", "ACCELERATE_USE_CPU": "true"}
     for attempt in range(attempts):
         command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port",
