@@ -1,6 +1,5 @@
 """Minimax LP and AQP tables (SPEC §3.5–3.6)."""
 
-import numpy as np
 import pytest
 
 from alft.errors import AlftInputError, AlftNumericalError
