@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -149,39 +150,38 @@ def _ref_logprob(ref_logprob: LogProbFn | None, prompt: str, completion: str) ->
     return value
 
 
-@dataclass(frozen=True)
-class BestOfN:
-    """Best-of-n: sample n completions from π_ref, keep the highest reward (ties uniformly).
+class _SampleThenSelect:
+    """What best-of-n and Best-of-Majority share: sample n completions from π_ref, score them, let the
+    rule name the candidates, keep the best-rewarded candidate (ties uniformly, SPEC §4).
 
-    Attributes:
-        sampler: ``sampler(prompt, n, rng) -> list[str]``.
-        reward: ``reward(prompt, completion) -> float``.
-        n: completions per prompt, ≥ 1.
-        ref_logprob: optional ``ref_logprob(prompt, completion) -> float`` for the run's KL estimate.
+    A policy is a frozen dataclass with ``sampler``, ``reward``, ``n`` and ``ref_logprob`` fields, a
+    ``rule`` name and a ``_candidates`` method: the only part in which the rules differ.
     """
 
-    sampler: Sampler
-    reward: RewardFn
-    n: int
-    ref_logprob: LogProbFn | None = None
+    rule: ClassVar[str]
 
     def __post_init__(self) -> None:
         check_n(self.n)
 
+    def _candidates(self, prompt: str, completions: tuple[str, ...]) -> tuple[np.ndarray, Sequence[str | None]]:
+        """(positions the rule chooses among, each completion's answer or None)."""
+        raise NotImplementedError
+
     def select(self, prompt: str, rng: np.random.Generator) -> Selection:
-        """Sample n completions for one prompt and keep the best.
+        """Sample n completions for one prompt and keep the best candidate of the rule.
 
         Args:
             prompt: the prompt.
             rng: the random generator (sampling and tie-breaking).
 
         Returns:
-            The :class:`Selection`.
+            The :class:`Selection` (``answer`` is the kept completion's answer under the rule, if any).
         """
         completions, rewards = _sample(self.sampler, self.reward, prompt, self.n, rng)
-        index = _best_among(rewards, np.arange(self.n), rng)
-        return Selection(prompt, completions, tuple(rewards.tolist()), index, tuple(range(self.n)), None,
-                         _ref_logprob(self.ref_logprob, prompt, completions[index]), BEST_OF_N)
+        candidates, answers = self._candidates(prompt, completions)
+        index = _best_among(rewards, candidates, rng)
+        return Selection(prompt, completions, tuple(rewards.tolist()), index, tuple(candidates.tolist()),
+                         answers[index], _ref_logprob(self.ref_logprob, prompt, completions[index]), self.rule)
 
     def run(self, prompts: Sequence[str], rng: np.random.Generator) -> Run:
         """Apply :meth:`select` to every prompt.
@@ -197,7 +197,30 @@ class BestOfN:
 
 
 @dataclass(frozen=True)
-class BestOfMajority:
+class BestOfN(_SampleThenSelect):
+    """Best-of-n: sample n completions from π_ref, keep the highest reward (ties uniformly).
+
+    Attributes:
+        sampler: ``sampler(prompt, n, rng) -> list[str]``.
+        reward: ``reward(prompt, completion) -> float``.
+        n: completions per prompt, ≥ 1.
+        ref_logprob: optional ``ref_logprob(prompt, completion) -> float`` for the run's KL estimate.
+    """
+
+    sampler: Sampler
+    reward: RewardFn
+    n: int
+    ref_logprob: LogProbFn | None = None
+
+    rule: ClassVar[str] = BEST_OF_N
+
+    def _candidates(self, prompt: str, completions: tuple[str, ...]) -> tuple[np.ndarray, Sequence[str | None]]:
+        # Every completion is a candidate; best-of-n reads no answers.
+        return np.arange(self.n), (None,) * self.n
+
+
+@dataclass(frozen=True)
+class BestOfMajority(_SampleThenSelect):
     """Best-of-Majority: majority vote over extracted answers, then the best reward among its members.
 
     If several answers share the top count, the members of all of them are candidates (the reward
@@ -217,43 +240,15 @@ class BestOfMajority:
     n: int
     ref_logprob: LogProbFn | None = None
 
-    def __post_init__(self) -> None:
-        check_n(self.n)
+    rule: ClassVar[str] = BEST_OF_MAJORITY
 
-    def select(self, prompt: str, rng: np.random.Generator) -> Selection:
-        """Sample n completions for one prompt, vote, and keep the best member of the majority.
-
-        Args:
-            prompt: the prompt.
-            rng: the random generator (sampling and tie-breaking).
-
-        Returns:
-            The :class:`Selection` (``answer`` is the kept completion's majority answer).
-        """
-        completions, rewards = _sample(self.sampler, self.reward, prompt, self.n, rng)
+    def _candidates(self, prompt: str, completions: tuple[str, ...]) -> tuple[np.ndarray, Sequence[str | None]]:
         answers = [self.extract(c) for c in completions]
         wrong = [a for a in answers if a is not None and not isinstance(a, str)]
         if wrong:
             raise AlftInputError(f"extract: got {wrong[0]!r:.60} for prompt {prompt!r:.60}, expected an answer string or None")
         counts = Counter(a for a in answers if a is not None)
-        if counts:
-            top = max(counts.values())
-            candidates = np.array([i for i, a in enumerate(answers) if a is not None and counts[a] == top])
-        else:
-            candidates = np.arange(self.n)
-        index = _best_among(rewards, candidates, rng)
-        return Selection(prompt, completions, tuple(rewards.tolist()), index, tuple(candidates.tolist()),
-                         answers[index], _ref_logprob(self.ref_logprob, prompt, completions[index]),
-                         BEST_OF_MAJORITY)
-
-    def run(self, prompts: Sequence[str], rng: np.random.Generator) -> Run:
-        """Apply :meth:`select` to every prompt.
-
-        Args:
-            prompts: the prompts.
-            rng: the random generator.
-
-        Returns:
-            The :class:`Run`.
-        """
-        return Run(self.n, tuple(self.select(p, rng) for p in prompts))
+        if not counts:
+            return np.arange(self.n), answers
+        top = max(counts.values())
+        return np.array([i for i, a in enumerate(answers) if a is not None and counts[a] == top]), answers
