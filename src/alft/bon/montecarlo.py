@@ -81,10 +81,8 @@ def monte_carlo_summary(reference: Reference, n: int, draws: int, rng: np.random
     """Simulate best-of-n ``draws`` times and estimate KL, the estimator's mean and the win rate.
 
     Args:
-        reference: the reference policy with rewards.
-        n: samples per run, n ≥ 1.
-        draws: number of runs, ≥ 2.
-        rng: the random generator.
+        reference, n, rng: as for :func:`sample_best_of_n`.
+        draws: number of runs, ≥ 1 (≥ 2 for a standard error: one run reports 0).
 
     Returns:
         The :class:`MonteCarloSummary`.

@@ -150,13 +150,22 @@ def _ref_logprob(ref_logprob: LogProbFn | None, prompt: str, completion: str) ->
     return value
 
 
+@dataclass(frozen=True)
 class _SampleThenSelect:
     """What best-of-n and Best-of-Majority share: sample n completions from π_ref, score them, let the
     rule name the candidates, keep the best-rewarded candidate (ties uniformly, SPEC §4).
 
-    A policy is a frozen dataclass with ``sampler``, ``reward``, ``n`` and ``ref_logprob`` fields, a
-    ``rule`` name and a ``_candidates`` method: the only part in which the rules differ.
+    Each policy declares ``n`` and ``ref_logprob`` itself, after its own fields (so that the constructors
+    keep their argument order), and gives a ``rule`` name and ``_candidates``: the one part in which the
+    rules differ.
+
+    Attributes:
+        sampler: ``sampler(prompt, n, rng) -> list[str]``.
+        reward: ``reward(prompt, completion) -> float``.
     """
+
+    sampler: Sampler
+    reward: RewardFn
 
     rule: ClassVar[str]
 
@@ -207,8 +216,6 @@ class BestOfN(_SampleThenSelect):
         ref_logprob: optional ``ref_logprob(prompt, completion) -> float`` for the run's KL estimate.
     """
 
-    sampler: Sampler
-    reward: RewardFn
     n: int
     ref_logprob: LogProbFn | None = None
 
@@ -227,15 +234,11 @@ class BestOfMajority(_SampleThenSelect):
     decides). Completions without an answer do not vote; if none has one, the rule is plain best-of-n.
 
     Attributes:
-        sampler: ``sampler(prompt, n, rng) -> list[str]``.
-        reward: ``reward(prompt, completion) -> float``.
+        sampler, reward, n: as for :class:`BestOfN`.
         extract: ``extract(completion) -> str | None``, the (canonical) final answer.
-        n: completions per prompt, ≥ 1.
         ref_logprob: optional ``ref_logprob(prompt, completion) -> float``, recorded on each selection.
     """
 
-    sampler: Sampler
-    reward: RewardFn
     extract: AnswerFn
     n: int
     ref_logprob: LogProbFn | None = None
