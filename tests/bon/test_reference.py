@@ -1,9 +1,11 @@
-"""Bad input to the reference: every error names the field, the value and what was expected."""
+"""The reference and its file format; bad input: every error names the field, the value and what was expected."""
+
+import json
 
 import numpy as np
 import pytest
 
-from alft.bon import Reference
+from alft.bon import Reference, read_reference
 from alft.errors import AlftInputError
 
 
@@ -48,3 +50,38 @@ def test_log_cdf_keeps_the_tail_of_a_tiny_top_level():
     # 1 − F just below the top is 1e-18, far below float64's resolution around 1.
     ref = Reference.from_arrays([1 - 1e-18, 1e-18], [0, 1])
     assert ref.levels.log_cdf[0] == pytest.approx(-1e-18, rel=1e-12)
+
+
+def test_reference_file_round_trip(tmp_path):
+    path = tmp_path / "ref.json"
+    path.write_text(json.dumps({"probs": [0.5, 0.3, 0.2], "rewards": [0, 2, 1]}))
+    ref = read_reference(path)
+    np.testing.assert_allclose(ref.probs, [0.5, 0.3, 0.2])
+    np.testing.assert_allclose(ref.levels.rewards, [0, 1, 2])
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('{"probs": [1.0]}', ["--input", "['probs']", 'keys "probs" and "rewards"']),
+        ("[0.5, 0.5]", ["--input", "'list'", "JSON object"]),
+        ("{probs: [1.0]", ["--input", "not valid JSON", '{"probs": [...], "rewards": [...]}']),
+        ('{"probs": [0.5, 0.6], "rewards": [0, 1]}', ["probs", "off by +0.1"]),
+    ],
+)
+def test_bad_reference_file_names_the_field(tmp_path, text, words):
+    path = tmp_path / "ref.json"
+    path.write_text(text)
+    with pytest.raises(AlftInputError) as info:
+        read_reference(path, "--input")
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_unreadable_reference_file_names_the_path(tmp_path):
+    with pytest.raises(AlftInputError, match="path: cannot read .*missing.json"):
+        read_reference(tmp_path / "missing.json")
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(AlftInputError, match="path: .*not valid JSON"):
+        read_reference(binary)

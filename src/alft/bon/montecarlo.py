@@ -6,6 +6,7 @@ uniform tie-breaking: the draws are exchangeable, so the first maximiser is a un
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,3 +100,20 @@ def monte_carlo_summary(reference: Reference, n: int, draws: int, rng: np.random
         win_rate=mean_with_stderr(wins),
         level_counts=np.bincount(level, minlength=reference.levels.mass.size),
     )
+
+
+def monte_carlo_summaries(reference: Reference, ns: Sequence[int], draws: int,
+                          rng: np.random.Generator) -> list[MonteCarloSummary]:
+    """:func:`monte_carlo_summary` for every n in turn, from one generator (none when ``draws`` is 0).
+
+    Args:
+        reference: the reference policy with rewards.
+        ns: values of n.
+        draws: runs per n, ≥ 0.
+        rng: the random generator.
+
+    Returns:
+        One :class:`MonteCarloSummary` per n, or an empty list.
+    """
+    require(isinstance(draws, (int, np.integer)) and draws >= 0, "draws", draws, "an integer ≥ 0 (0: no simulation)")
+    return [monte_carlo_summary(reference, n, draws, rng) for n in ns] if draws else []

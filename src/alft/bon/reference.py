@@ -3,11 +3,16 @@
 Best-of-n only sees rewards through their order, so every exact quantity is a sum over *levels*: the
 distinct reward values, each with its reference mass q_j, its CDF F_j = P(r ≤ r_j) and F⁻_j = P(r < r_j).
 Outputs of equal reward share a level and are broken uniformly, so they share one likelihood ratio.
+
+The reference file format is one JSON object ``{"probs": [...], "rewards": [...]}``: π_ref(y) and r(y)
+for every output y, in the same order (:func:`read_reference`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -149,3 +154,33 @@ class Reference:
     def size(self) -> int:
         """Number of outputs in the support (including zero-mass ones)."""
         return int(self.probs.size)
+
+
+#: The reference file format, as help texts and errors show it.
+FILE_FORMAT = '{"probs": [...], "rewards": [...]}'
+
+
+def read_reference(path: str | Path, field_name: str = "path") -> Reference:
+    """Read and validate a reference file: one JSON object {"probs": [...], "rewards": [...]} (SPEC §4).
+
+    Args:
+        path: the JSON file.
+        field_name: how the user gave the path (the CLI passes ``--input``), named in errors about the file.
+
+    Returns:
+        The reference, validated by :meth:`Reference.from_arrays`.
+
+    Raises:
+        AlftInputError: naming ``field_name`` if the file cannot be read, is not JSON or lacks a key, and
+            ``probs`` or ``rewards`` if their values are wrong.
+    """
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise AlftInputError(f"{field_name}: cannot read {str(path)!r} ({exc.strerror}), expected a JSON file") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:  # a binary file fails to decode before parsing
+        raise AlftInputError(f"{field_name}: {str(path)!r} is not valid JSON ({exc}), expected {FILE_FORMAT}") from exc
+    if not isinstance(data, dict) or not {"probs", "rewards"} <= data.keys():
+        found = sorted(data) if isinstance(data, dict) else type(data).__name__
+        raise AlftInputError(f'{field_name}: got {found!r}, expected a JSON object with keys "probs" and "rewards"')
+    return Reference.from_arrays(data["probs"], data["rewards"])
