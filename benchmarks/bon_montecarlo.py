@@ -2,9 +2,11 @@
 
 Run: python benchmarks/bon_montecarlo.py [--seed 0]   →   benchmarks/results/bon_montecarlo.json
 
-For every reference and n: exact KL vs the mean exact-quantile contribution log ρ of the simulated
-selections, exact E[d_n] vs the mean of d_n, exact win rate vs wins (ties ½) against independent
-reference draws, and a chi-square test of the simulated level frequencies against the exact level pmf.
+For every reference, the report of ``alft bon --draws`` (:func:`alft.bon.bon_report`, the same keys):
+exact KL against the mean exact-quantile contribution log ρ of the simulated selections (kl_exact_mc),
+exact E[d_n] against the mean of d_n (kl_estimator_mc), the exact win rate against wins (ties ½) over
+independent reference draws (win_rate_mc); then, per n, each difference in standard errors (z) and a
+chi-square test of the simulated level frequencies against the exact level pmf.
 """
 
 from __future__ import annotations
@@ -18,13 +20,12 @@ import numpy as np
 from scipy.stats import chisquare
 
 from alft.bon import (
+    MONTE_CARLO_COLUMNS,
     Reference,
+    bon_report,
     builtin_reference,
-    expected_kl_estimator,
-    kl_exact,
     level_pmf,
-    monte_carlo_summary,
-    win_rate,
+    monte_carlo_summaries,
 )
 
 DRAWS = 1_000_000
@@ -53,31 +54,40 @@ def chi_square_pvalue(counts: np.ndarray, probs: np.ndarray) -> float:
     return float(chisquare(observed, expected_kept * observed.sum() / expected_kept.sum()).pvalue)
 
 
+def compare(report: dict, key: str) -> dict:
+    """Per n: (Monte-Carlo − exact) / standard error of one report column, and whether it is within 3 s.e."""
+    z, within = [], []
+    for exact, mc, stderr in zip(report[key], report[f"{key}_mc"], report[f"{key}_mc_stderr"]):
+        z.append((mc - exact) / stderr if stderr > 0 else 0.0)
+        within.append(abs(mc - exact) <= 3 * stderr + 1e-12)
+    return {"z": z, "within_3se": within}
+
+
+def check_reference(name: str, ref: Reference, rng: np.random.Generator) -> dict:
+    start = time.perf_counter()
+    simulations = monte_carlo_summaries(ref, NS, DRAWS, rng)
+    seconds = time.perf_counter() - start
+    report = bon_report(ref, NS, simulations)
+    return {"reference": name, "seconds": seconds, "report": report,
+            "checks": {key: compare(report, key) for key in MONTE_CARLO_COLUMNS},
+            "level_chi2_pvalue": [chi_square_pvalue(s.level_counts, level_pmf(ref, s.n)) for s in simulations]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, default=0)
     seed = parser.parse_args().seed
     rng = np.random.default_rng(seed)
-    rows = []
-    for name, ref in references(rng).items():
-        for n in NS:
-            start = time.perf_counter()
-            mc = monte_carlo_summary(ref, n, DRAWS, rng)
-            seconds = time.perf_counter() - start
-            row = {"reference": name, "n": n, "draws": DRAWS, "seconds": seconds,
-                   "level_chi2_pvalue": chi_square_pvalue(mc.level_counts, level_pmf(ref, n))}
-            for key, estimate, exact in [("kl", mc.kl, kl_exact(ref, n)), ("win_rate", mc.win_rate, win_rate(ref, n)),
-                                         ("kl_estimator", mc.kl_estimator, expected_kl_estimator(ref, n))]:
-                z = (estimate.mean - exact) / estimate.stderr if estimate.stderr > 0 else 0.0
-                row[key] = {"exact": exact, "mc": estimate.mean, "stderr": estimate.stderr, "z": z,
-                            "within_3se": abs(estimate.mean - exact) <= 3 * estimate.stderr + 1e-12}
-            rows.append(row)
-            print(f"{name:>15} n={n:<3} " + "  ".join(
-                f"{k}: {row[k]['exact']:.5f} vs {row[k]['mc']:.5f} (z={row[k]['z']:+.2f})"
-                for k in ("kl", "win_rate", "kl_estimator")) + f"  χ² p={row['level_chi2_pvalue']:.3f}")
-    checks = [row[k]["within_3se"] for row in rows for k in ("kl", "win_rate", "kl_estimator")]
-    result = {"benchmark": "bon_montecarlo", "seed": seed, "draws": DRAWS,
-              "checks": len(checks), "within_3se": sum(checks), "all_within_3se": all(checks), "rows": rows}
+    entries = [check_reference(name, ref, rng) for name, ref in references(rng).items()]
+    for entry in entries:
+        for i, n in enumerate(NS):
+            print(f"{entry['reference']:>15} n={n:<3} " + "  ".join(
+                f"{key}: {entry['report'][key][i]:.5f} vs {entry['report'][key + '_mc'][i]:.5f} "
+                f"(z={entry['checks'][key]['z'][i]:+.2f})" for key in MONTE_CARLO_COLUMNS)
+                + f"  χ² p={entry['level_chi2_pvalue'][i]:.3f}")
+    checks = [ok for entry in entries for check in entry["checks"].values() for ok in check["within_3se"]]
+    result = {"benchmark": "bon_montecarlo", "seed": seed, "draws": DRAWS, "checks": len(checks),
+              "within_3se": sum(checks), "all_within_3se": all(checks), "references": entries}
     out = Path(__file__).parent / "results" / "bon_montecarlo.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -2,11 +2,12 @@
 
 import json
 
+import numpy as np
 import pytest
 import typer
 from typer.testing import CliRunner
 
-from alft.bon import builtin_reference, kl_exact, kl_formula, win_rate
+from alft.bon import bon_report, builtin_reference, kl_exact, kl_formula, monte_carlo_summaries, win_rate
 from alft.cli import bon as bon_cli
 
 KEYS = {"n", "kl_exact", "kl_formula", "kl_estimator", "win_rate", "win_bound"}
@@ -100,3 +101,18 @@ def test_help_lists_builtins(app):
     assert result.exit_code == 0
     for name in ("uniform-100", "zipf-1000", "ties-demo", "continuous-approx"):
         assert name in result.stdout
+
+
+def test_json_with_draws_is_the_library_report(app):
+    # The CLI prints alft.bon's report unchanged: the benchmarks record the same keys and numbers.
+    result = runner.invoke(app, ["bon", "--dist", "ties-demo", "--n", "2,8", "--draws", "300", "--seed", "4", "--json"])
+    assert result.exit_code == 0, result.output
+    ref = builtin_reference("ties-demo")
+    expected = bon_report(ref, [2, 8], monte_carlo_summaries(ref, [2, 8], 300, np.random.default_rng(4)))
+    assert json.loads(result.stdout) == expected
+    assert {"kl_exact_mc", "win_rate_mc", "kl_estimator_mc_stderr"} <= set(expected)
+
+
+def test_negative_draws_names_the_option(app):
+    result = runner.invoke(app, ["bon", "--draws", "-1"])
+    assert result.exit_code == 2 and "--draws: got -1" in result.stderr
