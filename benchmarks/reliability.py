@@ -97,8 +97,7 @@ def finite_rewards(groups: int, seed: int = 0) -> dict:
         sizes.append(K)
         objective = objectives[rng.integers(len(objectives))]
         answers = [_random_answer(rng) for _ in range(K)]
-        result = games.group_rewards(answers, objective, estimator, verifier_scores=rng.normal(0, 1e3, K).tolist(),
-                                     unextractable=str(rng.choice(games.UNEXTRACTABLE_POLICIES)))
+        result = games.group_rewards(answers, games.Reward(objective, estimator, unextractable=str(rng.choice(games.UNEXTRACTABLE_POLICIES))), verifier_scores=rng.normal(0, 1e3, K).tolist())
         values = np.concatenate([result.rewards, result.baseline_loo])
         checked["group rewards (incl. LOO baselines)"] += values.size
         non_finite += int(np.sum(~np.isfinite(values)))
@@ -106,9 +105,9 @@ def finite_rewards(groups: int, seed: int = 0) -> dict:
     texts = list(adversarial_completions().values())
     texts += ["".join(chr(int(c)) for c in rng.integers(1, 0x2FFF, rng.integers(0, 60))) for _ in range(200)]
     texts += ["=1"] * (-len(texts) % 8)
-    for objective in ("coherence", "diversity", "pairwise", "ttrl", "empo", "coherence+0.5*verifier"):
+    for rule in [{"objective": "coherence"}, {"objective": "diversity"}, {"objective": "pairwise"}, {"peer": "ttrl"}, {"peer": "empo"}, {"objective": "coherence+0.5*verifier"}]:
         for grouper in ("exact", "math"):
-            reward = answer_reward(8, objective, "aqp", grouper=grouper)
+            reward = answer_reward(8, estimator="aqp", grouper=grouper, **rule)
             values = np.asarray(reward(prompts=[i // 8 for i in range(len(texts))], completions=texts,
                                        answer=["4"] * len(texts)))
             checked["TRL reward (adversarial + random completions)"] += values.size

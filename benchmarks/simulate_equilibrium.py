@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from alft.games import (
+    Reward,
     Constraint, DualState, Dynamics, batch_group_rewards, bregman, coherence, default_game, diversity,
     gini_diversity, group_rewards, pairwise_coherence, verifier,
 )
@@ -88,13 +89,13 @@ def constraint_games() -> dict:
 def throughput() -> dict:
     rng = np.random.default_rng(0)
     answers = [str(a) for a in rng.integers(0, 6, 4096 * 16)]
-    batch_group_rewards(answers[:160], 16, coherence(), "aqp")  # tables solved / loaded
+    batch_group_rewards(answers[:160], 16, Reward(coherence(), "aqp"))  # tables solved / loaded
     start = time.perf_counter()
-    batch_group_rewards(answers, 16, coherence(), "aqp")
+    batch_group_rewards(answers, 16, Reward(coherence(), "aqp"))
     batch = time.perf_counter() - start
     start = time.perf_counter()
     for g in range(256):
-        group_rewards(answers[16 * g: 16 * g + 16], coherence(), "aqp")
+        group_rewards(answers[16 * g: 16 * g + 16], Reward(coherence(), "aqp"))
     per_group = (time.perf_counter() - start) / 256 * 4096
     return {"groups": 4096, "K": 16, "batch_seconds": batch, "per_group_calls_seconds_extrapolated": per_group,
             "speedup": per_group / batch}

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from alft.errors import AlftInputError
-from alft.games import Constraint, DualState, constrained, diversity, group_rewards
+from alft.games import Constraint, DualState, Reward, constrained, diversity, group_rewards
 from alft.games.dynamics import Dynamics, equilibria, run
 from alft.games.tabular import default_game
 
@@ -27,8 +27,8 @@ def test_equality_multiplier_may_go_negative():
 def test_lagrangian_reward_penalises_the_constrained_answers():
     state = DualState((UNSAFE,), (2.0,))
     answers = ["7", "12", "12", "0"]
-    base = group_rewards(answers, diversity(), "digamma").rewards
-    with_constraint = group_rewards(answers, constrained(diversity(), state), "digamma").rewards
+    base = group_rewards(answers, Reward(diversity(), "digamma")).rewards
+    with_constraint = group_rewards(answers, Reward(constrained(diversity(), state), "digamma")).rewards
     assert np.allclose(with_constraint - base, [-2.0, 0.0, 0.0, -2.0])
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 from alft.errors import AlftInputError
 from alft.estimators import get_estimator
 from alft.games import (
+    Reward,
     UNEXTRACTABLE_POLICIES,
     bregman,
     batch_group_rewards,
@@ -40,7 +41,7 @@ def test_polynomial_rewards_unbiased_by_monte_carlo(name):
     """E[R_i | z_i = z] = R(p_z) for U-statistic tables (SPEC §3.3), within 5 standard errors."""
     objective, K, G = POLYNOMIAL[name], 5, 40_000
     answers = _sample_groups(np.random.default_rng(7), K, G).ravel().tolist()
-    rewards = batch_group_rewards(answers, K, objective, "ustat").rewards
+    rewards = batch_group_rewards(answers, K, Reward(objective, "ustat")).rewards
     expected = objective.reward(P)
     for z, label in enumerate(LABELS):
         mine = rewards[np.asarray(answers) == label]
@@ -49,7 +50,7 @@ def test_polynomial_rewards_unbiased_by_monte_carlo(name):
 
 
 def test_pairwise_reward_is_twice_the_agreeing_fraction():
-    rewards = group_rewards(["x", "x", "y", "x", "z"], pairwise_coherence(), "ustat").rewards
+    rewards = group_rewards(["x", "x", "y", "x", "z"], Reward(pairwise_coherence(), "ustat")).rewards
     assert np.allclose(rewards, [2 * 2 / 4, 2 * 2 / 4, 0.0, 2 * 2 / 4, 0.0])
 
 
@@ -62,10 +63,10 @@ def test_polynomial_tables_are_exactly_unbiased(K):
 
 
 def test_log_reward_uses_the_named_table():
-    rewards = group_rewards(["1", "1", "2", "3"], coherence(0.5), "digamma").rewards
+    rewards = group_rewards(["1", "1", "2", "3"], Reward(coherence(0.5), "digamma")).rewards
     table = 0.5 * get_estimator("digamma", 4).table
     assert np.allclose(rewards, [table[1], table[1], table[0], table[0]])
-    assert np.allclose(group_rewards(["1", "1", "2", "3"], diversity(), "digamma").rewards, -2 * rewards)
+    assert np.allclose(group_rewards(["1", "1", "2", "3"], Reward(diversity(), "digamma")).rewards, -2 * rewards)
 
 
 @pytest.mark.parametrize("policy", UNEXTRACTABLE_POLICIES)
@@ -75,28 +76,27 @@ def test_loo_baseline_does_not_depend_on_own_answer(policy):
     objective = coherence() + verifier(0.5)
     scores = [1.0, 0.0, 0.0, 1.0, 0.5]
     baselines = {
-        own: group_rewards([own] + others, objective, "aqp", verifier_scores=[0.3] + scores,
-                           unextractable=policy).baseline_loo[0]
+        own: group_rewards([own] + others, Reward(objective, "aqp", unextractable=policy), verifier_scores=[0.3] + scores).baseline_loo[0]
         for own in ["1", "2", "9", None]
     }
     assert np.ptp(list(baselines.values())) < 1e-14
     # and it is what the definition says: others' rewards in the group without sample 0, tables for K−1
-    reduced = group_rewards(others, objective, "aqp", verifier_scores=scores, unextractable=policy)
+    reduced = group_rewards(others, Reward(objective, "aqp", unextractable=policy), verifier_scores=scores)
     assert baselines["1"] == pytest.approx(reduced.rewards.mean(), abs=1e-14)
 
 
 def test_loo_baseline_for_K_2_is_the_other_samples_linear_terms():
-    result = group_rewards(["a", "b"], coherence() + verifier(2.0), "aqp", verifier_scores=[1.0, 0.25])
+    result = group_rewards(["a", "b"], Reward(coherence() + verifier(2.0), "aqp"), verifier_scores=[1.0, 0.25])
     assert np.allclose(result.baseline_loo, [0.5, 2.0])
 
 
 def test_own_class_counts_none_as_an_answer():
-    result = group_rewards([None, None, "5", "5", "6"], coherence(), "plugin")
+    result = group_rewards([None, None, "5", "5", "6"], Reward(coherence(), "plugin"))
     assert list(result.counts) == [1, 1, 1, 1, 0] and result.n_unextractable == 2 and result.n_distinct == 2
 
 
 def test_exclude_uses_the_table_of_the_counted_size():
-    result = group_rewards([None, "5", "5", "6"], coherence(), "plugin", unextractable="exclude")
+    result = group_rewards([None, "5", "5", "6"], Reward(coherence(), "plugin", unextractable="exclude"))
     table = get_estimator("plugin", 3).table
     assert np.allclose(result.rewards[1:], [table[1], table[1], table[0]])
     assert result.rewards[0] == pytest.approx(result.rewards[1:].mean())
@@ -104,15 +104,14 @@ def test_exclude_uses_the_table_of_the_counted_size():
 
 
 def test_penalty_sets_none_rewards():
-    result = group_rewards([None, "5", "5", "6"], coherence() + verifier(), "plugin", verifier_scores=[9, 1, 1, 0],
-                           unextractable="penalty", penalty=-3.0)
+    result = group_rewards([None, "5", "5", "6"], Reward(coherence() + verifier(), "plugin", unextractable="penalty", penalty=-3.0), verifier_scores=[9, 1, 1, 0])
     assert result.rewards[0] == -3.0
     assert result.rewards[3] == pytest.approx(get_estimator("plugin", 3).table[0])
 
 
 @pytest.mark.parametrize("policy", UNEXTRACTABLE_POLICIES)
 def test_all_none_group_is_finite_and_documented(policy):
-    result = group_rewards([None] * 4, coherence(), "aqp", unextractable=policy, penalty=-1.0)
+    result = group_rewards([None] * 4, Reward(coherence(), "aqp", unextractable=policy, penalty=-1.0))
     assert np.all(np.isfinite(result.rewards)) and np.all(np.isfinite(result.baseline_loo))
     expected = {"own-class": get_estimator("aqp", 4).table[3], "exclude": 0.0, "penalty": -1.0}[policy]
     assert np.allclose(result.rewards, expected)
@@ -137,21 +136,22 @@ def test_all_none_group_is_finite_and_documented(policy):
 def test_bad_input_names_the_field(kwargs, field):
     arguments = {"answers": ["1", "1", "2"], "objective": coherence() + verifier(), "estimator": "aqp",
                  "verifier_scores": [1.0, 1.0, 0.0], **kwargs}
+    reward_fields = {k: arguments.pop(k) for k in ("objective", "estimator", "unextractable", "penalty") if k in arguments}
     with pytest.raises(AlftInputError, match=field):
-        group_rewards(**arguments)
+        group_rewards(arguments.pop("answers"), Reward(**reward_fields), **arguments)
 
 
 def test_batch_length_must_be_a_multiple_of_K():
     with pytest.raises(AlftInputError, match="multiple of K=4"):
-        batch_group_rewards(["1"] * 10, 4, coherence())
+        batch_group_rewards(["1"] * 10, 4, Reward(coherence()))
 
 
 @given(st.lists(st.sampled_from(["1", "2", "3", None]), min_size=12, max_size=12), st.sampled_from(UNEXTRACTABLE_POLICIES))
 @settings(max_examples=30, deadline=None)
 def test_batch_equals_groups(answers, policy):
-    batch = batch_group_rewards(answers, 4, coherence(), "digamma", unextractable=policy)
+    batch = batch_group_rewards(answers, 4, Reward(coherence(), "digamma", unextractable=policy))
     for g in range(3):
-        single = group_rewards(answers[4 * g: 4 * g + 4], coherence(), "digamma", unextractable=policy)
+        single = group_rewards(answers[4 * g: 4 * g + 4], Reward(coherence(), "digamma", unextractable=policy))
         assert np.allclose(batch.group(g).rewards, single.rewards)
         assert np.allclose(batch.group(g).baseline_loo, single.baseline_loo)
     assert np.all(np.isfinite(batch.rewards))
@@ -167,7 +167,7 @@ def test_count_form_of_the_simulator_equals_group_rewards():
             counts = rng.multinomial(K, P)
             answers = [label for label, n in zip(LABELS, counts) for _ in range(n)]
             scores = [linear[list(LABELS).index(a)] for a in answers]
-            result = group_rewards(answers, objective, "aqp", verifier_scores=scores)
+            result = group_rewards(answers, Reward(objective, "aqp"), verifier_scores=scores)
             for baseline in ("loo", "mean"):
                 reward, base = count_rewards(counts[None, :], linear, tables, baseline)
                 index = [list(LABELS).index(a) for a in answers]

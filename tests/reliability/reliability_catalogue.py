@@ -68,36 +68,34 @@ def _estimators() -> list[BadInput]:
 
 def _games() -> list[BadInput]:
     from alft import games
-    from alft.games import Constraint, DualState, coherence, group_rewards, parse_objective, verifier
+    from alft.games import Constraint, DualState, Reward, coherence, group_rewards, parse_objective, verifier
 
     kind = "group reward"
     c = coherence()
     return [
-        BadInput(kind, "empty group", lambda: group_rewards([], c), "answers"),
-        BadInput(kind, "answers a string", lambda: group_rewards("abc", c), "answers"),
-        BadInput(kind, "an integer answer", lambda: group_rewards(["1", 2], c), "answers[1]"),
-        BadInput(kind, "bytes answer", lambda: group_rewards(["1", b"2"], c), "answers[1]"),
-        BadInput(kind, "group of 300 (above MAX_K)", lambda: group_rewards(["a"] * 300, c), "K"),
-        BadInput(kind, "objective None", lambda: group_rewards(["a", "b"], None), "objective"),
-        BadInput(kind, "unknown estimator", lambda: group_rewards(["a", "b"], c, "magic"), "estimator"),
-        BadInput(kind, "unknown None policy", lambda: group_rewards(["a", None], c, unextractable="drop"), "unextractable"),
-        BadInput(kind, "NaN penalty", lambda: group_rewards(["a", None], c, unextractable="penalty", penalty=float("nan")), "penalty"),
-        BadInput(kind, "verifier scores missing", lambda: group_rewards(["a", "b"], verifier()), "verifier_scores"),
-        BadInput(kind, "verifier score NaN", lambda: group_rewards(["a", "b"], verifier(), verifier_scores=[1, float("nan")]), "verifier_scores[1]"),
-        BadInput(kind, "verifier score inf", lambda: group_rewards(["a", "b"], verifier(), verifier_scores=[float("inf"), 0]), "verifier_scores[0]"),
-        BadInput(kind, "verifier score a string", lambda: group_rewards(["a", "b"], verifier(), verifier_scores=["x", 1]), "verifier_scores"),
-        BadInput(kind, "too few verifier scores", lambda: group_rewards(["a", "b"], verifier(), verifier_scores=[1]), "verifier_scores"),
-        BadInput(kind, "weight × score overflows float64", lambda: group_rewards(["a", "b"], 2 * verifier(), verifier_scores=[1e308, 1e308]), "verifier_scores"),
-        BadInput(kind, "constraint value × multiplier overflows", lambda: group_rewards(
-            ["a", "b"], games.constrained(c, DualState((Constraint("unsafe", lambda a: 1e308, 0.5),), multipliers=(1e308,)))),
+        BadInput(kind, "empty group", lambda: group_rewards([], Reward(c)), "answers"),
+        BadInput(kind, "answers a string", lambda: group_rewards("abc", Reward(c)), "answers"),
+        BadInput(kind, "an integer answer", lambda: group_rewards(["1", 2], Reward(c)), "answers[1]"),
+        BadInput(kind, "bytes answer", lambda: group_rewards(["1", b"2"], Reward(c)), "answers[1]"),
+        BadInput(kind, "group of 300 (above MAX_K)", lambda: group_rewards(["a"] * 300, Reward(c)), "K"),
+        BadInput(kind, "objective None", lambda: group_rewards(["a", "b"], Reward(3)), "objective"),
+        BadInput(kind, "unknown estimator", lambda: group_rewards(["a", "b"], Reward(c, "magic")), "estimator"),
+        BadInput(kind, "unknown None policy", lambda: group_rewards(["a", None], Reward(c, unextractable="drop")), "unextractable"),
+        BadInput(kind, "NaN penalty", lambda: group_rewards(["a", None], Reward(c, unextractable="penalty", penalty=float("nan"))), "penalty"),
+        BadInput(kind, "verifier scores missing", lambda: group_rewards(["a", "b"], Reward(verifier())), "verifier_scores"),
+        BadInput(kind, "verifier score NaN", lambda: group_rewards(["a", "b"], Reward(verifier()), verifier_scores=[1, float("nan")]), "verifier_scores[1]"),
+        BadInput(kind, "verifier score inf", lambda: group_rewards(["a", "b"], Reward(verifier()), verifier_scores=[float("inf"), 0]), "verifier_scores[0]"),
+        BadInput(kind, "verifier score a string", lambda: group_rewards(["a", "b"], Reward(verifier()), verifier_scores=["x", 1]), "verifier_scores"),
+        BadInput(kind, "too few verifier scores", lambda: group_rewards(["a", "b"], Reward(verifier()), verifier_scores=[1]), "verifier_scores"),
+        BadInput(kind, "weight × score overflows float64", lambda: group_rewards(["a", "b"], Reward(2 * verifier()), verifier_scores=[1e308, 1e308]), "verifier_scores"),
+        BadInput(kind, "constraint value × multiplier overflows", lambda: group_rewards(["a", "b"], Reward(games.constrained(c, DualState((Constraint("unsafe", lambda a: 1e308, 0.5),), multipliers=(1e308,))))),
             "objective"),
-        BadInput(kind, "constraint indicator NaN", lambda: group_rewards(
-            ["a", "b"], games.constrained(c, DualState((Constraint("unsafe", lambda a: float("nan"), 0.5),), multipliers=(1.0,)))),
+        BadInput(kind, "constraint indicator NaN", lambda: group_rewards(["a", "b"], Reward(games.constrained(c, DualState((Constraint("unsafe", lambda a: float("nan"), 0.5),), multipliers=(1.0,))))),
             "unsafe"),
-        BadInput(kind, "estimator parameter unknown", lambda: group_rewards(["a", "b"], c, estimator_params={"zz": 1.0}), "zz"),
-        BadInput(kind, "batch not whole groups", lambda: games.batch_group_rewards(["a"] * 3, 2, c), "answers"),
-        BadInput(kind, "batch K = 0", lambda: games.batch_group_rewards(["a"], 0, c), "K"),
-        BadInput(kind, "batch K a string", lambda: games.batch_group_rewards(["a"], "1", c), "K"),
+        BadInput(kind, "estimator parameter unknown", lambda: group_rewards(["a", "b"], Reward(c, estimator_params={"zz": 1.0})), "zz"),
+        BadInput(kind, "batch not whole groups", lambda: games.batch_group_rewards(["a"] * 3, 2, Reward(c)), "answers"),
+        BadInput(kind, "batch K = 0", lambda: games.batch_group_rewards(["a"], 0, Reward(c)), "K"),
+        BadInput(kind, "batch K a string", lambda: games.batch_group_rewards(["a"], "1", Reward(c)), "K"),
         BadInput("objective", "unknown objective", lambda: parse_objective("harmony"), "objective"),
         BadInput("objective", "weight '1..2'", lambda: parse_objective("1..2*coherence"), "objective"),
         BadInput("objective", "weight 1e999 (inf)", lambda: parse_objective("1e999*coherence"), "weight"),
@@ -175,9 +173,11 @@ def _bon() -> list[BadInput]:
 
 
 def _integrations() -> list[BadInput]:
-    from alft.integrations.groups import answer_groups, answer_stats, check_whole_groups, completion_text
-    from alft.integrations.peers import log_frequency_rewards
-    from alft.integrations.trl.rewards import RewardSpec, answer_reward
+    from alft import games
+    from alft.answers.groups import answer_groups, check_whole_groups, completion_text
+    from alft.answers.stats import answer_stats
+    from alft.games.peers import log_frequency_rewards
+    from alft.integrations.trl.rewards import answer_reward
 
     kind = "TRL reward"
     return [
@@ -186,8 +186,8 @@ def _integrations() -> list[BadInput]:
         BadInput(kind, "unknown objective", lambda: answer_reward(4, "harmony"), "objective"),
         BadInput(kind, "unknown estimator", lambda: answer_reward(4, "coherence", "magic"), "estimator"),
         BadInput(kind, "minimax table above the training bound (K = 32)", lambda: answer_reward(32, "coherence", "minimax", grouper="exact"), "aqp"),
-        BadInput(kind, "unknown None policy", lambda: RewardSpec(unextractable="drop"), "unextractable"),
-        BadInput(kind, "NaN penalty", lambda: RewardSpec(penalty=float("nan")), "penalty"),
+        BadInput(kind, "unknown None policy", lambda: games.Reward(unextractable="drop"), "unextractable"),
+        BadInput(kind, "NaN penalty", lambda: games.Reward(penalty=float("nan")), "penalty"),
         BadInput(kind, "completions not whole groups", lambda: answer_reward(4, grouper="exact")(completions=["1"] * 6), "completions"),
         BadInput(kind, "completions missing", lambda: answer_reward(4, grouper="exact")(prompts=["p"] * 4), "completions"),
         BadInput(kind, "a group mixing prompts", lambda: answer_reward(2, grouper="exact")(
@@ -196,7 +196,7 @@ def _integrations() -> list[BadInput]:
         BadInput(kind, "wrong number of reference answers", lambda: answer_stats(answer_groups(["1", "2"], 2, grouper="exact"), ["1", "2", "3"]), "answer"),
         BadInput(kind, "verifier objective without answers", lambda: answer_reward(2, "verifier", grouper="exact")(completions=["1", "2"]), "answer"),
         BadInput(kind, "K = 0 groups", lambda: check_whole_groups(4, 0), "num_generations"),
-        BadInput(kind, "peer group of 1", lambda: log_frequency_rewards([(0,)]), "group size"),
+        BadInput(kind, "peer group of 1", lambda: log_frequency_rewards(np.zeros((1, 1), dtype=int)), "group size"),
         BadInput(kind, "completion message list without dicts", lambda: completion_text([1, 2]), "completion"),
     ]
 

@@ -74,18 +74,16 @@ def test_group_rewards_are_finite_for_random_groups_of_random_sizes(groups, obje
         scores = data.draw(st.lists(st.floats(-1e6, 1e6), min_size=len(group), max_size=len(group)))
         if 2 <= len(group) <= objective.target.degree:  # no unbiased table for so few samples (SPEC §3.3)
             with pytest.raises(AlftInputError, match="target"):
-                games.group_rewards(group, objective, estimator, verifier_scores=scores)
+                games.group_rewards(group, games.Reward(objective, estimator), verifier_scores=scores)
             continue
-        result = games.group_rewards(group, objective, estimator, verifier_scores=scores,
-                                     unextractable=policy, penalty=penalty)
+        result = games.group_rewards(group, games.Reward(objective, estimator, unextractable=policy, penalty=penalty), verifier_scores=scores)
         K = len(group)
         assert result.rewards.shape == result.baseline_loo.shape == (K,)
         assert np.all(np.isfinite(result.rewards)) and np.all(np.isfinite(result.baseline_loo))
         assert result.n_unextractable == sum(a is None for a in group)
         # permutation equivariance: rewards follow their samples
         order = data.draw(st.permutations(range(K)))
-        permuted = games.group_rewards([group[i] for i in order], objective, estimator,
-                                       verifier_scores=[scores[i] for i in order], unextractable=policy, penalty=penalty)
+        permuted = games.group_rewards([group[i] for i in order], games.Reward(objective, estimator, unextractable=policy, penalty=penalty), verifier_scores=[scores[i] for i in order])
         np.testing.assert_allclose(permuted.rewards, result.rewards[list(order)], rtol=1e-12, atol=1e-12)
 
 
@@ -94,9 +92,9 @@ def test_group_rewards_are_finite_for_random_groups_of_random_sizes(groups, obje
 def test_a_batch_is_the_concatenation_of_its_groups(G, K, objective, data):
     flat = data.draw(st.lists(st.sampled_from(["1", "2", "3", None]), min_size=G * K, max_size=G * K))
     scores = data.draw(st.lists(st.floats(-10, 10), min_size=G * K, max_size=G * K))
-    batch = games.batch_group_rewards(flat, K, objective, "digamma", scores)
+    batch = games.batch_group_rewards(flat, K, games.Reward(objective, "digamma"), scores)
     for g in range(G):
-        one = games.group_rewards(flat[g * K:(g + 1) * K], objective, "digamma", verifier_scores=scores[g * K:(g + 1) * K])
+        one = games.group_rewards(flat[g * K:(g + 1) * K], games.Reward(objective, "digamma"), verifier_scores=scores[g * K:(g + 1) * K])
         np.testing.assert_allclose(batch.group(g).rewards, one.rewards, rtol=1e-12, atol=1e-12)
 
 
@@ -150,13 +148,13 @@ def test_equivalence_classes_are_consistent_with_canonical_strings(group):
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=30), st.sampled_from(["=4", "3+1=4", "\\boxed{4}", "####4"])),
                 min_size=2, max_size=16),
-       st.sampled_from(["coherence", "diversity", "pairwise", "ttrl", "empo", "coherence+0.5*verifier"]))
-def test_the_trl_reward_is_finite_for_any_completions(texts, objective):
+       st.sampled_from([{"objective": "coherence"}, {"objective": "diversity"}, {"objective": "pairwise"}, {"peer": "ttrl"}, {"peer": "empo"}, {"objective": "coherence+0.5*verifier"}]))
+def test_the_trl_reward_is_finite_for_any_completions(texts, rule):
     from alft.integrations.trl import answer_reward
 
     K = 2
     texts = texts[: len(texts) - len(texts) % K]
-    reward = answer_reward(K, objective, "digamma", grouper="exact")
+    reward = answer_reward(K, estimator="digamma", grouper="exact", **rule)
     rewards = reward(prompts=[i // K for i in range(len(texts))], completions=texts, answer=["4"] * len(texts))
     assert len(rewards) == len(texts) and all(math.isfinite(r) for r in rewards)
 

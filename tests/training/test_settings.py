@@ -3,6 +3,7 @@
 import pytest
 
 from alft.errors import AlftInputError
+from alft.games import Reward
 from alft.training.run_folder import RunFolder, default_run_name
 from alft.training.settings import PRESETS, TrainSettings
 
@@ -10,8 +11,8 @@ from alft.training.settings import PRESETS, TrainSettings
 def test_unset_sizes_come_from_the_preset_and_explicit_ones_win():
     settings = TrainSettings(preset="tiny", steps=7)
     assert settings.steps == 7 and settings.num_generations == PRESETS["tiny"].num_generations
-    assert settings.extractor == "arithmetic"  # built-in task
-    assert TrainSettings(preset="tiny", dataset="x.jsonl").extractor == "auto"
+    assert settings.reward.extractor == "arithmetic"  # built-in task
+    assert TrainSettings(preset="tiny", dataset="x.jsonl").reward.extractor == "auto"
 
 
 @pytest.mark.parametrize(
@@ -25,9 +26,9 @@ def test_bad_settings_name_the_option(changes, field):
 
 
 def test_method_labels_and_safe_folder_names():
-    assert TrainSettings(preset="tiny").method == "aqp"
-    assert TrainSettings(preset="tiny", objective="ttrl").method == "ttrl"
-    label = TrainSettings(preset="tiny", objective="coherence+0.5*verifier", estimator="digamma").method
+    assert TrainSettings(preset="tiny").label == "aqp"
+    assert TrainSettings(preset="tiny", reward=Reward(peer="ttrl")).label == "ttrl"
+    label = TrainSettings(preset="tiny", reward=Reward("coherence+0.5*verifier", "digamma")).label
     assert label == "coherence+0.5*verifier:digamma"
     assert default_run_name(label).endswith("-coherence_0.5_verifier_digamma")
 

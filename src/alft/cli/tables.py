@@ -10,32 +10,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from alft.cli.errors import fail, stderr as _err
 from alft.errors import AlftInputError, AlftNumericalError
+from alft.games.reward import parse_params
 
 tables_app = typer.Typer(help="Count-based reward tables: metrics, frontier and report (SPEC §3).", no_args_is_help=True)
-_err = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(tables_app, name="tables")
-
-
-def _parse_params(items: List[str]) -> dict[str, float]:
-    params = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        try:
-            params[key.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise AlftInputError(f"--param: got {item!r}, expected NAME=NUMBER (e.g. kappa=8)")
-    return params
-
-
-def _fail(error: Exception) -> typer.Exit:
-    _err.print(f"[red]error:[/] {error}")
-    return typer.Exit(code=2)
 
 
 def _progress():
@@ -57,9 +40,9 @@ def show(
     from alft.estimators import get_estimator
 
     try:
-        summary = get_estimator(estimator, K, target, **_parse_params(param)).summary()
+        summary = get_estimator(estimator, K, target, **parse_params(param)).summary()
     except (AlftInputError, AlftNumericalError) as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -94,7 +77,7 @@ def frontier_command(
             for k in K:
                 results.append(frontier(k, progress=lambda label: progress.update(task, advance=1, description=f"K={k} {label}")))
     except (AlftInputError, AlftNumericalError) as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     draw_frontiers(results, out)
     if as_json:
         typer.echo(json.dumps({"frontiers": results, "plot": str(out)}))
@@ -128,7 +111,7 @@ def report_command(
             task = progress.add_task("report", total=len(K) * len(log_estimators()))
             report = estimator_report(K, progress=lambda label: progress.update(task, advance=1, description=label))
     except (AlftInputError, AlftNumericalError) as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     draw_report(report, out_dir / "report.png")

@@ -19,16 +19,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from alft.cli.errors import fail, stderr as _err, user_errors
 from alft.errors import AlftInputError, AlftNumericalError
+from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP, parse_params
+from alft.training.settings import task_reward
 
-_err = Console(stderr=True)
 _out = Console()
 
 Opt = typer.Option
 PresetOption = Annotated[str, Opt("--preset", help="Sizes of the run: default (≈ 10 min on 2 cores) or tiny (seconds).")]
-ObjectiveOption = Annotated[str, Opt("--objective", help="Game objective (coherence, diversity, gini, pairwise, "
-                                     "'coherence+0.5*verifier', …) or a peer method: ttrl, empo.")]
-EstimatorOption = Annotated[str, Opt("--estimator", help="Reward table: aqp, digamma, plugin, plugin-half, ustat, aqp-floor, …")]
+ObjectiveOption = Annotated[str | None, Opt("--objective", help=REWARD_HELP["objective"])]
+PeerOption = Annotated[str | None, Opt("--peer", help=REWARD_HELP["peer"])]
+EstimatorOption = Annotated[str, Opt("--estimator", help=REWARD_HELP["estimator"])]
+ParamOption = Annotated[list[str] | None, Opt("--param", help="Estimator parameter NAME=VALUE (repeatable), e.g. kappa=4 for aqp.")]
 KOption = Annotated[int | None, Opt("--num-generations", "-k", help="K, completions per prompt (≥ 2). Preset default.")]
 StepsOption = Annotated[int | None, Opt("--steps", help="GRPO optimizer steps. Preset default.")]
 SeedOption = Annotated[int, Opt("--seed", help="Seeds GRPO sampling, data order and evaluation sampling.")]
@@ -48,11 +51,6 @@ def _progress() -> Any:
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                     console=_err, transient=False)
-
-
-def _fail(error: Exception) -> None:
-    _err.print(f"[red]error:[/red] {error}", markup=True, highlight=False)
-    raise typer.Exit(2)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -85,8 +83,10 @@ def timing_line(summary: dict[str, Any]) -> str:
 
 def train(
     preset: PresetOption = "default",
-    objective: ObjectiveOption = "coherence",
-    estimator: EstimatorOption = "aqp",
+    objective: ObjectiveOption = None,
+    peer: PeerOption = None,
+    estimator: EstimatorOption = REWARD_DEFAULTS["estimator"],
+    param: ParamOption = None,
     num_generations: KOption = None,
     steps: StepsOption = None,
     seed: SeedOption = 0,
@@ -105,28 +105,33 @@ def train(
     answer_column: Annotated[str, Opt("--answer-column", help="Reference-answer column ('' for none).")] = "answer",
     lora: Annotated[bool, Opt("--lora/--no-lora", help="Train a LoRA adapter (PEFT) instead of all weights.")] = False,
     lora_rank: Annotated[int, Opt("--lora-rank", help="LoRA rank.")] = 8,
-    unextractable: Annotated[str, Opt("--unextractable", help="own-class, exclude or penalty.")] = "own-class",
-    extractor: Annotated[str | None, Opt("--extractor", help="Answer extractor (default: arithmetic for the built-in task, auto otherwise).")] = None,
-    grouper: Annotated[str, Opt("--grouper", help="Answer equivalence: math (math-verify) or exact.")] = "math",
+    unextractable: Annotated[str, Opt("--unextractable", help=REWARD_HELP["unextractable"])] = REWARD_DEFAULTS["unextractable"],
+    penalty: Annotated[float, Opt("--penalty", help=REWARD_HELP["penalty"])] = REWARD_DEFAULTS["penalty"],
+    extractor: Annotated[str | None, Opt("--extractor", help=REWARD_HELP["extractor"] + " Default: arithmetic for the built-in task, auto otherwise.")] = None,
+    grouper: Annotated[str, Opt("--grouper", help=REWARD_HELP["grouper"])] = REWARD_DEFAULTS["grouper"],
+    constraint: Annotated[list[str] | None, Opt("--constraint", help=REWARD_HELP["constraints"] + " Repeatable.")] = None,
+    dual_step: Annotated[float, Opt("--dual-step", help=REWARD_HELP["dual_step"])] = REWARD_DEFAULTS["dual_step"],
     output_dir: Annotated[Path | None, Opt("--output-dir", "-o", help="Run folder (default runs/<time>-<method>).")] = None,
     resume: Annotated[bool, Opt("--resume/--no-resume", help="Continue from the run folder's last checkpoint.")] = True,
     as_json: JsonOption = False,
 ) -> None:
     """Answer-level GRPO: warm-up (cached) → evaluate → train → evaluate; writes a run folder."""
-    try:
+    with user_errors():
+        reward = task_reward(
+            dataset, objective=objective, peer=peer, estimator=estimator, estimator_params=parse_params(param),
+            unextractable=unextractable, penalty=penalty, extractor=extractor, grouper=grouper,
+            constraints=tuple(constraint or ()), dual_step=dual_step,
+        )
         settings = _settings(
-            preset=preset, objective=objective, estimator=estimator, num_generations=num_generations, steps=steps,
+            preset=preset, reward=reward, num_generations=num_generations, steps=steps,
             seed=seed, learning_rate=lr, beta=beta, scale_rewards=scale_rewards, prompts_per_step=prompts_per_step,
             max_completion_length=max_completion_length, temperature=temperature, eval_problems=eval_problems,
             save_steps=save_steps, model=model, dataset=dataset, dataset_split=dataset_split,
             prompt_column=prompt_column, answer_column=answer_column, lora=lora, lora_rank=lora_rank,
-            unextractable=unextractable, extractor=extractor, grouper=grouper,
         )
-    except AlftInputError as error:
-        _fail(error)
     from alft.training.run_folder import default_run_name
 
-    folder = output_dir or Path("runs") / default_run_name(settings.method)
+    folder = output_dir or Path("runs") / default_run_name(settings.label)
     summary = _run(lambda progress: _training(settings, folder, resume, progress), folder)
     if as_json:
         print(json.dumps(summary))
@@ -150,7 +155,7 @@ def _run(job: Any, folder: Path) -> dict[str, Any]:
             warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\.")
             return job(progress)
     except (AlftInputError, AlftNumericalError) as error:
-        _fail(error)
+        raise fail(error) from None
     except KeyboardInterrupt:
         _err.print(f"interrupted: run the same command with --output-dir {folder} to resume from the last checkpoint")
         raise typer.Exit(130) from None
@@ -176,15 +181,13 @@ def compare(
     as_json: JsonOption = False,
 ) -> None:
     """Compare methods over the same seeds: one table (mean ± std over seeds) and one PNG."""
-    try:
+    with user_errors():
         method_list = _parse_list(methods, "--methods", str)
         seed_list = _parse_list(seeds, "--seeds", int)
         defaults = {"steps": 150, "eval_problems": 500} if preset == "default" else {}
         base = _settings(preset=preset, num_generations=num_generations, learning_rate=lr,
                          steps=steps if steps is not None else defaults.get("steps"),
                          eval_problems=eval_problems if eval_problems is not None else defaults.get("eval_problems"))
-    except AlftInputError as error:
-        _fail(error)
     from alft.training.compare import run_comparison
 
     folder = output_dir or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S")

@@ -9,6 +9,21 @@ import numpy as np
 
 from alft.errors import AlftInputError
 
+MIN_K, MAX_K = 2, 256  # group sizes with tables (SPEC §3.1); 256 is where float64 tables were verified
+
+
+def check_group_size(K: object, field: str = "K", minimum: int = MIN_K) -> int:
+    """The one validation of a group size: an integer in ``minimum``..:data:`MAX_K`.
+
+    Args:
+        K: the value given.
+        field: its name as the user wrote it (``num_generations``, ``--K``, …).
+        minimum: the smallest accepted size (1 where a lone sample is meaningful, else 2).
+    """
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not minimum <= K <= MAX_K:
+        raise AlftInputError(f"{field}: got {K!r}, expected an integer group size in {minimum}..{MAX_K}")
+    return int(K)
+
 
 def leave_one_out_counts(answer_ids: np.ndarray) -> np.ndarray:
     """N_i = #{j ≠ i : z_j = z_i} for every sample of every group.

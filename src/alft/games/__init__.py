@@ -1,14 +1,15 @@
 """The game layer (SPEC §2): objectives, group rewards, the target player, constraints and exact
 tabular games. numpy/scipy only: no torch here.
 
->>> from alft.games import coherence, verifier, group_rewards
->>> group_rewards(["4", "4", "5", None], 0.5 * coherence() + verifier(), "aqp",
-...               verifier_scores=[1, 1, 0, 0]).rewards
+>>> from alft.games import Reward, coherence, verifier, group_rewards
+>>> reward = Reward(0.5 * coherence() + verifier(), "aqp")      # validated once, then carried unchanged
+>>> group_rewards(["4", "4", "5", None], reward, verifier_scores=[1, 1, 0, 0]).rewards
 """
 
-from alft.games.constraints import Constraint, DualState, constrained
+from alft.games.constraints import Constraint, DualState, constrained, parse_constraint
+from alft.games.peers import PEERS, Peer, log_frequency_rewards, majority_vote_rewards
+from alft.games.reward import UNEXTRACTABLE_POLICIES, Reward, parse_estimator_params, reward_fields
 from alft.games.group import (
-    UNEXTRACTABLE_POLICIES,
     BatchRewards,
     GroupRewards,
     batch_group_rewards,
@@ -45,6 +46,14 @@ from alft.games.objectives import (
 )
 
 __all__ = [
+    "PEERS",
+    "Peer",
+    "Reward",
+    "log_frequency_rewards",
+    "majority_vote_rewards",
+    "parse_constraint",
+    "parse_estimator_params",
+    "reward_fields",
     "OBJECTIVES",
     "TARGET_PLAYERS",
     "Dynamics",

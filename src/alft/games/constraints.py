@@ -9,6 +9,7 @@ estimator: the batch mean of c is unbiased.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from typing import Callable, Collection, Mapping, Sequence
 
@@ -57,6 +58,17 @@ class Constraint:
         if bad.size:
             raise AlftInputError(f"{self.name}: indicator({answers[bad[0]]!r}) = {out[bad[0]]!r}, expected a finite number")
         return out
+
+    @property
+    def reward_sign(self) -> float:
+        """The sign of μ·c(z) in the policy's reward: + for ``>=``, − for ``<=`` and ``==`` (SPEC §2.4)."""
+        return 1.0 if self.kind == ">=" else -1.0
+
+    @property
+    def spec(self) -> str:
+        """``NAME:A|B<=BOUND`` for a set indicator (:func:`parse_constraint` reads it back)."""
+        answers = "|".join(sorted(self.indicator)) if isinstance(self.indicator, frozenset) else "<function>"
+        return f"{self.name}:{answers}{self.kind}{self.bound:g}"
 
     def violation(self, estimate: float) -> float:
         """The ascent direction for the multiplier: positive when the constraint is violated."""
@@ -136,8 +148,28 @@ class DualState:
 
 def constrained(objective: Objective, state: DualState) -> Objective:
     """objective plus the Lagrangian terms of ``state``: per-answer reward −μ·c(z) (``<=``, ``==``) or +μ·c(z) (``>=``)."""
-    terms = tuple(
-        Term("constraint", (mu if c.kind == ">=" else -mu), c) for c, mu in zip(state.constraints, state.multipliers)
-    )
+    terms = tuple(Term("constraint", c.reward_sign * mu, c) for c, mu in zip(state.constraints, state.multipliers))
     without = Objective(tuple(t for t in objective.terms if t.kind != "constraint"))
     return without + Objective(terms) if terms else without
+
+
+_SPEC = re.compile(r"^\s*([^:]+):(.*?)(<=|>=|==)\s*([^<>=]+?)\s*$")
+CONSTRAINT_FORM = "NAME:ANSWER|ANSWER…<=BOUND (or >=, ==), e.g. 'no-seven:7<=0.05'"
+
+
+def parse_constraint(spec: Constraint | str) -> Constraint:
+    """A :class:`Constraint` from its spec ``NAME:A|B<=BOUND`` (a Constraint passes through)."""
+    if isinstance(spec, Constraint):
+        return spec
+    match = _SPEC.match(spec) if isinstance(spec, str) else None
+    if match is None:
+        raise AlftInputError(f"constraints: got {spec!r}, expected a Constraint or {CONSTRAINT_FORM}")
+    name, answers, kind, bound = match.groups()
+    try:
+        value = float(bound)
+    except ValueError:
+        raise AlftInputError(f"constraints: bound {bound!r} in {spec!r} is not a number; expected {CONSTRAINT_FORM}") from None
+    members = frozenset(a.strip() for a in answers.split("|") if a.strip())
+    if not members:
+        raise AlftInputError(f"constraints: {spec!r} names no answers; expected {CONSTRAINT_FORM}")
+    return Constraint(name.strip(), members, value, kind)

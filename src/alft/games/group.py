@@ -1,11 +1,15 @@
 """Group rewards: a group's answers → one finite reward per sample (SPEC §2.5 step 2, §3.1, §3.8).
 
-R_i = (linear terms: verifier weight·r_i, constraint multipliers·c(z_i)) + g[N_i], where g is the
-estimator's table for the objective's non-linear part and N_i the number of *other* counted samples
-with the same answer.
+R_i = (linear terms: verifier weight·r_i, constraint multipliers·c(z_i), anchor weight·log p̂_ref(z_i))
++ g[N_i], where g is the estimator's table for the objective's non-linear part and N_i the number of
+*other* counted samples with the same answer (SPEC §2.6 for the anchor: log p̂_ref from the count of z_i
+among the prompt's M reference answers, through the reward's reference table).
 
 Unextractable answers (None) follow one of :data:`UNEXTRACTABLE_POLICIES`:
 
+* ``lowest`` (the default): counts as in ``exclude``; a None sample's whole reward is the group's lowest
+  answered reward minus 1, so an unanswered completion always scores strictly below every answered one
+  and a policy cannot learn to stop answering [DESIGN]. A group with no answer gets its linear terms.
 * ``own-class``: None is one more answer class (counted; Nones agree with each other).
 * ``exclude``: Nones are left out of the counts; the k counted samples use the table for groups of k;
   a None sample's estimated term is the mean of the counted samples' (zero advantage from it under a
@@ -28,17 +32,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
 
-from alft.errors import AlftInputError
-from alft.estimators import ESTIMATORS, MAX_K, Target, get_estimator, leave_one_out_counts
+from alft.answers.stats import UNANSWERED, distinct_answers
+from alft.errors import AlftInputError, require
+from alft.estimators import leave_one_out_counts
+from alft.estimators.counts import check_group_size
+from alft.games.constraints import DualState, constrained
 from alft.games.objectives import Objective
+from alft.games.reward import UNANSWERED_MARGIN, UNEXTRACTABLE_POLICIES, Reward
 
-UNEXTRACTABLE_POLICIES = ("own-class", "exclude", "penalty")
-_NONE_ID = -1  # label of unextractable answers in integer form
+_NONE_ID = UNANSWERED  # label of unextractable answers in integer form
 _CHUNK = 4_000_000  # elements per chunk of the leave-one-out baseline, to cap memory
 
 
@@ -104,12 +110,6 @@ class BatchRewards:
         )
 
 
-@lru_cache(maxsize=512)
-def _table(estimator: str, K: int, target: Target, params: tuple[tuple[str, float], ...]) -> np.ndarray:
-    """The estimator's table for groups of K (per-K tables are reused across calls, SPEC §3.8)."""
-    return get_estimator(estimator, K, target=target, **dict(params)).table
-
-
 def _check_answers(answers: Sequence[Any], field: str = "answers") -> list[str | None]:
     if isinstance(answers, (str, bytes)) or not isinstance(answers, Sequence):
         raise AlftInputError(f"{field}: got {type(answers).__name__}, expected a sequence of strings or None")
@@ -134,76 +134,64 @@ def _check_scores(scores: Sequence[float] | None, n: int) -> np.ndarray | None:
     return values
 
 
-def _check_options(objective: Objective, estimator: str, unextractable: str, penalty: float, params: dict | None):
-    if not isinstance(objective, Objective):
-        raise AlftInputError(f"objective: got {objective!r}, expected an alft.games.Objective")
-    if estimator not in ESTIMATORS:
-        raise AlftInputError(f"estimator: got {estimator!r}, expected one of {', '.join(ESTIMATORS)}")
-    if unextractable not in UNEXTRACTABLE_POLICIES:
-        raise AlftInputError(f"unextractable: got {unextractable!r}, expected one of {', '.join(UNEXTRACTABLE_POLICIES)}")
-    if isinstance(penalty, bool) or not isinstance(penalty, (int, float)) or not math.isfinite(penalty):
-        raise AlftInputError(f"penalty: got {penalty!r}, expected a finite number")
-    return tuple(sorted((params or {}).items()))
-
-
 def _ids(answers: list[str | None]) -> np.ndarray:
     """Integer labels, −1 for None (labels are only compared within a group)."""
     index: dict[str, int] = {}
     return np.array([_NONE_ID if a is None else index.setdefault(a, len(index)) for a in answers], dtype=np.int64)
 
 
-@dataclass(frozen=True)
-class _Rule:
-    """Everything but the data: which table, which policy."""
-
-    estimator: str
-    target: Target | None
-    params: tuple[tuple[str, float], ...]
-    policy: str
-    penalty: float
-
-
-def _least_counted(target: Target | None) -> int:
-    """Fewest counted samples with an estimate: 2, or d + 1 for a polynomial part of degree d (SPEC §3.3)."""
-    return 2 if target is None else max(2, target.degree + 1)
+def _counted(ids: np.ndarray, reward: Reward) -> tuple[np.ndarray, np.ndarray]:
+    """(labels for counting, counted mask): under ``own-class`` unanswered completions form one more answer."""
+    is_none = ids == _NONE_ID
+    if reward.unextractable == "own-class" and reward.peer is None:
+        return ids, np.ones_like(is_none)
+    K = ids.shape[1]
+    # Nones get labels that match nothing (−1 − position), so they never add to a count.
+    return np.where(is_none, -1 - np.arange(K)[None, :], ids), ~is_none
 
 
-def _estimated_terms(ids: np.ndarray, rule: _Rule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _estimated_terms(ids: np.ndarray, reward: Reward) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(estimated term, leave-one-out counts, degenerate) for groups ``ids`` of shape (G, K)."""
     G, K = ids.shape
-    is_none = ids == _NONE_ID
-    if rule.policy == "own-class":
-        labels, counted = ids, np.ones_like(is_none)
-    else:
-        # Nones get labels that match nothing (−1 − position), so they never add to a count.
-        labels = np.where(is_none, -1 - np.arange(K)[None, :], ids)
-        counted = ~is_none
+    labels, counted = _counted(ids, reward)
     counts = np.where(counted, leave_one_out_counts(labels), -1) if K else np.zeros((G, 0), dtype=np.int64)
     k = counted.sum(axis=1)
-    degenerate = k < _least_counted(rule.target)
+    degenerate = k < reward.least_counted
     estimated = np.zeros((G, K))
-    if rule.target is not None:
+    if reward.peer is not None:
+        # A peer scores every group of two or more as it is (its own rule for unanswered completions).
+        degenerate = np.full(G, K < 2)
+        if K >= 2:
+            estimated = reward.peer.rewards(ids)
+    elif reward.target is not None:
         for size in np.unique(k[~degenerate]):
             rows = k == size
-            table = _table(rule.estimator, int(size), rule.target, rule.params)
+            table = reward.table(int(size))
             estimated[rows] = np.where(counted[rows], table[np.clip(counts[rows], 0, size - 1)], 0.0)
-        if rule.policy != "own-class":
+        if reward.unextractable != "own-class":
             # Excluded samples take the counted samples' mean: no advantage from a term they were not in.
             mean = np.where(k > 0, (estimated * counted).sum(axis=1) / np.maximum(k, 1), 0.0)
-            estimated = np.where(is_none, mean[:, None], estimated)
+            estimated = np.where(ids == _NONE_ID, mean[:, None], estimated)
             estimated[degenerate] = 0.0
     return estimated, counts, degenerate
 
 
-def _rewards(ids: np.ndarray, linear: np.ndarray, rule: _Rule) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    estimated, counts, degenerate = _estimated_terms(ids, rule)
+def _rewards(ids: np.ndarray, linear: np.ndarray, reward: Reward) -> tuple[np.ndarray, ...]:
+    estimated, counts, degenerate = _estimated_terms(ids, reward)
     rewards = linear + estimated
-    if rule.policy == "penalty":
-        rewards = np.where(ids == _NONE_ID, rule.penalty, rewards)
+    unanswered = ids == _NONE_ID
+    if reward.peer is not None:
+        return rewards, estimated, counts, degenerate
+    if reward.unextractable == "penalty":
+        rewards = np.where(unanswered, reward.penalty, rewards)
+    elif reward.unextractable == "lowest":
+        # strictly below every answered completion of the group: not answering never wins
+        lowest = np.where(unanswered, np.inf, rewards).min(axis=1, initial=np.inf)
+        rewards = np.where(unanswered & np.isfinite(lowest)[:, None], lowest[:, None] - UNANSWERED_MARGIN, rewards)
     return rewards, estimated, counts, degenerate
 
 
-def _loo_baseline(ids: np.ndarray, linear: np.ndarray, rule: _Rule) -> np.ndarray:
+def _loo_baseline(ids: np.ndarray, linear: np.ndarray, reward: Reward) -> np.ndarray:
     """Mean reward of the others in each group with sample i deleted (SPEC §3.8), chunked over groups."""
     G, K = ids.shape
     if K < 2:
@@ -215,7 +203,7 @@ def _loo_baseline(ids: np.ndarray, linear: np.ndarray, rule: _Rule) -> np.ndarra
         part = slice(start, min(G, start + step))
         reduced_ids = ids[part][:, others].reshape(-1, K - 1)
         reduced_linear = linear[part][:, others].reshape(-1, K - 1)
-        rewards = _rewards(reduced_ids, reduced_linear, rule)[0]
+        rewards = _rewards(reduced_ids, reduced_linear, reward)[0]
         out[part] = rewards.mean(axis=1).reshape(-1, K)
     return out
 
@@ -238,61 +226,55 @@ def _check_finite(rewards: np.ndarray, baseline: np.ndarray, linear: np.ndarray,
 
 def group_rewards(
     answers: Sequence[str | None],
-    objective: Objective,
-    estimator: str = "aqp",
+    reward: Reward,
     *,
     verifier_scores: Sequence[float] | None = None,
-    unextractable: str = "own-class",
-    penalty: float = -1.0,
-    estimator_params: dict | None = None,
+    duals: DualState | None = None,
 ) -> GroupRewards:
     """Per-sample rewards for one group of K answers (see the module doc for None handling).
 
     Args:
-        answers: canonical answer strings, None where no answer could be extracted; 2 ≤ K ≤ 256
+        answers: canonical answer strings, None where no answer could be extracted; 1 ≤ K ≤ 256
             (K = 1 is accepted: a single sample is degenerate and gets only its linear terms).
-        objective: what to reward (e.g. ``coherence()``, ``0.5*coherence() + verifier()``).
-        estimator: table name for the objective's non-linear part (``aqp``, ``digamma``, ``plugin``, ...).
+        reward: what to reward and how (:class:`alft.games.Reward`, e.g. ``Reward(0.5*coherence() +
+            verifier(), "aqp")``).
         verifier_scores: one finite score per answer; required when the objective has a verifier term.
-        unextractable: ``own-class``, ``exclude`` or ``penalty``.
-        penalty: the whole reward of a None sample under ``penalty``.
-        estimator_params: solver parameters (``kappa`` for ``aqp``, ...).
+        duals: the constraints' current multipliers (0 for every constraint of ``reward`` when None).
 
     Returns:
         :class:`GroupRewards` with finite rewards and the unbiased leave-one-out baseline.
 
     Raises:
         AlftInputError: empty group, non-string answers, wrong number of scores, a NaN/inf score
-            (naming ``verifier_scores[i]``), unknown estimator or policy.
+            (naming ``verifier_scores[i]``).
     """
     answers = _check_answers(answers)
     if not answers:
         raise AlftInputError("answers: got an empty group, expected at least one answer (None for unextractable)")
-    batch = batch_group_rewards(
-        answers, len(answers), objective, estimator, verifier_scores=verifier_scores,
-        unextractable=unextractable, penalty=penalty, estimator_params=estimator_params,
-    )
+    batch = batch_group_rewards(answers, len(answers), reward, verifier_scores, duals=duals)
     return batch.group(0)
 
 
 def batch_group_rewards(
     answers: Sequence[str | None],
     K: int,
-    objective: Objective,
-    estimator: str = "aqp",
+    reward: Reward,
     verifier_scores: Sequence[float] | None = None,
     *,
-    unextractable: str = "own-class",
-    penalty: float = -1.0,
-    estimator_params: dict | None = None,
+    duals: DualState | None = None,
+    reference_counts: Sequence[int] | None = None,
+    reference_draws: int | None = None,
 ) -> BatchRewards:
     """Rewards for a flat batch of G·K completions in consecutive groups of K (TRL's layout, SPEC §6).
+
+    A pure function of its arguments: the same answers, K, reward and scores give the same rewards.
 
     Args:
         answers: G·K answers (None = unextractable).
         K: group size (``num_generations``), 1..256.
-        objective, estimator, verifier_scores, unextractable, penalty, estimator_params: as in
-            :func:`group_rewards`, scores aligned with ``answers``.
+        reward, verifier_scores, duals: as in :func:`group_rewards`, scores aligned with ``answers``.
+        reference_counts: for anchored objectives, C_ref(z_i) per answer: how many of its prompt's
+            ``reference_draws`` = M reference answers are equivalent to it.
 
     Returns:
         :class:`BatchRewards` (flat arrays; ``group(i)`` gives one group).
@@ -300,25 +282,38 @@ def batch_group_rewards(
     Raises:
         AlftInputError: len(answers) not a multiple of K, or any :func:`group_rewards` error.
     """
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not 1 <= K <= MAX_K:
-        raise AlftInputError(f"K: got {K!r}, expected an integer group size in 1..{MAX_K}")
+    K = check_group_size(K, "K", minimum=1)
+    require(isinstance(reward, Reward), "reward", reward, "an alft.games.Reward")
     answers = _check_answers(answers)
     if len(answers) == 0 or len(answers) % K:
         raise AlftInputError(f"answers: got {len(answers)} answers, expected a positive multiple of K={K}")
-    params = _check_options(objective, estimator, unextractable, penalty, estimator_params)
     scores = _check_scores(verifier_scores, len(answers))
-    rule = _Rule(estimator, objective.target, params, unextractable, float(penalty))
-    if K >= 2 and K < _least_counted(rule.target):
-        _table(estimator, int(K), rule.target, params)  # raises the estimators' "degree ≥ K" error, naming target
+    if K >= 2 and K < reward.least_counted:
+        reward.table(K)  # raises the estimators' "degree ≥ K" error, naming the target
     G = len(answers) // K
     ids = _ids(answers).reshape(G, K)
-    linear = objective.linear_values(answers, scores).reshape(G, K)
-    rewards, estimated, counts, degenerate = _rewards(ids, linear, rule)
-    baseline = _loo_baseline(ids, linear, rule)
-    is_none = ids == _NONE_ID
-    n_distinct = np.array([len(set(row[row != _NONE_ID].tolist())) for row in ids])
+    objective = _objective_now(reward, duals)
+    reference_log_p = None
+    if reward.uses_reference:
+        require(reference_counts is not None and reference_draws is not None, "reference_counts", reference_counts,
+                "the count of each answer among its prompt's M reference answers (anchored objective)")
+        require(len(reference_counts) == len(answers), "reference_counts", len(reference_counts),
+                f"one count per answer ({len(answers)})")
+        reference_log_p = reward.reference_log_p(np.asarray(reference_counts, dtype=np.int64), reference_draws)
+    linear = objective.linear_values(answers, scores, reference_log_p).reshape(G, K)
+    rewards, estimated, counts, degenerate = _rewards(ids, linear, reward)
+    baseline = _loo_baseline(ids, linear, reward)
     _check_finite(rewards, baseline, linear, objective)
     return BatchRewards(
         rewards=rewards.ravel(), estimated=estimated.ravel(), counts=counts.ravel(), baseline_loo=baseline.ravel(),
-        K=int(K), n_distinct=n_distinct, n_unextractable=is_none.sum(axis=1), degenerate=degenerate,
+        K=K, n_distinct=distinct_answers(ids), n_unextractable=(ids == _NONE_ID).sum(axis=1), degenerate=degenerate,
     )
+
+
+def _objective_now(reward: Reward, duals: DualState | None) -> Objective:
+    """The objective with the constraints' current Lagrangian terms (a peer has no linear terms)."""
+    if reward.peer is not None:
+        return Objective(())
+    if duals is None:
+        duals = DualState(reward.constraints, step=reward.dual_step) if reward.constraints else None
+    return constrained(reward.objective, duals) if duals is not None else reward.objective

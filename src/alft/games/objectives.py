@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 from scipy.special import xlogy
@@ -23,8 +23,14 @@ from scipy.special import xlogy
 from alft.errors import AlftInputError
 from alft.estimators import Target, parse_target
 
-if TYPE_CHECKING:  # import cycle only for type checkers
-    from alft.games.constraints import Constraint
+
+
+class AnswerValues(Protocol):
+    """A named per-answer value c(z), e.g. a constraint's indicator (:mod:`alft.games.constraints`)."""
+
+    name: str
+
+    def values(self, answers: Sequence[str | None]) -> np.ndarray: ...
 
 # Terms whose reward is estimated from the group, with their F (unit weight) and reward target.
 _LOG = Target(name="log", log_weight=1.0)
@@ -89,19 +95,26 @@ class Term:
 
     Attributes:
         kind: ``coherence``, ``diversity``, ``gini``, ``pairwise``, ``verifier``, a Bregman generator
-            (``kl``, ``l2``, ``tsallis:α``, ``kl+l2:μ``; F = −Σ φ(p_z)), or ``constraint``.
+            (``kl``, ``l2``, ``tsallis:α``, ``kl+l2:μ``; F = −Σ φ(p_z)), or ``constraint`` (a linear term
+            weight·E[c(z)] with c given by ``constraint``), or ``anchor`` (−KL(p ‖ p_ref) to the reference
+            policy's answers: reward −log p(z) + log p_ref(z), SPEC §2.6).
         weight: the multiplier (for ``constraint``: the signed Lagrange multiplier, reward weight·c(z)).
-        constraint: the constraint of a ``constraint`` term, else None.
+        constraint: the per-answer values of a ``constraint`` term, else None.
     """
 
     kind: str
     weight: float
-    constraint: "Constraint | None" = field(default=None, compare=True)
+    constraint: AnswerValues | None = field(default=None, compare=True)
 
     @property
     def is_linear(self) -> bool:
         """Linear in p (reward known per answer, nothing to estimate)."""
         return self.kind in ("verifier", "constraint")
+
+    @property
+    def has_linear_part(self) -> bool:
+        """Has a per-answer part known from data (verifier scores, constraint values, log p_ref)."""
+        return self.is_linear or self.kind == "anchor"
 
     @property
     def target(self) -> Target | None:
@@ -110,11 +123,15 @@ class Term:
             return None
         if self.kind in _NAMED:
             return scale_target(_NAMED[self.kind][1], self.weight)
+        if self.kind == "anchor":
+            return scale_target(_NEG_LOG, self.weight)  # −β log p; the +β log p_ref part is linear
         return scale_target(_bregman_generator(self.kind), -self.weight)  # F = −φ ⇒ reward −φ′
 
     def F(self, p: np.ndarray, linear_values: np.ndarray | None) -> float:
         if self.is_linear:
             return float(self.weight * np.dot(p, linear_values))
+        if self.kind == "anchor":  # −β KL(p ‖ p_ref) = β (H(p) + Σ p log p_ref); linear_values = β log p_ref
+            return float(-self.weight * np.sum(xlogy(p, p)) + np.dot(p, linear_values))
         if self.kind in _NAMED:
             return self.weight * _NAMED[self.kind][0](p)
         return float(-self.weight * np.sum(_phi(_bregman_generator(self.kind), p)))
@@ -171,12 +188,15 @@ class Objective:
     def constraints(self) -> tuple[Term, ...]:
         return tuple(t for t in self.terms if t.kind == "constraint")
 
-    def linear_values(self, answers: Sequence[str | None], scores: Sequence[float] | None) -> np.ndarray:
-        """Σ of the linear terms' per-answer rewards (verifier weight·r(z), constraint multiplier·c(z)).
+    def linear_values(self, answers: Sequence[str | None], scores: Sequence[float] | None,
+                      reference_log_p: Sequence[float] | None = None) -> np.ndarray:
+        """Σ of the per-answer rewards known from data (verifier weight·r(z), constraint multiplier·c(z),
+        anchor weight·log p_ref(z)).
 
         Args:
             answers: answer labels (None = unextractable), one per entry.
             scores: verifier scores aligned with ``answers`` (required when the objective has a verifier term).
+            reference_log_p: log p_ref(z) per entry, estimated from the reference answers (anchor terms).
         """
         out = np.zeros(len(answers))
         for term in self.terms:
@@ -186,32 +206,67 @@ class Objective:
                 out += term.weight * np.asarray(scores, dtype=float)
             elif term.kind == "constraint":
                 out += term.weight * term.constraint.values(answers)
+            elif term.kind == "anchor":
+                if reference_log_p is None:
+                    raise AlftInputError(f"reference_answers: got None, expected reference answers for objective "
+                                         f"{self.name!r} (its anchor needs log p_ref)")
+                out += term.weight * np.asarray(reference_log_p, dtype=float)
         return out
 
-    def F(self, p: np.ndarray, *, scores: Sequence[float] | None = None, answers: Sequence[str | None] | None = None) -> float:
+    @property
+    def uses_reference(self) -> bool:
+        """True when the objective has an anchor to the reference policy's answers (SPEC §2.6)."""
+        return any(t.kind == "anchor" for t in self.terms)
+
+    @property
+    def collapses(self) -> bool:
+        """True when the optimum puts all mass on one answer (SPEC §2.2, §2.6): the net log p weight γ − β of
+        the per-answer reward is ≥ 0 with some coherence, or the reward grows with p (pairwise coherence)."""
+        target = self.target
+        if target is None:
+            return False
+        has_coherence = any(t.kind == "coherence" and t.weight > 0 for t in self.terms)
+        increasing = any(m * a > 0 for m, a in enumerate(target.poly)) and not any(
+            m * a < 0 for m, a in enumerate(target.poly))
+        return target.log_weight > 0 or (target.log_weight == 0 and (has_coherence or increasing))
+
+    @property
+    def sharpening(self) -> float | None:
+        """s = β/(β − γ) of an anchored coherence game (p* ∝ p_ref^s, SPEC §2.6); None without an anchor."""
+        beta = sum(t.weight for t in self.terms if t.kind == "anchor")
+        gamma = sum(t.weight for t in self.terms if t.kind == "coherence")
+        return beta / (beta - gamma) if beta > 0 and beta > gamma else None
+
+    def F(self, p: np.ndarray, *, scores: Sequence[float] | None = None, answers: Sequence[str | None] | None = None,
+          reference_log_p: Sequence[float] | None = None) -> float:
         """F(p) for an answer distribution p (vector over answers).
 
         Args:
             p: probabilities of the answers (non-negative; F is evaluated as given, not renormalised).
             scores: verifier score per answer, aligned with p (verifier terms only).
             answers: answer labels aligned with p (constraint terms only).
+            reference_log_p: log p_ref per answer (anchor terms only).
         """
         p = np.asarray(p, dtype=float)
-        linear = self._linear_for(p, scores, answers)
-        return float(sum(t.F(p, linear[t] if t.is_linear else None) for t in self.terms))
+        linear = self._linear_for(p, scores, answers, reference_log_p)
+        return float(sum(t.F(p, linear.get(t)) for t in self.terms))
 
-    def reward(self, p: np.ndarray, *, scores: Sequence[float] | None = None, answers: Sequence[str | None] | None = None) -> np.ndarray:
+    def reward(self, p: np.ndarray, *, scores: Sequence[float] | None = None, answers: Sequence[str | None] | None = None,
+               reference_log_p: Sequence[float] | None = None) -> np.ndarray:
         """Per-answer reward ∂F/∂p (up to an additive constant), evaluated at q = p (SPEC §2.1)."""
         p = np.asarray(p, dtype=float)
         target = self.target
         out = target.value(p) if target is not None else np.zeros_like(p)
-        if any(t.is_linear for t in self.terms):
-            out = out + self.linear_values(answers if answers is not None else [None] * len(p), scores)
+        if any(t.has_linear_part for t in self.terms):
+            labels = answers if answers is not None else [None] * len(p)
+            out = out + self.linear_values(labels, scores, reference_log_p)
         return out
 
-    def _linear_for(self, p: np.ndarray, scores, answers) -> dict[Term, np.ndarray]:
+    def _linear_for(self, p: np.ndarray, scores, answers, reference_log_p=None) -> dict[Term, np.ndarray]:
         labels = answers if answers is not None else [None] * len(p)
-        return {t: Objective((Term(t.kind, 1.0, t.constraint),)).linear_values(labels, scores) for t in self.terms if t.is_linear}
+        unit = lambda t: Objective((Term(t.kind, 1.0, t.constraint),))  # noqa: E731
+        return {t: unit(t).linear_values(labels, scores, reference_log_p) * (t.weight if t.kind == "anchor" else 1.0)
+                for t in self.terms if t.has_linear_part}
 
 
 def _finite_weight(weight: object) -> float:
@@ -273,7 +328,30 @@ def bregman(generator: str = "kl", weight: float = 1.0) -> Objective:
     return _single(generator, weight)
 
 
+def anchor(weight: float = 1.0) -> Objective:
+    """F = −KL(p ‖ p_ref) to the reference policy's answers, as a reward (SPEC §2.6): −log p(z) + log p_ref(z),
+    log p from the group's counts, log p_ref from M reference answers drawn once per prompt."""
+    return _single("anchor", weight)
+
+
+def sharpened(s: float, beta: float = 1.0) -> Objective:
+    """The anchored coherence game whose optimum is p* ∝ p_ref^s (SPEC §2.6): γ·coherence + β·anchor with
+    γ = β(1 − 1/s).
+
+    Args:
+        s: the sharpening exponent, 1 < s < ∞ (s = β/(β − γ); s → ∞ is the collapsing game).
+        beta: β, the anchor's weight (sets the reward's scale only).
+    """
+    if isinstance(s, bool) or not isinstance(s, (int, float)) or not (math.isfinite(s) and s > 1):
+        raise AlftInputError(f"sharpening: got {s!r}, expected a finite exponent s > 1 (p* ∝ p_ref^s)")
+    beta = _finite_weight(beta)
+    if beta <= 0:
+        raise AlftInputError(f"beta: got {beta!r}, expected a positive anchor weight")
+    return coherence(beta * (1.0 - 1.0 / s)) + anchor(beta)
+
+
 OBJECTIVES: dict[str, Callable[..., Objective]] = {
+    "anchor": anchor,
     "coherence": coherence,
     "diversity": diversity,
     "gini": gini_diversity,
@@ -285,7 +363,7 @@ OBJECTIVES: dict[str, Callable[..., Objective]] = {
     "kl+l2": lambda mu=1.0, weight=1.0: bregman(f"kl+l2:{mu}", weight),
 }
 OBJECTIVE_FORMS = "a '+'-separated sum of [WEIGHT*]NAME with NAME in " + ", ".join(
-    ["coherence", "diversity", "gini", "pairwise", "verifier", "kl", "l2", "tsallis:ALPHA", "kl+l2:MU"]
+    ["coherence", "diversity", "gini", "pairwise", "verifier", "anchor", "kl", "l2", "tsallis:ALPHA", "kl+l2:MU"]
 )
 _TERM = re.compile(r"^\s*(?:([-+]?[0-9.eE+-]+)\s*\*\s*)?([a-z0-9+:.]+?)\s*$")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from alft.answers import AnswerExtractor, AnswerGrouper, get_extractor, get_grouper
+from alft.answers.stats import UNANSWERED, answer_entropy, distinct_answers, label_array, majority_labels
 from alft.errors import require
 from alft.task.arithmetic import ArithmeticConfig, generate_problems
 
@@ -92,25 +92,19 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
-def _entropy(counts: Sequence[int]) -> float:
-    total = sum(counts)
-    return -sum(c / total * math.log(c / total) for c in counts if c) if total else 0.0
-
-
 def _score_prompt(class_ids: Sequence[int | None], k: int) -> _PromptResult:
     """Score one prompt from class ids laid out as [gold, greedy, sample_1 … sample_K]."""
-    gold, greedy, samples = class_ids[0], class_ids[1], class_ids[2:]
-    right = [s is not None and s == gold for s in samples]
-    counts = Counter(s for s in samples if s is not None)  # insertion order = first seen among the samples
+    gold, greedy = class_ids[0], class_ids[1]
+    samples = label_array([class_ids[2:]])
     # ties go to the answer sampled first, never to the gold's id (which is 0 and would favour the gold)
-    majority = max(counts, key=counts.__getitem__) if counts else None
+    majority = int(majority_labels(samples)[0])
     return _PromptResult(
         greedy_correct=greedy is not None and greedy == gold,
-        majority_correct=majority is not None and majority == gold,
-        n_correct=sum(right),
-        entropy=_entropy(list(counts.values())),
-        distinct=len(counts),
-        unextractable=sum(s is None for s in samples),
+        majority_correct=majority != UNANSWERED and majority == gold,
+        n_correct=int((samples == gold).sum()) if gold is not None else 0,
+        entropy=float(answer_entropy(samples)[0]),
+        distinct=int(distinct_answers(samples)[0]),
+        unextractable=int((samples == UNANSWERED).sum()),
     )
 
 

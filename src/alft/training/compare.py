@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from alft.errors import require
-from alft.integrations.peers import PEER_METHODS
+from alft.games import PEERS
 from alft.training.pipeline import run_training
 from alft.training.plots import plot_comparison
 from alft.training.run_folder import RunFolder
@@ -31,11 +31,11 @@ COMPARED_METRICS = (
 
 
 def method_settings(base: TrainSettings, method: str, seed: int) -> TrainSettings:
-    """The settings of one (method, seed) run: peers set the objective, the others the estimator."""
+    """The settings of one (method, seed) run: a peer, or coherence with the method's estimator."""
     require(method in METHODS, "--methods", method, f"a subset of {', '.join(METHODS)}")
-    if method in PEER_METHODS:
-        return base.replace(objective=method, seed=seed)
-    return base.replace(objective="coherence", estimator=method, seed=seed)
+    if method in PEERS:
+        return base.replace(reward=base.reward.replace(peer=method), seed=seed)
+    return base.replace(reward=base.reward.replace(objective="coherence", peer=None, estimator=method), seed=seed)
 
 
 def comparison_row(summary: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from alft.integrations.trl import (
     AlftGRPOTrainer,
     JsonlMetricsCallback,
     RichProgressCallback,
-    answer_reward,
     read_metrics,
 )
 from alft.task.arithmetic import prompt_dataset
@@ -99,8 +98,8 @@ def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: d
         max_new_tokens=settings.max_completion_length,
         temperature=settings.temperature,
         seed=settings.seed,
-        extractor=settings.extractor,
-        grouper=settings.grouper,
+        extractor=settings.reward.extractor,
+        grouper=settings.reward.grouper,
     )
     return report.to_dict()
 
@@ -109,11 +108,7 @@ def grpo_config(settings: TrainSettings, folder: RunFolder) -> AlftGRPOConfig:
     """TRL's configuration for the run (SPEC §7: CPU, no bf16; lr and lengths overridden)."""
     return AlftGRPOConfig(
         output_dir=str(folder.checkpoints),
-        objective=settings.objective,
-        estimator=settings.estimator,
-        unextractable=settings.unextractable,
-        answer_extractor=settings.extractor,
-        answer_grouper=settings.grouper,
+        **settings.reward.as_fields(),
         num_generations=settings.num_generations,
         per_device_train_batch_size=settings.prompts_per_step * settings.num_generations,
         max_completion_length=settings.max_completion_length,
@@ -160,9 +155,9 @@ def train_grpo(
         (the trained model, seconds).
     """
     model, tokenizer = load_policy(policy.path)
-    callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.method, "estimator": settings.estimator})]
+    callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.label, "estimator": settings.reward.estimator})]
     if progress is not None:
-        callbacks.append(RichProgressCallback(progress, f"GRPO {settings.method}"))
+        callbacks.append(RichProgressCallback(progress, f"GRPO {settings.label}"))
     trainer = AlftGRPOTrainer(
         model=model,
         args=grpo_config(settings, folder),
@@ -182,12 +177,6 @@ def train_grpo(
     trained.save_pretrained(folder.policy)
     tokenizer.save_pretrained(folder.policy)
     return trained, seconds
-
-
-def check_reward(settings: TrainSettings) -> None:
-    """Build the run's reward once (and so its estimator table), refusing bad settings before any work."""
-    answer_reward(settings.num_generations, settings.objective, settings.estimator,
-                  unextractable=settings.unextractable, extractor=settings.extractor, grouper=settings.grouper)
 
 
 def training_summary(metrics: list[dict[str, Any]]) -> dict[str, Any]:
@@ -226,7 +215,6 @@ def run_training(
     Returns:
         The summary (also written to summary.json).
     """
-    check_reward(settings)  # a bad objective/estimator fails now, not after the warm-up
     run = RunFolder(Path(folder)).create()
     run.check_config(settings.to_json())
     start = time.perf_counter()
@@ -234,7 +222,7 @@ def run_training(
     policy = base_policy(settings, show_progress=progress is not None)
     train, evaluation = prompts(settings)
     before, before_seconds = _evaluate_base(policy, evaluation, settings, run, log)
-    log(f"GRPO: {settings.steps} steps, {settings.method}, K={settings.num_generations}")
+    log(f"GRPO: {settings.steps} steps, {settings.label}, K={settings.num_generations}")
     trained, grpo_seconds = train_grpo(policy, train, settings, run, progress, resume)
     log("evaluating the trained policy")
     tokenizer = AutoTokenizer.from_pretrained(run.policy)
@@ -243,7 +231,7 @@ def run_training(
     metrics = read_metrics(run.metrics)
     summary = {
         "settings": settings.to_json(),
-        "method": settings.method,
+        "method": settings.label,
         "base_policy": policy.path,
         "before": before,
         "after": after,
@@ -258,7 +246,7 @@ def run_training(
         },
     }
     run.write_json(run.summary, summary)
-    plot_run(metrics, run.path, before, after, title=f"({settings.method})")
+    plot_run(metrics, run.path, before, after, title=f"({settings.label})")
     return summary
 
 

@@ -17,7 +17,8 @@ from types import MappingProxyType
 from typing import Any
 
 from alft.errors import require
-from alft.integrations.peers import PEER_METHODS
+from alft.estimators.counts import check_group_size
+from alft.games import Reward
 
 SCALE_REWARDS = ("group", "batch", "none")
 
@@ -65,8 +66,9 @@ class TrainSettings:
 
     Attributes:
         preset: name in :data:`PRESETS` (sizes not given explicitly come from it).
-        objective: game objective (``coherence``, ``diversity``, …) or peer method (``ttrl``, ``empo``).
-        estimator: reward table for game objectives (``aqp``, ``digamma``, ``plugin``, …).
+        reward: the answer-level reward (:class:`alft.games.Reward`: objective or peer, estimator and its
+            parameters, unanswered policy, extractor, grouper, constraints); None for the default reward
+            with the extractor of the task (:func:`task_reward`).
         num_generations: K, completions per prompt (≥ 2).
         steps: GRPO optimizer steps.
         seed: seeds GRPO sampling, data order and evaluation sampling.
@@ -86,15 +88,11 @@ class TrainSettings:
         answer_column: the dataset's reference-answer column ("" for none: no accuracy, agreement only).
         lora: train a LoRA adapter (PEFT) instead of all weights.
         lora_rank: LoRA rank.
-        unextractable: ``own-class``, ``exclude`` or ``penalty``.
-        extractor: answer extractor; None → ``arithmetic`` for the built-in task, ``auto`` otherwise.
-        grouper: answer equivalence, ``math`` or ``exact``.
         warmup_seed: seed of the built-in warm-up (shared by runs that differ only in ``seed``).
     """
 
     preset: str = "default"
-    objective: str = "coherence"
-    estimator: str = "aqp"
+    reward: Reward | None = None
     num_generations: int | None = None
     steps: int | None = None
     seed: int = 0
@@ -114,9 +112,6 @@ class TrainSettings:
     answer_column: str = "answer"
     lora: bool = False
     lora_rank: int = 8
-    unextractable: str = "own-class"
-    extractor: str | None = None
-    grouper: str = "math"
     warmup_seed: int = 0
 
     def __post_init__(self) -> None:
@@ -126,13 +121,15 @@ class TrainSettings:
                      "train_prompts", "eval_problems", "save_steps"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, getattr(preset, name))
-        if self.extractor is None:
-            object.__setattr__(self, "extractor", "arithmetic" if self.builtin_task else "auto")
+        if self.reward is None:
+            object.__setattr__(self, "reward", task_reward(self.dataset))
+        require(isinstance(self.reward, Reward), "reward", self.reward, "an alft.games.Reward")
         self._validate()
+        self.reward.prepare(self.num_generations, "--num-generations")  # tables solvable and trainable at this K
 
     def _validate(self) -> None:
         K = self.num_generations
-        require(isinstance(K, int) and K >= 2, "--num-generations", K, "an integer ≥ 2 (a group needs two answers)")
+        check_group_size(K, "--num-generations")
         require(self.steps >= 1, "--steps", self.steps, "an integer ≥ 1")
         require(math.isfinite(self.learning_rate) and self.learning_rate > 0, "--lr", self.learning_rate, "a number > 0")
         require(math.isfinite(self.beta) and self.beta >= 0, "--beta", self.beta, "a number ≥ 0")
@@ -151,14 +148,26 @@ class TrainSettings:
         return self.dataset is None
 
     @property
-    def method(self) -> str:
-        """The row label: ``ttrl``/``empo`` for peers, the estimator for coherence, else ``objective:estimator``."""
-        if self.objective in PEER_METHODS:
-            return self.objective
-        return self.estimator if self.objective == "coherence" else f"{self.objective}:{self.estimator}"
+    def label(self) -> str:
+        """The run's short name: the peer, the estimator for coherence, else ``objective:estimator``."""
+        reward = self.reward
+        if reward.peer is not None:
+            return reward.peer.name
+        name = reward.objective.name
+        return reward.estimator if name == "coherence" else f"{name}:{reward.estimator}"
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["reward"] = self.reward.to_json()
+        return out
 
     def replace(self, **changes: Any) -> TrainSettings:
         return dataclasses.replace(self, **changes)
+
+
+def task_reward(dataset: str | None, **fields: Any) -> Reward:
+    """The reward for a run: ``fields`` of :class:`Reward`, with the task's extractor unless one is given
+    (``arithmetic`` for the built-in task, whose traces end in ``= N``; ``auto`` for a user's dataset)."""
+    if fields.get("extractor") is None:
+        fields["extractor"] = "arithmetic" if dataset is None else "auto"
+    return Reward(**fields)

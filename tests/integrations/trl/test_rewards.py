@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alft.errors import AlftInputError
-from alft.games import Constraint, batch_group_rewards, parse_objective
+from alft.games import Constraint, Reward, batch_group_rewards, parse_objective
 from alft.integrations.trl import answer_reward
 
 
@@ -21,7 +21,7 @@ def test_rewards_equal_the_game_layer_on_the_same_answers(estimator):
     answers = ["4", "4", "5", None, "7", "7", "7", "7"]
     reward = answer_reward(4, "coherence", estimator, extractor="arithmetic", grouper="exact")
     got = reward(prompts=["p"] * 4 + ["q"] * 4, completions=_completions(answers))
-    expected = batch_group_rewards(answers, 4, parse_objective("coherence"), estimator).rewards
+    expected = batch_group_rewards(answers, 4, Reward(parse_objective("coherence"), estimator)).rewards
     assert got == pytest.approx(expected.tolist(), abs=0)
 
 
@@ -76,9 +76,9 @@ def test_all_unextractable_group_gets_finite_equal_rewards(policy):
 
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["1", "2", "3", "-4"])), min_size=8, max_size=8),
-       st.sampled_from(["coherence", "diversity", "pairwise", "ttrl", "empo"]))
-def test_rewards_are_always_finite(answers, objective):
-    reward = answer_reward(4, objective, "aqp", extractor="arithmetic", grouper="exact")
+       st.sampled_from([{"objective": "coherence"}, {"objective": "diversity"}, {"objective": "pairwise"}, {"peer": "ttrl"}, {"peer": "empo"}]))
+def test_rewards_are_always_finite(answers, rule):
+    reward = answer_reward(4, estimator="aqp", extractor="arithmetic", grouper="exact", **rule)
     assert np.all(np.isfinite(reward(completions=_completions(answers))))
 
 
@@ -96,5 +96,5 @@ def test_constraint_multiplier_rises_while_violated_and_penalises_the_answer():
 
 
 def test_conversational_completions_are_read():
-    reward = answer_reward(2, "ttrl", extractor="arithmetic")
+    reward = answer_reward(2, peer="ttrl", extractor="arithmetic")
     assert reward(completions=[[{"role": "assistant", "content": "=2"}]] * 2) == [1.0, 1.0]

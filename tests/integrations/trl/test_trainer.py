@@ -14,7 +14,7 @@ def _args(tmp_path, **changes):
     options = dict(
         output_dir=str(tmp_path / "out"), num_generations=4, per_device_train_batch_size=8, max_completion_length=6,
         max_steps=2, learning_rate=1e-3, use_cpu=True, bf16=False, report_to="none", save_strategy="no",
-        logging_steps=1, disable_tqdm=True, seed=0, answer_extractor="last-number", answer_grouper="exact",
+        logging_steps=1, disable_tqdm=True, seed=0, extractor="last-number", grouper="exact",
     )
     return AlftGRPOConfig(**{**options, **changes})
 

@@ -19,7 +19,7 @@ from alft.integrations.trl.callbacks import (
     read_metrics,
 )
 from alft.integrations.trl.config import AlftGRPOConfig, reward_from_config
-from alft.integrations.trl.rewards import AnswerLevelReward, RewardSpec, ScoredBatch, answer_reward
+from alft.integrations.trl.rewards import AnswerLevelReward, ScoredBatch, answer_reward
 from alft.integrations.trl.trainer import AlftGRPOTrainer
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "AnswerLevelReward",
     "DualUpdateCallback",
     "JsonlMetricsCallback",
-    "RewardSpec",
     "RichProgressCallback",
     "ScoredBatch",
     "answer_reward",

@@ -12,100 +12,29 @@ processes, TRL may split a group between processes, so use :class:`alft.integrat
 which gathers whole groups before scoring.
 
 Each call: extract answers → equivalence classes per group (``alft.answers``) → game reward per completion
-(``alft.games.batch_group_rewards``) or a peer method's reward (TTRL, EMPO; :mod:`alft.integrations.peers`).
+(``alft.games.batch_group_rewards`` with the run's :class:`alft.games.Reward`, objective or peer alike).
 Rewards are always finite. Per-step metrics go to TRL's ``log_metric`` under ``alft/``, with the equivalence
 cost apart from the estimator's (SPEC §6).
 """
 
 from __future__ import annotations
 
-import math
+import re
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from types import MappingProxyType
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from alft import estimators, games
-from alft.answers import AnswerExtractor, AnswerGrouper, canonicalize
+from alft import games
+from alft.answers import canonicalize
+from alft.answers.groups import AnswerGroups, answer_groups
+from alft.answers.stats import AnswerStats, answer_stats
 from alft.errors import AlftInputError, require
-from alft.integrations.groups import AnswerGroups, AnswerStats, answer_groups, answer_stats, check_whole_groups
-from alft.integrations.peers import PEER_METHODS, log_frequency_rewards, majority_vote_rewards
+from alft.estimators.counts import check_group_size
 
 METRIC_PREFIX = "alft/"
-
-
-@dataclass(frozen=True)
-class RewardSpec:
-    """What the reward computes.
-
-    Attributes:
-        objective: a game objective — an ``alft.games.Objective`` or a spec ``alft.games.parse_objective``
-            reads (``"coherence"``, ``"diversity"``, ``"gini"``, ``"pairwise"``, ``"coherence+0.5*verifier"``,
-            ``"tsallis:3"``, …) — or a peer method, ``"ttrl"`` or ``"empo"`` (SPEC §5).
-        estimator: the count-based table for objectives that need one (``aqp``, ``digamma``, ``plugin``, …).
-        estimator_params: solver parameters (e.g. ``{"kappa": 8.0}`` for ``aqp``).
-        unextractable: what a completion without an answer gets: ``"own-class"`` (a class of its own),
-            ``"exclude"`` (left out of the counts) or ``"penalty"`` (the fixed ``penalty`` reward).
-        penalty: reward of an unextractable completion under ``"penalty"``.
-        extractor: an ``alft.answers`` extractor name (``auto``, ``boxed``, ``arithmetic``, …) or callable.
-        grouper: ``"math"`` (math-verify equivalence), ``"exact"`` (plain normaliser) or a callable.
-    """
-
-    objective: str | games.Objective = "coherence"
-    estimator: str = "aqp"
-    estimator_params: Mapping[str, float] = field(default_factory=dict)
-    unextractable: str = "own-class"
-    penalty: float = -1.0
-    extractor: str | AnswerExtractor = "auto"
-    grouper: str | AnswerGrouper = "math"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "estimator_params", MappingProxyType(dict(self.estimator_params)))
-        require(
-            self.unextractable in games.UNEXTRACTABLE_POLICIES,
-            "unextractable",
-            self.unextractable,
-            f"one of {sorted(games.UNEXTRACTABLE_POLICIES)}",
-        )
-        require(math.isfinite(self.penalty), "penalty", self.penalty, "a finite number")
-        if not self.is_peer:
-            self.game_objective  # parse now: a bad spec fails at construction
-
-    @property
-    def is_peer(self) -> bool:
-        return isinstance(self.objective, str) and self.objective in PEER_METHODS
-
-    @property
-    def game_objective(self) -> games.Objective:
-        """The objective as an ``alft.games.Objective`` (game objectives only)."""
-        if isinstance(self.objective, games.Objective):
-            return self.objective
-        return games.parse_objective(self.objective)
-
-    @property
-    def needs_references(self) -> bool:
-        """True when the objective has a verifier term (scored against the dataset's ``answer`` column)."""
-        return not self.is_peer and any(t.kind == "verifier" for t in self.game_objective.terms)
-
-    @property
-    def method(self) -> str:
-        """Short name: the peer method, or ``objective/estimator``."""
-        name = self.objective if isinstance(self.objective, str) else "custom"
-        return name if self.is_peer else f"{name}/{self.estimator}"
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-safe description (callables by name)."""
-        data = asdict(self)
-        data["estimator_params"] = dict(self.estimator_params)
-        if not isinstance(self.objective, str):
-            data["objective"] = repr(self.objective)
-        for key in ("extractor", "grouper"):
-            value = data[key]
-            data[key] = value if isinstance(value, str) else getattr(value, "__name__", type(value).__name__)
-        return data
 
 
 @dataclass(frozen=True)
@@ -117,14 +46,14 @@ class ScoredBatch:
         groups: the answers and their classes.
         stats: answer-level statistics.
         estimator_seconds: time spent turning classes into rewards (the estimator lookup).
-        game: the game's own result (``alft.games.BatchRewards``) or None for peer methods.
+        game: the group rewards' full result (``alft.games.BatchRewards``: counts, LOO baseline, …).
     """
 
     rewards: np.ndarray
     groups: AnswerGroups
     stats: AnswerStats
     estimator_seconds: float
-    game: Any = None
+    game: games.BatchRewards
 
     def metrics(self) -> dict[str, float]:
         """Scalar metrics, keys without the ``alft/`` prefix."""
@@ -144,36 +73,19 @@ class AnswerLevelReward:
     (constraint multipliers, run logs) read the same numbers the trainer used.
     """
 
-    def __init__(self, num_generations: int, spec: RewardSpec, duals: games.DualState | None = None) -> None:
-        check_whole_groups(num_generations, num_generations)  # validates K ≥ 2
-        require(duals is None or not spec.is_peer, "constraints", duals, "a game objective (not ttrl/empo)")
-        self.num_generations = num_generations
-        self.spec = spec
-        self.duals = duals
-        self.__name__ = f"alft_{spec.method.replace('/', '_').replace('-', '_').replace(':', '_')}"
+    def __init__(self, num_generations: int, reward: games.Reward | None = None) -> None:
+        self.num_generations = check_group_size(num_generations, "num_generations")
+        self.reward = (reward if reward is not None else games.Reward()).prepare(self.num_generations)
+        constraints = self.reward.constraints
+        self.duals = games.DualState(constraints, step=self.reward.dual_step) if constraints else None
+        self.__name__ = "alft_" + re.sub(r"[^0-9a-zA-Z]+", "_", self.reward.name).strip("_")
         self.last: ScoredBatch | None = None
         self._preflight()
-        self._check_trainable()
-
-    def _check_trainable(self) -> None:
-        """Refuse log-p tables whose entries exceed the training bound (e.g. minimax at large K, SPEC §3.5).
-
-        The unit log table is checked, not the objective's weighted one: a large objective weight is the
-        user's choice of scale, an oscillating table is noise amplification. Polynomial targets use exact
-        U-statistics, bounded by the sum of their coefficients, and need no check.
-        """
-        if self.spec.is_peer:
-            return
-        target = self.spec.game_objective.target
-        if target is None or target.log_weight == 0.0:
-            return
-        params = dict(self.spec.estimator_params)
-        estimators.check_trainable(estimators.get_estimator(self.spec.estimator, self.num_generations, "log", **params))
 
     def _preflight(self) -> None:
-        """Score one dummy group now, so a bad objective/estimator/K fails at construction, not mid-run."""
+        """Score one dummy group now, so a bad extractor or grouper fails at construction, not mid-run."""
         K = self.num_generations
-        references = ["0"] * K if self.spec.needs_references else None
+        references = ["0"] * K if self.reward.uses_verifier else None
         self.score([str(i % 2) for i in range(K)], references, grouper_override="exact")
         self.last = None
 
@@ -215,32 +127,15 @@ class AnswerLevelReward:
         K = self.num_generations
         if prompts is not None:
             _check_one_prompt_per_group(prompts, K)
-        groups = answer_groups(completions, K, self.spec.extractor, grouper_override or self.spec.grouper)
+        groups = answer_groups(completions, K, self.reward.extractor, grouper_override or self.reward.grouper)
         stats = answer_stats(groups, references)
         start = time.perf_counter()
-        game = None
-        if self.spec.objective == "ttrl":
-            rewards = majority_vote_rewards(groups.class_ids)
-        elif self.spec.objective == "empo":
-            rewards = log_frequency_rewards(groups.class_ids)
-        else:
-            objective = self.spec.game_objective
-            if self.duals is not None:
-                objective = games.constrained(objective, self.duals)
-            game = games.batch_group_rewards(
-                groups.labels(),
-                K,
-                objective,
-                estimator=self.spec.estimator,
-                verifier_scores=_verifier_scores(groups, references) if self.spec.needs_references else None,
-                unextractable=self.spec.unextractable,
-                penalty=self.spec.penalty,
-                estimator_params=dict(self.spec.estimator_params) or None,
-            )
-            rewards = np.asarray(game.rewards, dtype=float)
+        scores = _verifier_scores(groups, references) if self.reward.uses_verifier else None
+        game = games.batch_group_rewards(groups.labels(), K, self.reward, scores, duals=self.duals)
+        rewards = np.asarray(game.rewards, dtype=float)
         seconds = time.perf_counter() - start
         if not np.all(np.isfinite(rewards)):  # a contract of alft.games and peers; never pass it on
-            raise AlftInputError(f"{self.spec.method}: produced non-finite rewards {rewards[~np.isfinite(rewards)][:3]}")
+            raise AlftInputError(f"{self.reward.name}: produced non-finite rewards {rewards[~np.isfinite(rewards)][:3]}")
         scored = ScoredBatch(rewards, groups, stats, seconds, game)
         self.last = scored
         return scored
@@ -289,50 +184,23 @@ def _verifier_scores(groups: AnswerGroups, references: Sequence[object] | None) 
     ]
 
 
-def answer_reward(
-    num_generations: int,
-    objective: str = "coherence",
-    estimator: str = "aqp",
-    *,
-    estimator_params: Mapping[str, float] | None = None,
-    unextractable: str = "own-class",
-    penalty: float = -1.0,
-    extractor: str | AnswerExtractor = "auto",
-    grouper: str | AnswerGrouper = "math",
-    constraints: Sequence[games.Constraint] = (),
-    dual_step: float = 0.1,
-) -> AnswerLevelReward:
+def answer_reward(num_generations: int, *args: Any, **fields: Any) -> AnswerLevelReward:
     """The reward-function factory: an answer-level reward for TRL's ``GRPOTrainer``.
 
     Args:
         num_generations: K, the trainer's ``num_generations`` (TRL does not pass it to rewards).
-        objective: a game objective (``alft.games``) or a peer method (``"ttrl"``, ``"empo"``).
-        estimator: the reward table (``aqp``, ``digamma``, ``plugin``, …); ignored by peer methods.
-        estimator_params: solver parameters for the table.
-        unextractable: ``"own-class"``, ``"exclude"`` or ``"penalty"``.
-        penalty: the reward of an unextractable completion under ``"penalty"``.
-        extractor: answer extractor name or callable.
-        grouper: answer equivalence, ``"math"``, ``"exact"`` or a callable.
-        constraints: ``alft.games.Constraint`` values on the answer distribution (SPEC §2.4); their
-            multipliers start at 0 and move once per step (``AlftGRPOTrainer`` adds the callback; with a plain
-            ``GRPOTrainer`` add ``DualUpdateCallback(reward.update_duals)``).
-        dual_step: the dual ascent step η.
+        *args, **fields: the fields of :class:`alft.games.Reward` (``objective``, ``estimator``,
+            ``estimator_params``, ``peer``, ``unextractable``, ``penalty``, ``extractor``, ``grouper``,
+            ``constraints``, ``dual_step``), validated once here. Constraint multipliers start at 0 and
+            move once per step (``AlftGRPOTrainer`` adds the callback; with a plain ``GRPOTrainer`` add
+            ``DualUpdateCallback(reward.update_duals)``).
 
     Returns:
-        An :class:`AnswerLevelReward`, ready to pass as ``reward_funcs``.
+        An :class:`AnswerLevelReward`, ready to pass as ``reward_funcs``. To reuse a :class:`Reward` value,
+        build ``AnswerLevelReward(num_generations, reward)`` directly.
 
     Raises:
         AlftInputError: K < 2, an unknown objective/estimator/policy, or an estimator table unfit for
             training (e.g. minimax at large K), at construction time.
     """
-    spec = RewardSpec(
-        objective=objective,
-        estimator=estimator,
-        estimator_params=estimator_params or {},
-        unextractable=unextractable,
-        penalty=penalty,
-        extractor=extractor,
-        grouper=grouper,
-    )
-    duals = games.DualState(tuple(constraints), step=dual_step) if constraints else None
-    return AnswerLevelReward(num_generations, spec, duals)
+    return AnswerLevelReward(num_generations, games.Reward(*args, **fields))

@@ -5,7 +5,8 @@ import math
 import pytest
 
 from alft.errors import AlftInputError
-from alft.integrations.groups import answer_groups, answer_stats, check_whole_groups, completion_text
+from alft.answers.groups import answer_groups, check_whole_groups, completion_text
+from alft.answers.stats import answer_stats
 
 
 def test_check_whole_groups_counts_groups_and_refuses_partial_ones():

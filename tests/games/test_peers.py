@@ -7,7 +7,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alft.integrations.peers import log_frequency_rewards, majority_vote_rewards
+from alft.answers.stats import label_array
+from alft.games.peers import log_frequency_rewards as _log_frequency, majority_vote_rewards as _majority
+
+
+def _flat(rule, class_ids, **options):
+    """The rule applied group by group (groups may differ in size), flattened."""
+    return np.concatenate([rule(label_array([ids]), **options).ravel() for ids in class_ids])
+
+
+def majority_vote_rewards(class_ids):
+    return _flat(_majority, class_ids)
+
+
+def log_frequency_rewards(class_ids, **options):
+    return _flat(_log_frequency, class_ids, **options)
 
 groups_strategy = st.lists(
     st.lists(st.one_of(st.none(), st.integers(0, 3)), min_size=2, max_size=8), min_size=1, max_size=5

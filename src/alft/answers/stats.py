@@ -1,0 +1,142 @@
+"""Answer-level statistics of groups: what a run logs beside its reward, so that "agreement up, accuracy
+down" (a collapse, SPEC §2.6, §5) is visible. One module for training, the peers and evaluation. numpy only.
+
+A group is a row of integer answer labels, equal label = equivalent answer, :data:`UNANSWERED` (−1) for a
+completion without an answer. Unanswered completions never agree with anything: they are left out of the
+answer classes (entropy, distinct answers, majority) and counted apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from alft.answers.canonical import canonicalize
+from alft.errors import AlftInputError
+
+UNANSWERED = -1
+
+
+def label_array(class_ids: Sequence[Sequence[int | None]]) -> np.ndarray:
+    """(G, K) int64 labels from per-group class ids (``None`` → :data:`UNANSWERED`)."""
+    sizes = {len(ids) for ids in class_ids}
+    if len(sizes) > 1:
+        raise AlftInputError(f"class_ids: got groups of sizes {sorted(sizes)}, expected one group size")
+    rows = [[UNANSWERED if i is None else int(i) for i in ids] for ids in class_ids]
+    return np.array(rows, dtype=np.int64).reshape(len(rows), sizes.pop() if sizes else 0)
+
+
+def class_sizes(ids: np.ndarray) -> np.ndarray:
+    """(G, K): how many completions of the group share each completion's answer (itself included); 0 if unanswered."""
+    same = (ids[:, :, None] == ids[:, None, :]) & (ids[:, None, :] != UNANSWERED)
+    return np.where(ids == UNANSWERED, 0, same.sum(axis=2))
+
+
+def majority_labels(ids: np.ndarray) -> np.ndarray:
+    """(G,) the most frequent answer label per group, ties to the answer seen first; −1 if none answered."""
+    sizes = class_sizes(ids)
+    first = np.argmax(sizes, axis=1)  # argmax takes the first position holding the largest class
+    return np.where(sizes.max(axis=1, initial=0) > 0, ids[np.arange(len(ids)), first], UNANSWERED)
+
+
+def answer_entropy(ids: np.ndarray) -> np.ndarray:
+    """(G,) entropy (nats) of each group's answered completions: −(1/n) Σ_i log(c_i/n); 0 if none answered."""
+    sizes = class_sizes(ids)
+    answered = sizes > 0
+    n = answered.sum(axis=1)
+    logs = np.log(np.where(answered, sizes, 1) / np.maximum(n, 1)[:, None])
+    return -np.where(answered, logs, 0.0).sum(axis=1) / np.maximum(n, 1)
+
+
+def majority_share(ids: np.ndarray) -> np.ndarray:
+    """(G,) size of the largest answer class divided by the group size K."""
+    return class_sizes(ids).max(axis=1, initial=0) / max(ids.shape[1], 1)
+
+
+def distinct_answers(ids: np.ndarray) -> np.ndarray:
+    """(G,) number of distinct answers per group (unanswered completions not counted)."""
+    sizes = class_sizes(ids)
+    return np.where(sizes > 0, 1.0 / np.maximum(sizes, 1), 0.0).sum(axis=1).round().astype(int)
+
+
+@dataclass(frozen=True)
+class AnswerStats:
+    """Answer-level statistics of a batch of groups (means over groups unless said otherwise).
+
+    Attributes:
+        answer_entropy: entropy (nats) of the empirical answer distribution of a group's answered completions.
+        majority_share: size of a group's largest answer class divided by K.
+        n_distinct: number of distinct answer classes in a group.
+        n_unextractable: completions without an answer, summed over the batch.
+        n_groups: groups in the batch.
+        unextractable_groups: groups in which no completion has an answer.
+        sample_accuracy: fraction of completions whose answer equals the reference (None without references).
+        majority_accuracy: fraction of groups whose majority answer equals the reference (None without).
+    """
+
+    answer_entropy: float
+    majority_share: float
+    n_distinct: float
+    n_unextractable: int
+    n_groups: int
+    unextractable_groups: int
+    sample_accuracy: float | None = None
+    majority_accuracy: float | None = None
+
+
+def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequence[object] | None = None) -> AnswerStats:
+    """Summarise a batch of groups.
+
+    Args:
+        groups: the batch.
+        references: optional reference answer per completion (a dataset's ``answer`` column, repeated K
+            times by TRL) or per group; compared after canonicalisation.
+
+    Returns:
+        An :class:`AnswerStats`.
+    """
+    ids = groups.label_ids()
+    answered = (ids != UNANSWERED).any(axis=1)
+    sample_accuracy = majority_accuracy = None
+    per_group_refs = _per_group(references, groups.n_groups, groups.K)
+    if per_group_refs is not None:
+        hits = np.array([_matches(a, per_group_refs[i // groups.K]) for i, a in enumerate(groups.canonical)])
+        hits = hits.reshape(ids.shape)
+        majority = majority_labels(ids)
+        majority_hit = (hits & (ids == majority[:, None])).any(axis=1)
+        sample_accuracy, majority_accuracy = float(hits.mean()), float(majority_hit.mean())
+    return AnswerStats(
+        answer_entropy=float(answer_entropy(ids).mean()),
+        majority_share=float(majority_share(ids).mean()),
+        n_distinct=float(distinct_answers(ids).mean()),
+        n_unextractable=int((ids == UNANSWERED).sum()),
+        n_groups=groups.n_groups,
+        unextractable_groups=int((~answered).sum()),
+        sample_accuracy=sample_accuracy,
+        majority_accuracy=majority_accuracy,
+    )
+
+
+def _matches(canonical_answer: str | None, canonical_reference: str | None) -> bool:
+    return canonical_answer is not None and canonical_answer == canonical_reference
+
+
+def _canonical_reference(reference: object) -> str | None:
+    return None if reference is None else canonicalize(str(reference))
+
+
+def _per_group(references: Sequence[object] | None, n_groups: int, K: int) -> list[str | None] | None:
+    """Canonical references per group from a per-completion (TRL repeats columns K times) or per-group list."""
+    if references is None:
+        return None
+    references = list(references)
+    if len(references) == n_groups * K:
+        return [_canonical_reference(r) for r in references[::K]]
+    if len(references) == n_groups:
+        return [_canonical_reference(r) for r in references]
+    raise AlftInputError(
+        f"answer: got {len(references)} reference answers, expected {n_groups * K} (one per completion) "
+        f"or {n_groups} (one per group)"
+    )

@@ -1,0 +1,296 @@
+"""The answer-level reward, declared once: one immutable value from the CLI to the trainer (STYLE).
+
+A :class:`Reward` holds everything that decides the reward a completion gets from its group: the rule (a
+game :class:`~alft.games.Objective` or a :class:`~alft.games.peers.Peer`), the estimator and its
+parameters, what unanswered completions get, the answer extractor and grouper, and the constraints. It is
+validated once, where the user builds it; the CLI, ``TrainSettings``, ``AlftGRPOConfig`` and
+``answer_reward`` carry it unchanged, and group rewards are a pure function of
+(answers, K, reward, verifier scores) (:func:`alft.games.batch_group_rewards`).
+
+Tables are resolved once per group size and kept with the value (SPEC §3.8: groups of K, K − 1 for the
+unbiased baseline, fewer when unanswered completions are excluded).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from alft.answers import EXTRACTORS, GROUPERS
+from alft.errors import AlftInputError, require
+from alft.estimators import ESTIMATORS, Target, check_trainable, get_estimator
+from alft.estimators.counts import check_group_size
+from alft.games.constraints import Constraint, parse_constraint
+from alft.games.objectives import Objective, coherence, parse_objective
+from alft.games.peers import PEERS, Peer
+
+UNEXTRACTABLE_POLICIES = ("lowest", "own-class", "exclude", "penalty")
+UNANSWERED_MARGIN = 1.0  # "lowest": an unanswered completion scores this much below its group's lowest answered one
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class Reward:
+    """What a completion is rewarded for, given its group (SPEC §2.5).
+
+    Strings are accepted for every field and turned into values here, once: ``Reward(objective="coherence+
+    0.5*verifier", estimator="aqp", estimator_params={"kappa": 4})``.
+
+    Attributes:
+        objective: the game objective (an :class:`Objective` or its spec string); None means coherence
+            unless ``peer`` is set.
+        estimator: the table estimating the objective's non-linear part from the group's counts.
+        estimator_params: the table's solver parameters (``kappa`` for ``aqp``, ``c`` for ``aqp-floor``).
+        peer: a peer method instead of an objective (``ttrl``, ``empo``; SPEC §5).
+        unextractable: what an unanswered completion gets: ``own-class``, ``exclude`` or ``penalty``
+            (:mod:`alft.games.group`).
+        penalty: the whole reward of an unanswered completion under ``penalty``.
+        extractor: answer extractor name (``alft.answers.EXTRACTORS``) or a ``str -> str | None`` callable.
+        grouper: answer equivalence name (``alft.answers.GROUPERS``) or a callable.
+        constraints: :class:`Constraint` values or their spec strings (``NAME:A|B<=BOUND``; SPEC §2.4).
+        dual_step: the constraints' dual ascent step η.
+    """
+
+    objective: Objective | str | None = field(default=None, metadata=_help(
+        "Game objective: coherence, diversity, gini, pairwise, verifier, kl, l2, tsallis:ALPHA, kl+l2:MU, or a "
+        "weighted sum such as 'coherence+0.5*verifier' (default: coherence unless a peer is given)."))
+    estimator: str = field(default="aqp", metadata=_help(
+        "Reward table estimating the objective from the group's counts: " + ", ".join(ESTIMATORS) + "."))
+    estimator_params: Mapping[str, float] | tuple = field(default=(), metadata=_help(
+        "Table parameters, e.g. {'kappa': 4} for aqp or {'c': 2} for aqp-floor."))
+    peer: Peer | str | None = field(default=None, metadata=_help(
+        "A peer method instead of a game objective: ttrl (majority vote) or empo (gated log-frequency)."))
+    unextractable: str = field(default="lowest", metadata=_help(
+        "Completions without an answer: lowest (left out of the counts, scored 1 below the group's lowest "
+        "answered completion, so not answering never wins), own-class (one more answer), exclude (left out, "
+        "no advantage) or penalty (the fixed penalty reward)."))
+    penalty: float = field(default=-1.0, metadata=_help("Reward of an unanswered completion under 'penalty'."))
+    extractor: str | Callable[[str], str | None] = field(default="auto", metadata=_help(
+        "Answer extractor: " + ", ".join(EXTRACTORS) + "."))
+    grouper: str | Callable = field(default="math", metadata=_help(
+        "Answer equivalence: math (math-verify, with fast paths) or exact (normalised strings)."))
+    constraints: tuple[Constraint | str, ...] = field(default=(), metadata=_help(
+        "Constraints on the answer distribution, 'NAME:ANSWER|ANSWER<=BOUND' (also >=, ==)."))
+    dual_step: float = field(default=0.1, metadata=_help("Dual ascent step of the constraint multipliers."))
+    reference_estimator: str = field(default="digamma", metadata=_help(
+        "Table estimating log p_ref from the count among the M reference answers (anchored objectives): "
+        "digamma (finite at a count of 0, bias exponentially small), aqp, plugin."))
+    _tables: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 — frozen dataclass
+        set_("objective", _objective(self.objective, self.peer))
+        set_("peer", _peer(self.peer))
+        set_("estimator_params", _estimator_params(self.estimator, self.estimator_params))
+        require(self.unextractable in UNEXTRACTABLE_POLICIES, "unextractable", self.unextractable,
+                f"one of {', '.join(UNEXTRACTABLE_POLICIES)}")
+        require(_is_number(self.penalty), "penalty", self.penalty, "a finite number")
+        _check_named(self.extractor, EXTRACTORS, "extractor")
+        _check_named(self.grouper, GROUPERS, "grouper")
+        set_("constraints", tuple(parse_constraint(c) for c in self.constraints))
+        require(_is_number(self.dual_step) and self.dual_step > 0, "dual_step", self.dual_step,
+                "a positive finite number")
+        require(self.reference_estimator in ESTIMATORS and self.reference_estimator not in ("ustat",),
+                "reference_estimator", self.reference_estimator, "a log-p table: digamma, aqp, plugin, …")
+        require(not (self.constraints and self.peer), "constraints", len(self.constraints),
+                "no constraints with a peer method (constraints are terms of a game objective)")
+
+    # --- what the reward is ----------------------------------------------------------------------
+    @property
+    def rule(self) -> Objective | Peer:
+        """The group rule in effect: the peer if one is set, else the objective."""
+        return self.peer if self.peer is not None else self.objective
+
+    @property
+    def name(self) -> str:
+        """A short label: ``ttrl``, ``coherence/aqp``, ``0.5*coherence+verifier/digamma``."""
+        if self.peer is not None:
+            return self.peer.name
+        params = ",".join(f"{k}={v:g}" for k, v in self.estimator_params)
+        return f"{self.objective.name}/{self.estimator}" + (f"({params})" if params else "")
+
+    @property
+    def target(self) -> Target | None:
+        """The group-estimated per-answer reward (None for peers and purely linear objectives)."""
+        return None if self.peer is not None else self.objective.target
+
+    @property
+    def uses_verifier(self) -> bool:
+        """True when the reward needs reference answers (a verifier term)."""
+        return self.peer is None and self.objective.uses_verifier
+
+    @property
+    def uses_reference(self) -> bool:
+        """True when the reward needs the reference policy's answers (an anchor, SPEC §2.6)."""
+        return self.peer is None and self.objective.uses_reference
+
+    @property
+    def least_counted(self) -> int:
+        """Fewest counted samples with an estimate: 2, or d + 1 for a polynomial part of degree d (SPEC §3.3)."""
+        target = self.target
+        return 2 if target is None else max(2, target.degree + 1)
+
+    # --- tables, resolved once per group size ----------------------------------------------------
+    def table(self, size: int) -> np.ndarray:
+        """The estimator's table for groups of ``size`` counted samples (resolved once, then kept)."""
+        if size not in self._tables:
+            params = dict(self.estimator_params)
+            self._tables[size] = get_estimator(self.estimator, size, target=self.target, **params).table
+        return self._tables[size]
+
+    def reference_log_p(self, counts: np.ndarray, draws: int) -> np.ndarray:
+        """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (SPEC §2.6): the
+        reference table for groups of M + 1 at index C_ref (an answer never seen gets the finite entry 0)."""
+        draws = check_group_size(draws + 1, "reference draws M + 1") - 1
+        key = ("reference", draws)
+        if key not in self._tables:
+            self._tables[key] = get_estimator(self.reference_estimator, draws + 1, "log").table
+        counts = np.asarray(counts)
+        require(counts.size == 0 or (counts.min() >= 0 and counts.max() <= draws), "reference_counts",
+                counts.tolist()[:8], f"counts in 0..{draws}")
+        return self._tables[key][counts]
+
+    def prepare(self, K: int, field: str = "num_generations") -> "Reward":
+        """Check that this reward can train with groups of K, resolving the tables it needs first.
+
+        Raises:
+            AlftInputError: K out of range, a polynomial objective of degree ≥ K, a log table whose entries
+                exceed the training bound (e.g. ``minimax`` at large K, SPEC §3.5).
+            AlftNumericalError: a table infeasible in float64 (the message names a setting that works).
+        """
+        K = check_group_size(K, field)
+        if self.target is None:
+            return self
+        if self.target.log_weight != 0.0:
+            # The unit log table is checked, not the weighted one: a large weight is the user's choice of
+            # scale, an oscillating table is noise amplification.
+            check_trainable(get_estimator(self.estimator, K, "log", **dict(self.estimator_params)))
+        if K < self.least_counted:
+            self.table(K)  # raises the estimators' "degree ≥ K" error, naming the target
+        for size in sorted({K, K - 1} - set(range(self.least_counted))):
+            self.table(size)
+        return self
+
+    # --- conversions -----------------------------------------------------------------------------
+    def as_fields(self) -> dict[str, Any]:
+        """The init fields as values (``Reward(**reward.as_fields()) == reward``)."""
+        return {f.name: getattr(self, f.name) for f in reward_fields()}
+
+    def replace(self, **changes: Any) -> "Reward":
+        """A copy with some fields changed (validated again)."""
+        values = self.as_fields()
+        if "peer" in changes and changes["peer"] is not None and "objective" not in changes:
+            values["objective"] = None
+        return Reward(**{**values, **changes})
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe description (objective as its spec, callables by name)."""
+        return {
+            "objective": None if self.peer is not None else self.objective.name,
+            "peer": None if self.peer is None else self.peer.name,
+            "estimator": self.estimator,
+            "estimator_params": dict(self.estimator_params),
+            "unextractable": self.unextractable,
+            "penalty": self.penalty,
+            "extractor": _callable_name(self.extractor),
+            "grouper": _callable_name(self.grouper),
+            "constraints": [c.spec for c in self.constraints],
+            "dual_step": self.dual_step,
+            "reference_estimator": self.reference_estimator,
+        }
+
+
+def reward_fields() -> tuple[dataclasses.Field, ...]:
+    """The user-settable fields of :class:`Reward`, with their defaults and help (for configs and the CLI)."""
+    return tuple(f for f in dataclasses.fields(Reward) if f.init)
+
+
+def parse_estimator_params(text: str | Mapping | None, field: str = "estimator_params") -> dict[str, float]:
+    """Estimator parameters from a dict, a JSON object string or ``NAME=VALUE[,NAME=VALUE]``."""
+    if text is None or text == "":
+        return {}
+    if isinstance(text, (Mapping, tuple, list)):
+        return dict(text)
+    require(isinstance(text, str), field, text, "a dict, a JSON object or NAME=VALUE pairs")
+    if text.lstrip().startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise AlftInputError(f"{field}: got {text!r}, expected a JSON object ({error})") from None
+        require(isinstance(value, dict), field, text, "a JSON object")
+        return value
+    out = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        require(bool(sep) and bool(name.strip()), field, item, "NAME=NUMBER, e.g. kappa=8")
+    return out
+
+
+def _objective(objective: Objective | str | None, peer: object) -> Objective | None:
+    if isinstance(objective, str) and objective.strip() in PEERS:
+        raise AlftInputError(f"objective: {objective!r} is a peer method, not an objective; give it as peer={objective!r}"
+                             f" (CLI: --peer {objective})")
+    if peer is not None:
+        require(objective is None, "peer", peer, f"no objective beside it (got objective {objective!r})")
+        return None
+    if objective is None:
+        return coherence()
+    if isinstance(objective, Objective):
+        return objective
+    return parse_objective(objective)
+
+
+def _peer(peer: Peer | str | None) -> Peer | None:
+    if peer is None or isinstance(peer, Peer):
+        return peer
+    require(isinstance(peer, str), "peer", peer, f"one of {', '.join(PEERS)}")
+    return Peer(peer)
+
+
+def _estimator_params(estimator: str, params: Mapping | tuple) -> tuple[tuple[str, float], ...]:
+    require(isinstance(estimator, str) and estimator in ESTIMATORS, "estimator", estimator,
+            f"one of {', '.join(ESTIMATORS)}")
+    items = dict(params) if isinstance(params, (Mapping, tuple, list)) else None
+    require(items is not None, "estimator_params", params, "a mapping of parameter names to numbers")
+    accepted = ESTIMATORS[estimator].defaults
+    for name, value in items.items():
+        require(name in accepted, "estimator_params", name,
+                f"a parameter of {estimator!r} ({', '.join(accepted) or 'none'})")
+        require(_is_number(value), f"estimator_params[{name!r}]", value, "a finite number")
+    return tuple(sorted((name, float(value)) for name, value in items.items()))
+
+
+def _check_named(value: object, names: Mapping | tuple, field: str) -> None:
+    if callable(value):
+        return
+    require(isinstance(value, str) and value in names, field, value, f"one of {', '.join(names)} or a callable")
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _callable_name(value: object) -> str:
+    return value if isinstance(value, str) else getattr(value, "__name__", type(value).__name__)
+
+
+def parse_params(items: list[str] | None, field: str = "--param") -> dict[str, float]:
+    """``["kappa=4", "c=2"]`` (a CLI's repeated ``--param``) → ``{"kappa": 4.0, "c": 2.0}``."""
+    return parse_estimator_params(",".join(items or ()), field)
+
+
+REWARD_HELP = {f.name: f.metadata["help"] for f in reward_fields()}
+REWARD_DEFAULTS = {f.name: f.default for f in reward_fields() if f.default is not dataclasses.MISSING}
