@@ -28,7 +28,7 @@ def test_bad_settings_name_the_option(changes, field):
 def test_method_labels_and_safe_folder_names():
     assert TrainSettings(preset="tiny").label == "aqp"
     assert TrainSettings(preset="tiny", reward=Reward(peer="ttrl")).label == "ttrl"
-    label = TrainSettings(preset="tiny", reward=Reward("coherence+0.5*verifier", "digamma")).label
+    label = TrainSettings(preset="tiny", reward=Reward("coherence+0.5*verifier", "digamma"), allow_collapse=True).label
     assert label == "coherence+0.5*verifier:digamma"
     assert default_run_name(label).endswith("-coherence_0.5_verifier_digamma")
 
@@ -44,3 +44,16 @@ def test_run_folder_refuses_a_different_configuration_and_finds_the_last_checkpo
         checkpoint.mkdir(parents=True)
         (checkpoint / "trainer_state.json").write_text("{}")  # the Trainer writes it last: a complete checkpoint
     assert folder.last_checkpoint().name == "checkpoint-10"
+
+
+def test_the_collapsing_game_is_refused_unless_asked_for():
+    with pytest.raises(AlftInputError, match="--allow-collapse"):
+        TrainSettings(preset="tiny", reward=Reward("coherence"))
+    assert TrainSettings(preset="tiny", reward=Reward("coherence"), allow_collapse=True).label == "aqp"
+    assert TrainSettings(preset="tiny", reward=Reward(peer="ttrl")).label == "ttrl"  # peers run as they are
+
+
+def test_the_default_game_is_anchored():
+    settings = TrainSettings(preset="tiny")
+    assert settings.sharpening == pytest.approx(2.0) and settings.reward.uses_reference
+    assert settings.label == "anchored-s2:aqp"

@@ -7,6 +7,7 @@ equivalent answers per group; :mod:`alft.answers.stats` summarises the result. n
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -131,3 +132,43 @@ def answer_groups(
     else:
         class_ids = tuple(tuple(group(chunk)) for chunk in chunks)
     return AnswerGroups(K, answers, canonical, class_ids, extracted - start, time.perf_counter() - extracted)
+
+
+def reference_counts(groups: AnswerGroups, reference_answers: Sequence[object]) -> tuple[np.ndarray, int]:
+    """C_ref(z_i) per completion: how many of its prompt's M reference answers equal its answer (SPEC §2.6).
+
+    Args:
+        groups: the batch.
+        reference_answers: per completion (TRL repeats a dataset column K times) or per group, the prompt's
+            M reference answers: a list of answers or its JSON text, ``None`` for an unanswered draw.
+
+    Returns:
+        (counts, M). Answers are compared in canonical form; an unanswered completion counts the unanswered
+        reference draws.
+    """
+    per_group = list(reference_answers)
+    require(len(per_group) in (groups.n_groups, groups.n_groups * groups.K), "reference_answers", len(per_group),
+            f"one list per completion ({groups.n_groups * groups.K}) or per group ({groups.n_groups})")
+    if len(per_group) != groups.n_groups:
+        per_group = per_group[:: groups.K]
+    tallies = [_tally(answers, g) for g, answers in enumerate(per_group)]
+    draws = {sum(t.values()) for t in tallies}
+    require(len(draws) == 1, "reference_answers", sorted(draws), "the same number M of reference answers per prompt")
+    labels = groups.labels()
+    counts = [tallies[i // groups.K].get(label, 0) for i, label in enumerate(labels)]
+    return np.asarray(counts, dtype=np.int64), draws.pop()
+
+
+def _tally(answers: object, group: int) -> dict[str | None, int]:
+    if isinstance(answers, str):
+        try:
+            answers = json.loads(answers)
+        except json.JSONDecodeError:
+            answers = None
+    require(isinstance(answers, (list, tuple)) and len(answers) >= 2, f"reference_answers[{group}]",
+            answers if not isinstance(answers, list) else len(answers), "a list of at least M = 2 reference answers")
+    tally: dict[str | None, int] = {}
+    for answer in answers:
+        key = None if answer is None else canonicalize(str(answer))
+        tally[key] = tally.get(key, 0) + 1
+    return tally

@@ -86,18 +86,23 @@ class AnswerStats:
     majority_accuracy: float | None = None
 
 
-def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequence[object] | None = None) -> AnswerStats:
+def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequence[object] | None = None, *,
+                 unanswered_is_answer: bool = False) -> AnswerStats:
     """Summarise a batch of groups.
 
     Args:
         groups: the batch.
         references: optional reference answer per completion (a dataset's ``answer`` column, repeated K
             times by TRL) or per group; compared after canonicalisation.
+        unanswered_is_answer: count unanswered completions as one more answer (as the reward does under
+            ``unextractable="own-class"``); otherwise they belong to no answer class.
 
     Returns:
         An :class:`AnswerStats`.
     """
     ids = groups.label_ids()
+    if unanswered_is_answer:
+        ids = np.where(ids == UNANSWERED, ids.max(initial=0) + 1, ids)
     answered = (ids != UNANSWERED).any(axis=1)
     sample_accuracy = majority_accuracy = None
     per_group_refs = _per_group(references, groups.n_groups, groups.K)

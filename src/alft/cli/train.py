@@ -22,7 +22,7 @@ from rich.table import Table
 from alft.cli.errors import fail, stderr as _err, user_errors
 from alft.errors import AlftInputError, AlftNumericalError
 from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP, parse_params
-from alft.training.settings import task_reward
+from alft.training.settings import objective_for, task_reward
 
 _out = Console()
 
@@ -74,6 +74,15 @@ def before_after_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+def equilibrium_line(equilibrium: dict[str, Any]) -> str:
+    """TV to the predicted p* before → after, with the floor and the best-fitting exponent."""
+    before, after = equilibrium.get("before") or {}, equilibrium["after"]
+    start = f"{before['tv_to_p_star']:.3f} → " if before else ""
+    return (f"distance to p* ∝ p_ref^{after['sharpening']:g} (mean TV, {after['n_prompts']} training prompts × "
+            f"{after['samples_per_prompt']} samples): {start}{after['tv_to_p_star']:.3f} (floor {after['tv_floor']:.3f}; "
+            f"best-fitting exponent {after['best_exponent']:g})")
+
+
 def timing_line(summary: dict[str, Any]) -> str:
     s = summary["seconds"]
     warm = "cached" if s["warmup_cached"] else f"{s['warmup']:.0f} s"
@@ -111,6 +120,10 @@ def train(
     grouper: Annotated[str, Opt("--grouper", help=REWARD_HELP["grouper"])] = REWARD_DEFAULTS["grouper"],
     constraint: Annotated[list[str] | None, Opt("--constraint", help=REWARD_HELP["constraints"] + " Repeatable.")] = None,
     dual_step: Annotated[float, Opt("--dual-step", help=REWARD_HELP["dual_step"])] = REWARD_DEFAULTS["dual_step"],
+    sharpening: Annotated[float | None, Opt("--sharpening", "-s", help="The anchored game's exponent s > 1: training aims at p* ∝ p_ref^s, the base policy's answer distribution sharpened (SPEC §2.6). The default game, s = 2, when neither --objective nor --peer is given.")] = None,
+    reference_draws: Annotated[int | None, Opt("--reference-draws", help="M, answers drawn once per training prompt from the base policy for the anchor (cached). Preset default.")] = None,
+    reference_estimator: Annotated[str, Opt("--reference-estimator", help=REWARD_HELP["reference_estimator"])] = REWARD_DEFAULTS["reference_estimator"],
+    allow_collapse: Annotated[bool, Opt("--allow-collapse", help="Run a game whose optimum is one answer, right or wrong (e.g. plain coherence: γ ≥ β); refused otherwise.")] = False,
     output_dir: Annotated[Path | None, Opt("--output-dir", "-o", help="Run folder (default runs/<time>-<method>).")] = None,
     resume: Annotated[bool, Opt("--resume/--no-resume", help="Continue from the run folder's last checkpoint.")] = True,
     as_json: JsonOption = False,
@@ -118,7 +131,7 @@ def train(
     """Answer-level GRPO: warm-up (cached) → evaluate → train → evaluate; writes a run folder."""
     with user_errors():
         reward = task_reward(
-            dataset, objective=objective, peer=peer, estimator=estimator, estimator_params=parse_params(param),
+            dataset, objective=objective_for(objective, sharpening), peer=peer, reference_estimator=reference_estimator, estimator=estimator, estimator_params=parse_params(param),
             unextractable=unextractable, penalty=penalty, extractor=extractor, grouper=grouper,
             constraints=tuple(constraint or ()), dual_step=dual_step,
         )
@@ -128,6 +141,7 @@ def train(
             max_completion_length=max_completion_length, temperature=temperature, eval_problems=eval_problems,
             save_steps=save_steps, model=model, dataset=dataset, dataset_split=dataset_split,
             prompt_column=prompt_column, answer_column=answer_column, lora=lora, lora_rank=lora_rank,
+            reference_draws=reference_draws, allow_collapse=allow_collapse,
         )
     from alft.training.run_folder import default_run_name
 
@@ -137,6 +151,8 @@ def train(
         print(json.dumps(summary))
         return
     _out.print(before_after_table(summary))
+    if summary.get("equilibrium"):
+        _out.print(equilibrium_line(summary["equilibrium"]))
     _out.print(timing_line(summary))
     _out.print(f"run folder: {folder}")
 

@@ -230,6 +230,8 @@ def group_rewards(
     *,
     verifier_scores: Sequence[float] | None = None,
     duals: DualState | None = None,
+    reference_counts: Sequence[int] | None = None,
+    reference_draws: int | None = None,
 ) -> GroupRewards:
     """Per-sample rewards for one group of K answers (see the module doc for None handling).
 
@@ -240,6 +242,7 @@ def group_rewards(
             verifier(), "aqp")``).
         verifier_scores: one finite score per answer; required when the objective has a verifier term.
         duals: the constraints' current multipliers (0 for every constraint of ``reward`` when None).
+        reference_counts, reference_draws: anchored objectives only (:func:`batch_group_rewards`).
 
     Returns:
         :class:`GroupRewards` with finite rewards and the unbiased leave-one-out baseline.
@@ -251,7 +254,8 @@ def group_rewards(
     answers = _check_answers(answers)
     if not answers:
         raise AlftInputError("answers: got an empty group, expected at least one answer (None for unextractable)")
-    batch = batch_group_rewards(answers, len(answers), reward, verifier_scores, duals=duals)
+    batch = batch_group_rewards(answers, len(answers), reward, verifier_scores, duals=duals,
+                                reference_counts=reference_counts, reference_draws=reference_draws)
     return batch.group(0)
 
 

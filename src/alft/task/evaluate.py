@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from alft.answers import AnswerExtractor, AnswerGrouper, get_extractor, get_grouper
+from alft.answers import AnswerExtractor, AnswerGrouper, canonicalize, get_extractor, get_grouper
 from alft.answers.stats import UNANSWERED, answer_entropy, distinct_answers, label_array, majority_labels
 from alft.errors import require
 from alft.task.arithmetic import ArithmeticConfig, generate_problems
@@ -211,6 +211,44 @@ def _report(results: list[_PromptResult], k: int, seconds: float, equivalence_se
         seconds=seconds,
         equivalence_seconds=equivalence_seconds,
     )
+
+
+def sample_answers(
+    model: torch.nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    *,
+    k: int,
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    seed: int = 0,
+    extractor: str | AnswerExtractor = "auto",
+    batch_size: int = 512,
+) -> list[list[str | None]]:
+    """K sampled answers per prompt, canonical (None where no answer could be extracted).
+
+    Pure sampling at ``temperature`` as in :func:`evaluate_policy`, seeded and inside ``fork_rng`` so the
+    caller's random stream is untouched. ``batch_size`` counts sequences (prompts × k) per generate call.
+    """
+    require(k >= 1, "k", k, "an integer ≥ 1")
+    extract = get_extractor(extractor)
+    per_call = max(1, batch_size // k)
+    out: list[list[str | None]] = []
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.random.fork_rng(devices=[]), torch.inference_mode():
+            torch.manual_seed(seed)
+            for first in range(0, len(prompts), per_call):
+                chunk = list(prompts[first : first + per_call])
+                texts = _generate(model, tokenizer, chunk, sample=True, k=k, max_new_tokens=max_new_tokens,
+                                  temperature=temperature)
+                answers = [extract(text) for text in texts]
+                canonical = [None if a is None else canonicalize(a) for a in answers]
+                out.extend(canonical[i * k : (i + 1) * k] for i in range(len(chunk)))
+    finally:
+        model.train(was_training)
+    return out
 
 
 def evaluate_on_task(

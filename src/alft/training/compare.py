@@ -1,7 +1,8 @@
 """``alft compare``: the same seeds for every method, one table and one plot with seed spread.
 
-Methods (SPEC §5): the coherence objective with the ``plugin``, ``digamma`` and ``aqp`` tables, and the
-peers TTRL (majority-vote reward) and EMPO (gated log-frequency reward). Every run starts from the same base
+Methods (SPEC §2.6, §5): the run's game (by default the anchored game, p* ∝ p_ref^2) with the ``plugin``,
+``digamma`` and ``aqp`` tables, and the peers TTRL (majority-vote reward) and EMPO (gated log-frequency
+reward). The anchored runs also report their distance (TV) to the predicted equilibrium. Every run starts from the same base
 policy (one cached warm-up) and is evaluated on the same held-out problems; only the GRPO seed varies.
 Each (method, seed) is an ordinary run folder under the comparison folder, so an interrupted comparison
 resumes: finished runs are read back, not re-run.
@@ -27,23 +28,25 @@ COMPARED_METRICS = (
     ("greedy_accuracy", "greedy acc"),
     ("mean_sample_accuracy", "sample acc"),
     ("answer_entropy", "answer entropy"),
+    ("tv_to_p_star", "TV to p*"),
 )
 
 
 def method_settings(base: TrainSettings, method: str, seed: int) -> TrainSettings:
-    """The settings of one (method, seed) run: a peer, or coherence with the method's estimator."""
+    """The settings of one (method, seed) run: a peer, or the base run's game with the method's estimator."""
     require(method in METHODS, "--methods", method, f"a subset of {', '.join(METHODS)}")
     if method in PEERS:
         return base.replace(reward=base.reward.replace(peer=method), seed=seed)
-    return base.replace(reward=base.reward.replace(objective="coherence", peer=None, estimator=method), seed=seed)
+    return base.replace(reward=base.reward.replace(estimator=method), seed=seed)
 
 
 def comparison_row(summary: dict[str, Any]) -> dict[str, Any]:
     """One table row: method, seed, before/after of each compared metric."""
     row: dict[str, Any] = {"method": summary["method"], "seed": summary["settings"]["seed"]}
+    equilibrium = summary.get("equilibrium") or {}
     for key, _ in COMPARED_METRICS:
         for part in ("before", "after"):
-            values = summary.get(part) or {}
+            values = {**(summary.get(part) or {}), **(equilibrium.get(part) or {})}
             row[f"{key}_{part}"] = values.get(key)
     row["grpo_seconds"] = summary["seconds"]["grpo"]
     return row

@@ -10,6 +10,7 @@ everything; re-running the same command on the same folder resumes from its last
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -23,18 +24,25 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, PrinterCallback
 from alft.integrations.trl import (
     AlftGRPOConfig,
     AlftGRPOTrainer,
+    CollapseWarningCallback,
+    EquilibriumProbeCallback,
     JsonlMetricsCallback,
     RichProgressCallback,
     read_metrics,
 )
 from alft.task.arithmetic import prompt_dataset
-from alft.task.evaluate import evaluate_policy
+from alft.task.evaluate import evaluate_policy, sample_answers
+from alft.task.threads import one_torch_thread
 from alft.task.loading import load_policy, load_prompts
 from alft.task.warmup import WarmupConfig, warm_up
 from alft.training.plots import plot_run
+from alft.training.probe import equilibrium_distance
+from alft.training.references import draw_references, reference_header, unanswered_prompts
 from alft.training.run_folder import RunFolder
 from alft.training.settings import TrainSettings
 
+PROBE_SEED_OFFSET = 7_919  # probe samples use their own stream, apart from evaluation's
+PROBE_DURING_PROMPTS, PROBE_DURING_SAMPLES = 16, 32  # the small probe measured every save interval
 EVAL_PROBLEM_SEED = 0  # the same held-out problems for every run and seed, so runs compare on equal ground
 SUMMARY_TAIL = 0.2  # training metrics in the summary: mean over the last 20 % of steps
 Log = Callable[[str], None]
@@ -141,6 +149,55 @@ def lora_config(settings: TrainSettings) -> Any:
                       task_type="CAUSAL_LM")
 
 
+def with_references(policy: BasePolicy, train: datasets.Dataset, settings: TrainSettings, progress: Any,
+                    log: Log) -> tuple[datasets.Dataset, dict[str, Any] | None]:
+    """The training prompts with their M reference answers (anchored games, SPEC §2.6), drawn once from the
+    base policy and cached (:mod:`alft.training.references`); unchanged for other rewards.
+
+    Returns:
+        (dataset with a ``reference_answers`` column, a description of the reference set or None).
+    """
+    if not settings.reward.uses_reference:
+        return train, None
+    prompts = list(train["prompt"])
+    extractor = settings.reward.extractor
+    header = reference_header(policy.path, prompts, draws=settings.reference_draws,
+                              max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
+                              extractor=extractor if isinstance(extractor, str) else getattr(extractor, "__name__", "custom"),
+                              seed=settings.warmup_seed)
+    model, tokenizer = load_policy(policy.path)
+    task = progress.add_task("reference answers", total=len(prompts)) if progress is not None else None
+
+    def sample(chunk: list[str], seed: int) -> list[list[str | None]]:
+        with one_torch_thread():
+            return sample_answers(model, tokenizer, chunk, k=settings.reference_draws,
+                                  max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
+                                  seed=seed, extractor=extractor)
+
+    start = time.perf_counter()
+    log(f"reference answers: {settings.reference_draws} per training prompt from the base policy (cached)")
+    answers, path = draw_references(prompts, header, sample,
+                                    on_chunk=lambda n: progress.update(task, completed=n) if task is not None else None)
+    description = {"path": str(path), "draws": settings.reference_draws, "prompts": len(prompts),
+                   "all_unanswered_prompts": unanswered_prompts(answers), "seconds": time.perf_counter() - start}
+    return train.add_column("reference_answers", [json.dumps(a) for a in answers]), description
+
+
+def measure_equilibrium(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, train: datasets.Dataset,
+                        settings: TrainSettings, n_prompts: int, n_samples: int) -> dict[str, Any] | None:
+    """Distance of the policy's answers to the predicted p* ∝ p_ref^s on the first training prompts."""
+    if settings.sharpening is None or "reference_answers" not in train.column_names or n_prompts == 0:
+        return None
+    probe = train.select(range(min(n_prompts, len(train))))
+    with one_torch_thread():
+        samples = sample_answers(model, tokenizer, list(probe["prompt"]), k=n_samples,
+                                 max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
+                                 seed=settings.seed + PROBE_SEED_OFFSET, extractor=settings.reward.extractor)
+    references = [json.loads(r) for r in probe["reference_answers"]]
+    report = equilibrium_distance(samples, references, settings.sharpening, seed=settings.seed)
+    return {**report, "sharpening": settings.sharpening, "samples_per_prompt": n_samples}
+
+
 def train_grpo(
     policy: BasePolicy,
     train: datasets.Dataset,
@@ -148,6 +205,7 @@ def train_grpo(
     folder: RunFolder,
     progress: Any,
     resume: bool,
+    log: Log = lambda message: None,
 ) -> tuple[torch.nn.Module, float]:
     """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked).
 
@@ -155,7 +213,13 @@ def train_grpo(
         (the trained model, seconds).
     """
     model, tokenizer = load_policy(policy.path)
-    callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.label, "estimator": settings.reward.estimator})]
+    callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.label, "estimator": settings.reward.estimator}),
+                 CollapseWarningCallback(log)]
+    if settings.sharpening is not None and settings.probe_prompts:
+        probe_prompts = min(PROBE_DURING_PROMPTS, settings.probe_prompts)
+        callbacks.append(EquilibriumProbeCallback(
+            folder.path / "equilibrium.jsonl", every=settings.save_steps,
+            measure=lambda m: measure_equilibrium(m, tokenizer, train, settings, probe_prompts, PROBE_DURING_SAMPLES)))
     if progress is not None:
         callbacks.append(RichProgressCallback(progress, f"GRPO {settings.label}"))
     trainer = AlftGRPOTrainer(
@@ -169,7 +233,8 @@ def train_grpo(
     trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (SPEC §7)
     checkpoint = folder.last_checkpoint() if resume else None
     start = time.perf_counter()
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    with one_torch_thread():  # 2 threads ran ≈ 5× slower whenever another process held a core (SPEC §7)
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     trained = trainer.model
     if settings.lora:
@@ -221,13 +286,16 @@ def run_training(
     log("base policy: " + ("loading " + settings.model if settings.model else "built-in warm-up (cached after the first run)"))
     policy = base_policy(settings, show_progress=progress is not None)
     train, evaluation = prompts(settings)
-    before, before_seconds = _evaluate_base(policy, evaluation, settings, run, log)
+    train, references = with_references(policy, train, settings, progress, log)
+    before, before_seconds = _evaluate_base(policy, evaluation, train, settings, run, log)
     log(f"GRPO: {settings.steps} steps, {settings.label}, K={settings.num_generations}")
-    trained, grpo_seconds = train_grpo(policy, train, settings, run, progress, resume)
+    trained, grpo_seconds = train_grpo(policy, train, settings, run, progress, resume, log)
     log("evaluating the trained policy")
     tokenizer = AutoTokenizer.from_pretrained(run.policy)
     after_start = time.perf_counter()
     after = evaluate(trained, tokenizer, evaluation, settings)
+    equilibrium_after = measure_equilibrium(trained, tokenizer, train, settings, settings.probe_prompts,
+                                            settings.probe_samples)
     metrics = read_metrics(run.metrics)
     summary = {
         "settings": settings.to_json(),
@@ -236,6 +304,8 @@ def run_training(
         "before": before,
         "after": after,
         "training": training_summary(metrics),
+        "references": references,
+        "equilibrium": _equilibrium_summary(run, equilibrium_after),
         "seconds": {
             "warmup": policy.seconds,
             "warmup_cached": policy.cached,
@@ -246,18 +316,32 @@ def run_training(
         },
     }
     run.write_json(run.summary, summary)
-    plot_run(metrics, run.path, before, after, title=f"({settings.label})")
+    plot_run(metrics, run.path, before, after, title=f"({settings.label})",
+             equilibrium=summary["equilibrium"])
     return summary
 
 
-def _evaluate_base(policy: BasePolicy, evaluation: datasets.Dataset | None, settings: TrainSettings,
-                   run: RunFolder, log: Log) -> tuple[dict[str, Any] | None, float]:
-    """Evaluate the base policy once per run folder (a resumed run reads the stored result)."""
+def _equilibrium_summary(run: RunFolder, after: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Before (base policy), during (every save interval, smaller probe) and after: TV to p*."""
+    path = run.path / "equilibrium_before.json"
+    if after is None:
+        return None
+    during = read_metrics(run.path / "equilibrium.jsonl") if (run.path / "equilibrium.jsonl").exists() else []
+    return {"before": run.read_json(path) if path.exists() else None, "during": during, "after": after}
+
+
+def _evaluate_base(policy: BasePolicy, evaluation: datasets.Dataset | None, train: datasets.Dataset,
+                   settings: TrainSettings, run: RunFolder, log: Log) -> tuple[dict[str, Any] | None, float]:
+    """Evaluate the base policy once per run folder (a resumed run reads the stored result), and measure its
+    distance to the predicted equilibrium (anchored games)."""
     if run.eval_before.exists():
         return run.read_json(run.eval_before), 0.0
     log("evaluating the base policy")
     start = time.perf_counter()
     model, tokenizer = load_policy(policy.path)
     before = evaluate(model, tokenizer, evaluation, settings)
+    equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.probe_prompts, settings.probe_samples)
+    if equilibrium is not None:
+        run.write_json(run.path / "equilibrium_before.json", equilibrium)
     run.write_json(run.eval_before, before)
     return before, time.perf_counter() - start

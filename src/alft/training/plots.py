@@ -47,8 +47,9 @@ def plot_run(
     before: Mapping[str, float] | None = None,
     after: Mapping[str, float] | None = None,
     title: str = "",
+    equilibrium: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write reward.png, entropy.png and accuracy.png into ``folder``.
+    """Write reward.png, entropy.png and accuracy.png into ``folder`` (and equilibrium.png for anchored games).
 
     Args:
         metrics: the metrics.jsonl lines (``step`` plus TRL/alft metric names).
@@ -56,9 +57,10 @@ def plot_run(
         before: evaluation of the base policy (drawn as markers at step 0).
         after: evaluation of the trained policy (markers at the last step).
         title: suffix for the titles (e.g. the method).
+        equilibrium: the run's distance to the predicted p* (before / during / after), or None.
 
     Returns:
-        The three paths.
+        The paths written.
     """
     window = max(1, len(metrics) // 20)
     last_step = max((m["step"] for m in metrics), default=1)
@@ -88,7 +90,32 @@ def plot_run(
         fig.savefig(path, dpi=110)
         plt.close(fig)
         paths.append(path)
+    if equilibrium is not None:
+        paths.append(_plot_equilibrium(equilibrium, folder / "equilibrium.png", last_step, title))
     return paths
+
+
+def _plot_equilibrium(equilibrium: Mapping[str, Any], path: Path, last_step: float, title: str) -> Path:
+    """TV of the sampled answers to p* ∝ p_ref^s over training, with the sampling floor."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    during = equilibrium.get("during") or []
+    if during:
+        ax.plot([d["step"] for d in during], [d["tv_to_p_star"] for d in during], marker=".", label="small probe")
+    ends = [(0, equilibrium.get("before")), (last_step, equilibrium.get("after"))]
+    ends = [(x, e) for x, e in ends if e]
+    if ends:
+        ax.plot([x for x, _ in ends], [e["tv_to_p_star"] for _, e in ends], "s--", label="probe (before / after)")
+        ax.axhline(ends[-1][1]["tv_floor"], color="grey", linestyle=":", label="floor: n draws from p*")
+    s = (equilibrium.get("after") or {}).get("sharpening")
+    ax.set_xlabel("GRPO step")
+    ax.set_ylabel("mean TV to p*")
+    ax.set_title(f"distance to the predicted equilibrium p* ∝ p_ref^{s:g} {title}".strip() if s else "TV to p*")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def _eval_markers(ax: Any, before: Mapping[str, float] | None, after: Mapping[str, float] | None, last: float) -> None:

@@ -18,7 +18,9 @@ from typing import Any
 
 from alft.errors import require
 from alft.estimators.counts import check_group_size
+from alft.errors import AlftInputError
 from alft.games import Reward
+from alft.games.objectives import Objective, sharpened
 
 SCALE_REWARDS = ("group", "batch", "none")
 
@@ -38,6 +40,9 @@ class Preset:
         train_prompts: distinct training prompts.
         eval_problems: held-out problems evaluated before and after.
         save_steps: checkpoint every this many steps.
+        reference_draws: M, answers drawn once per training prompt from the base policy (anchored games).
+        probe_prompts: training prompts on which the distance to the predicted equilibrium p* is measured.
+        probe_samples: answers sampled per probe prompt for that measurement (before and after training).
     """
 
     name: str
@@ -50,12 +55,23 @@ class Preset:
     train_prompts: int
     eval_problems: int
     save_steps: int
+    reference_draws: int
+    probe_prompts: int
+    probe_samples: int
 
 
+# The default game is the anchored one (SPEC §2.6), p* ∝ p_ref^2: s = 2 and M = 64 follow the prototype in
+# SPEC §7 (s = 2 was its best-fitting exponent; with M = 32, 18–27 % of samples fell on unseen answers).
+# 256 training prompts, each seen ≈ 6 times in 200 steps, keep the one-off reference sampling near 40 s.
+DEFAULT_SHARPENING = 2.0
 PRESETS = MappingProxyType(
     {
-        "default": Preset("default", "default", 8, 8, 200, 3e-5, 32, 4000, 1000, 50),
-        "tiny": Preset("tiny", "tiny", 4, 2, 4, 1e-4, 12, 32, 12, 2),
+        "default": Preset("default", "default", num_generations=8, prompts_per_step=8, steps=200, learning_rate=3e-5,
+                          max_completion_length=32, train_prompts=256, eval_problems=1000, save_steps=50,
+                          reference_draws=64, probe_prompts=64, probe_samples=64),
+        "tiny": Preset("tiny", "tiny", num_generations=4, prompts_per_step=2, steps=4, learning_rate=1e-4,
+                       max_completion_length=12, train_prompts=32, eval_problems=12, save_steps=2,
+                       reference_draws=8, probe_prompts=4, probe_samples=8),
     }
 )
 
@@ -89,6 +105,11 @@ class TrainSettings:
         lora: train a LoRA adapter (PEFT) instead of all weights.
         lora_rank: LoRA rank.
         warmup_seed: seed of the built-in warm-up (shared by runs that differ only in ``seed``).
+        reference_draws: M, reference answers per training prompt (anchored objectives).
+        probe_prompts: prompts of the equilibrium measurement (0: none).
+        probe_samples: samples per probe prompt.
+        allow_collapse: run a game whose optimum is the collapse onto one answer (γ ≥ β, e.g. plain
+            coherence); refused otherwise (SPEC §2.6).
     """
 
     preset: str = "default"
@@ -113,12 +134,17 @@ class TrainSettings:
     lora: bool = False
     lora_rank: int = 8
     warmup_seed: int = 0
+    reference_draws: int | None = None
+    probe_prompts: int | None = None
+    probe_samples: int | None = None
+    allow_collapse: bool = False
 
     def __post_init__(self) -> None:
         require(self.preset in PRESETS, "--preset", self.preset, f"one of {sorted(PRESETS)}")
         preset = PRESETS[self.preset]
         for name in ("num_generations", "steps", "learning_rate", "prompts_per_step", "max_completion_length",
-                     "train_prompts", "eval_problems", "save_steps"):
+                     "train_prompts", "eval_problems", "save_steps", "reference_draws", "probe_prompts",
+                     "probe_samples"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, getattr(preset, name))
         if self.reward is None:
@@ -126,6 +152,20 @@ class TrainSettings:
         require(isinstance(self.reward, Reward), "reward", self.reward, "an alft.games.Reward")
         self._validate()
         self.reward.prepare(self.num_generations, "--num-generations")  # tables solvable and trainable at this K
+        self._refuse_collapse()
+
+    def _refuse_collapse(self) -> None:
+        """The collapse guard (SPEC §2.6): a game whose optimum is one answer, right or wrong, runs only when
+        asked for; peers run as they are (they are the comparison)."""
+        reward = self.reward
+        if reward.peer is None and reward.objective.collapses and not self.allow_collapse:
+            raise AlftInputError(
+                f"--objective: {reward.objective.name!r} collapses onto one answer (coherence weight γ ≥ anchor "
+                f"weight β, SPEC §2.6); use --sharpening S (the default game, p* ∝ p_ref^S), an objective such as "
+                f"'0.5*coherence+anchor', or pass --allow-collapse to run it anyway"
+            )
+        if reward.uses_reference:
+            check_group_size(self.reference_draws + 1, "--reference-draws + 1")
 
     def _validate(self) -> None:
         K = self.num_generations
@@ -141,6 +181,13 @@ class TrainSettings:
         require(self.eval_problems >= 0, "--eval-problems", self.eval_problems, "an integer ≥ 0")
         require(self.save_steps >= 1, "--save-steps", self.save_steps, "an integer ≥ 1")
         require(self.lora_rank >= 1, "--lora-rank", self.lora_rank, "an integer ≥ 1")
+        require(self.probe_prompts >= 0, "--probe-prompts", self.probe_prompts, "an integer ≥ 0")
+        require(self.probe_samples >= 2, "--probe-samples", self.probe_samples, "an integer ≥ 2")
+
+    @property
+    def sharpening(self) -> float | None:
+        """The exponent s of the predicted equilibrium p* ∝ p_ref^s (None unless the game is anchored)."""
+        return None if self.reward.peer is not None else self.reward.objective.sharpening
 
     @property
     def builtin_task(self) -> bool:
@@ -153,7 +200,9 @@ class TrainSettings:
         reward = self.reward
         if reward.peer is not None:
             return reward.peer.name
-        name = reward.objective.name
+        name, s = reward.objective.name, reward.objective.sharpening
+        if s is not None and name == sharpened(s).name:
+            return f"anchored-s{s:g}:{reward.estimator}"
         return reward.estimator if name == "coherence" else f"{name}:{reward.estimator}"
 
     def to_json(self) -> dict[str, Any]:
@@ -170,4 +219,14 @@ def task_reward(dataset: str | None, **fields: Any) -> Reward:
     (``arithmetic`` for the built-in task, whose traces end in ``= N``; ``auto`` for a user's dataset)."""
     if fields.get("extractor") is None:
         fields["extractor"] = "arithmetic" if dataset is None else "auto"
+    if fields.get("objective") is None and fields.get("peer") is None:
+        fields["objective"] = sharpened(DEFAULT_SHARPENING)
     return Reward(**fields)
+
+
+def objective_for(objective: str | None, sharpening: float | None) -> Objective | str | None:
+    """``--objective`` and ``--sharpening`` as one objective: the anchored game of exponent s, or the spec."""
+    if sharpening is None:
+        return objective
+    require(objective is None, "--sharpening", sharpening, f"no --objective beside it (got {objective!r})")
+    return sharpened(sharpening)

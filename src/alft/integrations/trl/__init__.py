@@ -13,6 +13,8 @@ Whole groups across processes, answer-level metrics and bad-data checks::
 """
 
 from alft.integrations.trl.callbacks import (
+    CollapseWarningCallback,
+    EquilibriumProbeCallback,
     DualUpdateCallback,
     JsonlMetricsCallback,
     RichProgressCallback,
@@ -23,6 +25,8 @@ from alft.integrations.trl.rewards import AnswerLevelReward, ScoredBatch, answer
 from alft.integrations.trl.trainer import AlftGRPOTrainer
 
 __all__ = [
+    "CollapseWarningCallback",
+    "EquilibriumProbeCallback",
     "AlftGRPOConfig",
     "AlftGRPOTrainer",
     "AnswerLevelReward",

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from transformers import TrainerCallback
 
 from alft.errors import AlftInputError
@@ -122,3 +123,54 @@ class DualUpdateCallback(TrainerCallback):
 
     def on_step_end(self, args, state, control, **kwargs):  # noqa: ANN001
         self.update()
+
+
+class CollapseWarningCallback(TrainerCallback):
+    """Warns once when agreement rises while accuracy falls (SPEC §5: the failure every label-free method
+    shares), over the last ``window`` logged steps: majority share up by ``margin`` while the batch's label
+    accuracy (``alft/sample_accuracy``, logged when the dataset has reference answers) is down by ``margin``,
+    comparing the window's second half with its first.
+
+    Args:
+        log: receives the warning line.
+        window: logged steps compared.
+        margin: change counted as a rise or a fall.
+    """
+
+    def __init__(self, log: Callable[[str], None], window: int = 40, margin: float = 0.03) -> None:
+        self.log, self.window, self.margin = log, window, margin
+        self.history: list[tuple[float, float]] = []
+        self.warned_at: int | None = None
+
+    def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
+        logs = logs or {}
+        share, accuracy = logs.get("alft/majority_share"), logs.get("alft/sample_accuracy")
+        if share is None or accuracy is None:
+            return
+        self.history.append((float(share), float(accuracy)))
+        recent = self.history[-self.window:]
+        if self.warned_at is not None or len(recent) < self.window:
+            return
+        half = self.window // 2
+        first, second = np.mean(recent[:half], axis=0), np.mean(recent[half:], axis=0)
+        if second[0] - first[0] > self.margin and first[1] - second[1] > self.margin:
+            self.warned_at = state.global_step
+            self.log(f"warning: step {state.global_step}: agreement rose ({first[0]:.3f} → {second[0]:.3f}) while "
+                     f"accuracy fell ({first[1]:.3f} → {second[1]:.3f}) — the collapse of SPEC §2.6")
+
+
+class EquilibriumProbeCallback(TrainerCallback):
+    """Every ``every`` optimizer steps, measures the distance to the predicted equilibrium and appends it
+    (with the step) to a JSONL file; ``measure(model)`` samples inside ``fork_rng``, so training's random
+    stream is unchanged (SPEC §7)."""
+
+    def __init__(self, path: Path, every: int, measure: Callable[[Any], dict[str, Any] | None]) -> None:
+        self.path, self.every, self.measure = Path(path), every, measure
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):  # noqa: ANN001
+        if model is None or state.global_step % self.every:
+            return
+        result = self.measure(model)
+        if result is not None:
+            with self.path.open("a") as out:
+                out.write(json.dumps({"step": state.global_step, **result}) + "\n")

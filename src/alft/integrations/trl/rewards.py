@@ -29,7 +29,7 @@ import numpy as np
 
 from alft import games
 from alft.answers import canonicalize
-from alft.answers.groups import AnswerGroups, answer_groups
+from alft.answers.groups import AnswerGroups, answer_groups, reference_counts
 from alft.answers.stats import AnswerStats, answer_stats
 from alft.errors import AlftInputError, require
 from alft.estimators.counts import check_group_size
@@ -86,7 +86,9 @@ class AnswerLevelReward:
         """Score one dummy group now, so a bad extractor or grouper fails at construction, not mid-run."""
         K = self.num_generations
         references = ["0"] * K if self.reward.uses_verifier else None
-        self.score([str(i % 2) for i in range(K)], references, grouper_override="exact")
+        reference_answers = [["0", "1"]] if self.reward.uses_reference else None
+        self.score([str(i % 2) for i in range(K)], references, reference_answers=reference_answers,
+                   grouper_override="exact")
         self.last = None
 
     def update_duals(self) -> dict[str, float]:
@@ -111,6 +113,7 @@ class AnswerLevelReward:
         references: Sequence[object] | None = None,
         prompts: Sequence[object] | None = None,
         *,
+        reference_answers: Sequence[object] | None = None,
         grouper_override: str | None = None,
     ) -> ScoredBatch:
         """Rewards for a batch of whole groups.
@@ -120,6 +123,8 @@ class AnswerLevelReward:
             references: optional reference answers (per completion or per group), used for accuracy
                 metrics and for objectives with a verifier term.
             prompts: optional prompts per completion; each group must share one prompt.
+            reference_answers: per completion or group, the prompt's M answers drawn from the reference
+                policy (the dataset's ``reference_answers`` column); required by anchored objectives.
 
         Returns:
             A :class:`ScoredBatch`.
@@ -128,10 +133,17 @@ class AnswerLevelReward:
         if prompts is not None:
             _check_one_prompt_per_group(prompts, K)
         groups = answer_groups(completions, K, self.reward.extractor, grouper_override or self.reward.grouper)
-        stats = answer_stats(groups, references)
+        stats = answer_stats(groups, references, unanswered_is_answer=self.reward.unextractable == "own-class")
         start = time.perf_counter()
         scores = _verifier_scores(groups, references) if self.reward.uses_verifier else None
-        game = games.batch_group_rewards(groups.labels(), K, self.reward, scores, duals=self.duals)
+        counts = draws = None
+        if self.reward.uses_reference:
+            require(reference_answers is not None, "reference_answers", None,
+                    "a 'reference_answers' dataset column (M answers per prompt from the reference policy; "
+                    "alft train adds it) for an anchored objective")
+            counts, draws = reference_counts(groups, reference_answers)
+        game = games.batch_group_rewards(groups.labels(), K, self.reward, scores, duals=self.duals,
+                                         reference_counts=counts, reference_draws=draws)
         rewards = np.asarray(game.rewards, dtype=float)
         seconds = time.perf_counter() - start
         if not np.all(np.isfinite(rewards)):  # a contract of alft.games and peers; never pass it on
@@ -148,7 +160,8 @@ class AnswerLevelReward:
         **kwargs: Any,
     ) -> list[float]:
         require(completions is not None, "completions", None, "the completions TRL passes to reward functions")
-        scored = self.score(completions, kwargs.get("answer"), prompts)
+        scored = self.score(completions, kwargs.get("answer"), prompts,
+                            reference_answers=kwargs.get("reference_answers"))
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         if log_metric is not None:
             for name, value in scored.metrics().items():
