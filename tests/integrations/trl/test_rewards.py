@@ -98,3 +98,10 @@ def test_constraint_multiplier_rises_while_violated_and_penalises_the_answer():
 def test_conversational_completions_are_read():
     reward = answer_reward(2, peer="ttrl", extractor="arithmetic")
     assert reward(completions=[[{"role": "assistant", "content": "=2"}]] * 2) == [1.0, 1.0]
+
+
+def test_a_reward_built_for_a_smaller_K_than_the_trainer_is_refused_naming_both():
+    reward = answer_reward(4, extractor="arithmetic", grouper="exact")
+    with pytest.raises(AlftInputError, match="K=4.*8 completions"):
+        reward(prompts=["a"] * 8 + ["b"] * 8, completions=["=1"] * 16)
+    assert len(reward(prompts=["a"] * 4 + ["b"] * 4, completions=["=1"] * 8)) == 8

@@ -89,3 +89,15 @@ def test_plain_grpo_config_needs_reward_funcs(tiny_policy, tmp_path):
                       report_to="none")
     with pytest.raises(AlftInputError, match="AlftGRPOConfig"):
         AlftGRPOTrainer(model=str(tiny_policy), args=args, train_dataset=_data())
+
+
+def test_a_config_reward_is_added_to_the_users_reward_functions_not_dropped(tiny_policy, tmp_path):
+    def length_bonus(completions, **kwargs):
+        return [0.0 for _ in completions]
+
+    args = _args(tmp_path, peer="ttrl", max_steps=1)
+    trainer = AlftGRPOTrainer(model=str(tiny_policy), reward_funcs=[length_bonus], args=args, train_dataset=_data(),
+                              processing_class=AutoTokenizer.from_pretrained(tiny_policy))
+    assert trainer.reward_funcs[0] is length_bonus
+    assert len(trainer.alft_rewards) == 1 and trainer.alft_rewards[0].num_generations == args.num_generations
+    assert trainer.alft_rewards[0].reward == args.reward

@@ -31,7 +31,7 @@ def _config_field(reward_field: dataclasses.Field) -> tuple[str, Any, dataclasse
 
 def _post_init(self: Any) -> None:
     values = {f.name: getattr(self, f.name) for f in reward_fields()}
-    values["estimator_params"] = parse_estimator_params(values["estimator_params"])
+    values["estimator_params"] = self.estimator_params = parse_estimator_params(values["estimator_params"])
     constraints = values["constraints"] or ()
     values["constraints"] = tuple(constraints.split(";") if isinstance(constraints, str) else constraints)
     self.reward = Reward(**values)  # validated here, once: a bad setting fails when the config is built

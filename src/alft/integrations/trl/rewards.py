@@ -19,6 +19,7 @@ cost apart from the estimator's (SPEC §6).
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -173,6 +174,10 @@ class AnswerLevelReward:
 
 
 def _check_one_prompt_per_group(prompts: Sequence[object], K: int) -> None:
+    """Each group of K completions shares one prompt, and the trainer's groups are not larger than K.
+
+    TRL repeats each prompt num_generations times in a row; a reward built for a smaller K would silently
+    score each trainer group as several small ones: then every run of equal prompts is a multiple m·K."""
     for g in range(len(prompts) // K):
         first = prompts[g * K]
         if any(p != first for p in prompts[g * K : (g + 1) * K]):
@@ -180,6 +185,12 @@ def _check_one_prompt_per_group(prompts: Sequence[object], K: int) -> None:
                 f"prompts: group {g} mixes prompts (completions {g * K}..{(g + 1) * K - 1}); expected K="
                 f"{K} consecutive completions of one prompt (is num_generations the trainer's?)"
             )
+    runs = [len(list(run)) for _, run in itertools.groupby(prompts)]
+    if len(runs) >= 1 and min(runs) > K and len(set(runs)) == 1:
+        raise AlftInputError(
+            f"num_generations: the reward was built for K={K}, but the trainer's groups hold {runs[0]} completions "
+            f"of one prompt; build it with num_generations={runs[0]} (AlftGRPOTrainer reads K from its config)"
+        )
 
 
 def _verifier_scores(groups: AnswerGroups, references: Sequence[object] | None) -> list[float]:

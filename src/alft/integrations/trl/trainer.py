@@ -30,8 +30,8 @@ class AlftGRPOTrainer(GRPOTrainer):
 
     Args:
         model: as for ``GRPOTrainer`` (a model, a local folder or a hub id).
-        reward_funcs: as for ``GRPOTrainer``; None for the alft reward described by ``args``
-            (an :class:`AlftGRPOConfig`).
+        reward_funcs: as for ``GRPOTrainer``; the alft reward an :class:`AlftGRPOConfig` describes is added to
+            them (with K = the config's ``num_generations``) unless an answer-level reward is already there.
         args: a ``GRPOConfig`` (an :class:`AlftGRPOConfig` when ``reward_funcs`` is None).
         **kwargs: everything else ``GRPOTrainer`` takes (``train_dataset``, ``processing_class``,
             ``peft_config``, ``callbacks``, …).
@@ -45,7 +45,7 @@ class AlftGRPOTrainer(GRPOTrainer):
                 type(args).__name__,
                 "an AlftGRPOConfig when reward_funcs is None (it says which answer-level reward to use)",
             )
-            reward_funcs = [reward_from_config(args)]
+        reward_funcs = _with_config_reward(reward_funcs, args)
         _check_dataset(kwargs.get("train_dataset"))
         super().__init__(model=model, reward_funcs=reward_funcs, args=args, **kwargs)
         if any(reward.duals is not None for reward in self.alft_rewards):
@@ -82,6 +82,15 @@ class AlftGRPOTrainer(GRPOTrainer):
         mode = "train" if self.model.training else "eval"
         self._metrics[mode]["alft/nonfinite_rewards"].append(float(nonfinite))
         return rewards.masked_fill(infinite, float("nan"))
+
+
+def _with_config_reward(reward_funcs: Any, args: Any) -> list[Any]:
+    """The user's reward functions plus the answer-level reward an AlftGRPOConfig describes, unless one is
+    already among them: a config that names a reward never has it dropped silently. Its K is the trainer's."""
+    funcs = [] if reward_funcs is None else list(reward_funcs) if isinstance(reward_funcs, (list, tuple)) else [reward_funcs]
+    if isinstance(args, AlftGRPOConfig) and not any(isinstance(f, AnswerLevelReward) for f in funcs):
+        funcs.append(reward_from_config(args))
+    return funcs
 
 
 def _check_dataset(dataset: Any) -> None:
