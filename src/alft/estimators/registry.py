@@ -105,26 +105,36 @@ def _aqp(name: str) -> LogSolver:
         budget, floor = _aqp_budget(name, K, params)
         worst = name == "aqp-worst"
         try:
-            table = solve_aqp(AqpProblem(K, budget, floor), worst_case=worst)
-        except AlftNumericalError:
-            raise AlftNumericalError(_infeasible_message(name, K, budget, floor, worst)) from None
-        return {"table": table.tolist(), "chebyshev": None, "budget": budget}
+            solution = solve_aqp(AqpProblem(K, budget, floor), worst_case=worst)
+        except AlftNumericalError as error:
+            raise AlftNumericalError(_infeasible_message(name, K, budget, floor, str(error))) from None
+        return {
+            "table": solution.table.tolist(),
+            "chebyshev": None,
+            "budget": budget,
+            "certificate": {
+                "objective": solution.objective,
+                "lower_bound": solution.lower_bound,
+                "sup_bias": solution.sup_bias,
+                "rounds": solution.rounds,
+                "converged": solution.converged,
+            },
+        }
 
     return solve
 
 
-def _infeasible_message(name: str, K: int, budget: float, floor: bool, worst: bool) -> str:
-    """Say which larger budget does solve, by trying budgets ×1.5 apart."""
+def _infeasible_message(name: str, K: int, budget: float, floor: bool, reason: str) -> str:
+    """Say why the solve failed and which larger budget does solve, by trying budgets ×1.5 apart."""
     for factor in (1.5, 2.25, 3.4, 5.1, 7.6):
         try:
             solve_aqp(AqpProblem(K, budget * factor, floor), worst_case=False)
         except AlftNumericalError:
             continue
         return (
-            f"{name}: the bias budget τ={budget:.4g} is infeasible in float64 at K={K}; "
-            f"τ={budget * factor:.4g} solves (multiply kappa, budget or c by {factor})"
+            f"{name} at K={K}: {reason}; τ={budget * factor:.4g} solves (multiply kappa, budget or c by {factor})"
         )
-    return f"{name}: the bias budget τ={budget:.4g} is infeasible in float64 at K={K}; try a larger kappa or c"
+    return f"{name} at K={K}: {reason}; try a larger kappa or c"
 
 
 ESTIMATORS: dict[str, EstimatorSpec] = {
