@@ -86,7 +86,9 @@ def _aqp_budget(name: str, K: int, params: dict[str, float]) -> tuple[float, boo
         field_name = "c"
     else:
         least = minimax_value(K)
-        if params.get("budget", 0.0) > 0:
+        if params["budget"] < 0:
+            raise AlftInputError(f"budget: got {params['budget']!r}, expected an absolute weighted-bias budget > 0 (0 means use kappa)")
+        if params["budget"] > 0:
             budget, field_name = params["budget"], "budget"
         else:
             if params["kappa"] < 1:
@@ -185,12 +187,15 @@ def get_estimator(name: str, K: int, target: str | Target | list[float] = "log",
         name: a key of :data:`ESTIMATORS`.
         K: group size, 2..256.
         target: what the table estimates (see :func:`alft.estimators.target.parse_target`).
-        **params: solver parameters (``kappa`` or ``budget`` for ``aqp``, ``c`` for ``aqp-floor``).
+        **params: solver parameters: for ``aqp`` and ``aqp-worst`` either ``kappa`` (τ = kappa·E*_K) or an
+            absolute p-weighted bias ``budget`` τ (e.g. plug-in's own weighted bias, which is not a kappa
+            multiple of E*_K); ``c`` for ``aqp-floor`` (τ = c/K²).
 
     Raises:
         AlftInputError: unknown name or parameter, K out of range, a polynomial of degree ≥ K, a budget
             below the minimax value, ``ustat`` asked for a log target.
-        AlftNumericalError: a budget infeasible in float64 (the message names one that solves).
+        AlftNumericalError: a budget infeasible in float64 (the message names one that solves), or an
+            ``aqp-worst`` solve that ran out of exchange rounds before its certified 0.5 % gap closed.
     """
     if name not in ESTIMATORS:
         raise AlftInputError(f"estimator: got {name!r}, expected one of {', '.join(ESTIMATORS)}")
@@ -199,7 +204,7 @@ def get_estimator(name: str, K: int, target: str | Target | list[float] = "log",
     target = parse_target(target)
     merged = _check_params(spec, params)
     table = ustat_table(target, K) if target.poly else np.zeros(K)
-    chebyshev = None
+    chebyshev, payload = None, {}
     if target.log_weight:
         if spec.log_solver is None:
             raise AlftInputError(
@@ -212,7 +217,10 @@ def get_estimator(name: str, K: int, target: str | Target | list[float] = "log",
             poly_part = Polynomial(target.poly or (0.0,)).convert(kind=Chebyshev, domain=[0, 1]).coef
             chebyshev = target.log_weight * np.asarray(payload["chebyshev"])
             chebyshev[: len(poly_part)] += poly_part
-    return Estimator(name=name, K=K, target=target, params=merged, table=table, mean_chebyshev=chebyshev)
+    certificate = payload.get("certificate") if target.log_weight else None
+    return Estimator(
+        name=name, K=K, target=target, params=merged, table=table, mean_chebyshev=chebyshev, certificate=certificate
+    )
 
 
 def check_trainable(estimator: Estimator) -> None:
