@@ -143,5 +143,4 @@ class Estimator:
             "weighted_bias": self.weighted_bias(),
             "floor_bias": self.floor_bias(),
             "max_variance": self.max_variance(),
-            **({"certificate": dict(self.certificate)} if self.certificate else {}),
         }
