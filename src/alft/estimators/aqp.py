@@ -165,9 +165,12 @@ def solve_aqp(problem: AqpProblem, worst_case: bool = False, max_rounds: int = 1
         solution = AqpSolution(g, float(err.max()), objective, result.lower, round_, False)
         budget_met = solution.sup_bias <= problem.budget * (1 + _BUDGET_TOLERANCE)
         certified = result.centred and objective <= result.lower * (1 + _GAP)
-        if budget_met and (certified or not worst_case):
-            # The average AQP needs only the budget; its certificate is reported, not required.
-            return replace(solution, converged=certified)
+        if budget_met and certified:
+            return replace(solution, converged=True)
+        if budget_met and not worst_case:
+            # The average AQP needs only the budget. Uncertified, the barrier has stalled in float64
+            # (K ≥ 128): keep the least-distance table instead when it has less average variance.
+            return _better_average(problem, program, solution)
         new_bias = _new_points(err, problem.budget * _ADD_BIAS_ABOVE, bias_points)
         new_variance = _new_points(var, objective * _ADD_VARIANCE_ABOVE, variance_points) if worst_case else new_bias[:0]
         if not len(new_bias) and not len(new_variance):
@@ -180,6 +183,19 @@ def solve_aqp(problem: AqpProblem, worst_case: bool = False, max_rounds: int = 1
         f"(sup bias/τ = {solution.sup_bias / problem.budget:.6f}, objective {solution.objective:.6g}, certified "
         f"lower bound {solution.lower_bound:.6g}); try a larger budget"
     )
+
+
+def _better_average(problem: AqpProblem, program: Program, solution: AqpSolution) -> AqpSolution:
+    """The uncertified barrier table or the NNLS table at τ·(1 − 1e-3), whichever has less average variance."""
+    try:
+        table = _nnls_table(replace(problem, budget=problem.budget * (1 - _BUDGET_SLACK)))
+    except AlftNumericalError:
+        return solution
+    objective = float(program.group_variances(table)[0])
+    if objective >= solution.objective:
+        return solution
+    sup_bias = float(_CheckGrids.of(problem).bias_error(table).max())
+    return AqpSolution(table, sup_bias, objective, solution.lower_bound, solution.rounds, False)
 
 
 def _program(
@@ -224,14 +240,18 @@ def _pull_inside(
 def _interior_start(problem: AqpProblem) -> np.ndarray:
     """A table strictly inside the budget on the dense grid (at most 0.95·τ): the least-distance NNLS
     solution at 0.95·τ where float64 allows it, otherwise the barrier's phase one."""
-    inner = replace(problem, budget=problem.budget * _START_BUDGET)
-    var_p = problem.variance_grid()
-    nu = np.full(len(var_p), 1.0 / len(var_p))
     try:
-        table, _ = _solve_refined(inner, nu, inner.bias_grid(), _covariances(problem.K, var_p))
-        return table
+        return _nnls_table(replace(problem, budget=problem.budget * _START_BUDGET))
     except AlftNumericalError:
         return _phase_one_start(problem)
+
+
+def _nnls_table(problem: AqpProblem) -> np.ndarray:
+    """The average-variance table by least-distance NNLS, bias ≤ τ·(1 + 1e-3) on the dense grid."""
+    var_p = problem.variance_grid()
+    nu = np.full(len(var_p), 1.0 / len(var_p))
+    table, _ = _solve_refined(problem, nu, problem.bias_grid(), _covariances(problem.K, var_p))
+    return table
 
 
 def _phase_one_start(problem: AqpProblem) -> np.ndarray:
