@@ -90,7 +90,9 @@ def _timed(fn) -> float:
 
 def main() -> None:
     solve = solve_times([4, 8, 16, 32, 64])
-    study_only = ("aqp-worst",)  # worst-case variance by multiplicative weights: a study variant
+    # The worst-case variant is timed against its own target (K ≤ 64, under 2 s) in estimator_limits.py;
+    # at K = 128 its κ = 8 budget is beyond what the barrier certifies in float64.
+    study_only = ("aqp-worst",)
     solve_128 = solve_times([128], skip=study_only)
     load = cached_load_time()
     online = online_throughput()

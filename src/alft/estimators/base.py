@@ -13,12 +13,14 @@ from typing import Any, Mapping
 import numpy as np
 
 from alft.errors import AlftInputError
-from alft.estimators.bernstein import binomial_basis, chebyshev_nodes
+from alft.estimators.bernstein import bernstein_to_chebyshev, binomial_basis, chebyshev_nodes
 from alft.estimators.target import Target
 
 # Grid for the sup-metrics: Chebyshev points resolve the O(1/K²) oscillation near 0 and 1, the geometric
 # part reaches far below 1/K where the p-weighted error of log p is decided.
 _GRID_POINTS = 4001
+# Tables with larger entries are evaluated from their exact Chebyshev form (see Estimator.mean).
+_DIRECT_SUM_BOUND = 1e3
 
 
 def metric_grid(low: float = 0.0) -> np.ndarray:
@@ -40,8 +42,14 @@ class Estimator:
         target: the reward R(p) that g[N_i] estimates.
         params: the solver parameters (e.g. ``{"kappa": 8.0}``).
         table: g[0..K−1], float64, read-only.
-        mean_chebyshev: Chebyshev coefficients on [0, 1] of B_g when the table is too ill-conditioned to
-            evaluate in the Bernstein basis (minimax tables, SPEC §3.5); None otherwise.
+        mean_chebyshev: the solver's design polynomial (Chebyshev coefficients on [0, 1]) for minimax
+            tables, kept for study; None otherwise. Never used for metrics: every moment and metric is that
+            of the stored float64 ``table``, the one ``rewards`` returns (a minimax table at K = 64 stores
+            entries up to 2e15, whose float64 rounding alone gives weighted bias ≈ 1e-2, not E*_64 ≈ 8e-5;
+            that is what is reported).
+        certificate: what the AQP solver proved about the log table (``objective``, ``lower_bound``,
+            ``sup_bias``, ``rounds``, ``converged``; see :class:`alft.estimators.aqp.AqpSolution`); None
+            for closed forms and minimax tables.
     """
 
     name: str
@@ -50,6 +58,7 @@ class Estimator:
     params: Mapping[str, Any]
     table: np.ndarray
     mean_chebyshev: np.ndarray | None = field(default=None, repr=False)
+    certificate: Mapping[str, Any] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         table = np.array(self.table, dtype=float)
@@ -62,11 +71,21 @@ class Estimator:
 
     # --- exact moments (SPEC §3.1) ---------------------------------------------------------------
     def mean(self, p: np.ndarray) -> np.ndarray:
-        """B_g(p) = E[g[N]] with N ~ Binomial(K−1, p)."""
+        """B_g(p) = E[g[N]] with N ~ Binomial(K−1, p), for the stored table.
+
+        Summed in the Bernstein basis when every |g[k]| ≤ 1e3 (rounding error ≤ 1e-9 absolute); larger
+        tables cancel beyond float64 there, so they are evaluated from their exact Chebyshev form.
+        """
         p = np.asarray(p, dtype=float)
-        if self.mean_chebyshev is not None:
-            return np.polynomial.chebyshev.chebval(2 * p - 1, self.mean_chebyshev)
+        if self._stored_chebyshev is not None:
+            return np.polynomial.chebyshev.chebval(2 * p - 1, self._stored_chebyshev)
         return binomial_basis(self.K - 1, p) @ self.table
+
+    @cached_property
+    def _stored_chebyshev(self) -> np.ndarray | None:
+        if np.max(np.abs(self.table)) <= _DIRECT_SUM_BOUND:
+            return None
+        return bernstein_to_chebyshev(self.table)
 
     def bias(self, p: np.ndarray) -> np.ndarray:
         """B_g(p) − R(p) for p in (0, 1]."""

@@ -21,7 +21,7 @@ from filelock import FileLock, Timeout
 
 from alft.paths import cache_root
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: AQP tables by the barrier solver, with their certificate (issue 15)
 _memory: dict[str, dict[str, Any]] = {}
 
 

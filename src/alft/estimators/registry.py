@@ -86,7 +86,9 @@ def _aqp_budget(name: str, K: int, params: dict[str, float]) -> tuple[float, boo
         field_name = "c"
     else:
         least = minimax_value(K)
-        if params.get("budget", 0.0) > 0:
+        if params["budget"] < 0:
+            raise AlftInputError(f"budget: got {params['budget']!r}, expected an absolute weighted-bias budget > 0 (0 means use kappa)")
+        if params["budget"] > 0:
             budget, field_name = params["budget"], "budget"
         else:
             if params["kappa"] < 1:
@@ -105,26 +107,36 @@ def _aqp(name: str) -> LogSolver:
         budget, floor = _aqp_budget(name, K, params)
         worst = name == "aqp-worst"
         try:
-            table = solve_aqp(AqpProblem(K, budget, floor), worst_case=worst)
-        except AlftNumericalError:
-            raise AlftNumericalError(_infeasible_message(name, K, budget, floor, worst)) from None
-        return {"table": table.tolist(), "chebyshev": None, "budget": budget}
+            solution = solve_aqp(AqpProblem(K, budget, floor), worst_case=worst)
+        except AlftNumericalError as error:
+            raise AlftNumericalError(_infeasible_message(name, K, budget, floor, str(error))) from None
+        return {
+            "table": solution.table.tolist(),
+            "chebyshev": None,
+            "budget": budget,
+            "certificate": {
+                "objective": solution.objective,
+                "lower_bound": solution.lower_bound,
+                "sup_bias": solution.sup_bias,
+                "rounds": solution.rounds,
+                "converged": solution.converged,
+            },
+        }
 
     return solve
 
 
-def _infeasible_message(name: str, K: int, budget: float, floor: bool, worst: bool) -> str:
-    """Say which larger budget does solve, by trying budgets ×1.5 apart."""
+def _infeasible_message(name: str, K: int, budget: float, floor: bool, reason: str) -> str:
+    """Say why the solve failed and which larger budget does solve, by trying budgets ×1.5 apart."""
     for factor in (1.5, 2.25, 3.4, 5.1, 7.6):
         try:
             solve_aqp(AqpProblem(K, budget * factor, floor), worst_case=False)
         except AlftNumericalError:
             continue
         return (
-            f"{name}: the bias budget τ={budget:.4g} is infeasible in float64 at K={K}; "
-            f"τ={budget * factor:.4g} solves (multiply kappa, budget or c by {factor})"
+            f"{name} at K={K}: {reason}; τ={budget * factor:.4g} solves (multiply kappa, budget or c by {factor})"
         )
-    return f"{name}: the bias budget τ={budget:.4g} is infeasible in float64 at K={K}; try a larger kappa or c"
+    return f"{name} at K={K}: {reason}; try a larger kappa or c"
 
 
 ESTIMATORS: dict[str, EstimatorSpec] = {
@@ -175,12 +187,15 @@ def get_estimator(name: str, K: int, target: str | Target | list[float] = "log",
         name: a key of :data:`ESTIMATORS`.
         K: group size, 2..256.
         target: what the table estimates (see :func:`alft.estimators.target.parse_target`).
-        **params: solver parameters (``kappa`` or ``budget`` for ``aqp``, ``c`` for ``aqp-floor``).
+        **params: solver parameters: for ``aqp`` and ``aqp-worst`` either ``kappa`` (τ = kappa·E*_K) or an
+            absolute p-weighted bias ``budget`` τ (e.g. plug-in's own weighted bias, which is not a kappa
+            multiple of E*_K); ``c`` for ``aqp-floor`` (τ = c/K²).
 
     Raises:
         AlftInputError: unknown name or parameter, K out of range, a polynomial of degree ≥ K, a budget
             below the minimax value, ``ustat`` asked for a log target.
-        AlftNumericalError: a budget infeasible in float64 (the message names one that solves).
+        AlftNumericalError: a budget infeasible in float64 (the message names one that solves), or an
+            ``aqp-worst`` solve that ran out of exchange rounds before its certified 0.5 % gap closed.
     """
     if name not in ESTIMATORS:
         raise AlftInputError(f"estimator: got {name!r}, expected one of {', '.join(ESTIMATORS)}")
@@ -189,7 +204,7 @@ def get_estimator(name: str, K: int, target: str | Target | list[float] = "log",
     target = parse_target(target)
     merged = _check_params(spec, params)
     table = ustat_table(target, K) if target.poly else np.zeros(K)
-    chebyshev = None
+    chebyshev, payload = None, {}
     if target.log_weight:
         if spec.log_solver is None:
             raise AlftInputError(
@@ -202,7 +217,10 @@ def get_estimator(name: str, K: int, target: str | Target | list[float] = "log",
             poly_part = Polynomial(target.poly or (0.0,)).convert(kind=Chebyshev, domain=[0, 1]).coef
             chebyshev = target.log_weight * np.asarray(payload["chebyshev"])
             chebyshev[: len(poly_part)] += poly_part
-    return Estimator(name=name, K=K, target=target, params=merged, table=table, mean_chebyshev=chebyshev)
+    certificate = payload.get("certificate") if target.log_weight else None
+    return Estimator(
+        name=name, K=K, target=target, params=merged, table=table, mean_chebyshev=chebyshev, certificate=certificate
+    )
 
 
 def check_trainable(estimator: Estimator) -> None:
