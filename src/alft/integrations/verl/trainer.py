@@ -42,11 +42,17 @@ def check_config(config: Any) -> None:
     preflight(settings_from_config(config.algorithm), int(config.actor_rollout_ref.rollout.n))
 
 
+def _as_list(column: Any) -> list[Any]:
+    """A non-tensor TransferQueue column as a list: it comes back as a NonTensorStack, a numpy array or a
+    tensordict LinkedList depending on the backend (verl's trainer notes the same)."""
+    return list(column.tolist()) if hasattr(column, "tolist") else list(column)
+
+
 def _row_extras(batch: Any) -> tuple[list[Any], list[Any], list[Any]]:
     """(uids, answers, references) of the batch's rows, from TransferQueue, in ``batch.keys`` order."""
     data = tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id, select_fields=["uid", "extra_fields"])
-    uids, answers, references = list(data["uid"].tolist()), [], []
-    for row, extra in enumerate(data["extra_fields"].tolist()):
+    uids, answers, references = _as_list(data["uid"]), [], []
+    for row, extra in enumerate(_as_list(data["extra_fields"])):
         info = extra.get("reward_extra_info", {}) if isinstance(extra, dict) else {}
         if ANSWER_KEY not in info:
             raise AlftInputError(
