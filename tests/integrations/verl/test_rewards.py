@@ -93,3 +93,10 @@ def test_preflight_names_the_config_keys_of_a_bad_estimator():
     with pytest.raises(AlftInputError, match="algorithm.alft.estimator"):
         preflight(settings, 8)
     preflight(COHERENCE, 16)  # a good one passes
+
+
+def test_math_verify_merges_equivalent_non_numeric_answers_and_only_those():
+    answers = ["\\sqrt{12}", "2\\sqrt{3}", "3", "3", "5", "5", "7", "8"]
+    result = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft"}))
+    assert result.rewards[0] == result.rewards[1] == result.rewards[2]  # two classes of two: one answer
+    assert result.stats.n_distinct.tolist() == [2.0, 3.0]

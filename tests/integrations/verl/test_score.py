@@ -5,7 +5,7 @@ from alft.integrations.verl import ANSWER_KEY, REFERENCE_KEY, compute_score
 
 def test_score_is_canonical_equality_with_the_reference_and_carries_the_answer():
     right = compute_score("gsm8k", "6 * 7 = 42\n#### 42.0", "42")
-    assert right == {"score": 1.0, ANSWER_KEY: "42.0", REFERENCE_KEY: "42"}
+    assert right == {"score": 1.0, ANSWER_KEY: "42", REFERENCE_KEY: "42"}  # canonical: 42.0 is 42
     wrong = compute_score("gsm8k", "The answer is \\boxed{41}", "42")
     assert (wrong["score"], wrong[ANSWER_KEY]) == (0.0, "41")
 

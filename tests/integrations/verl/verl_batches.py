@@ -11,6 +11,7 @@ GROUPS = {  # uid: (reference, completions)
     "q3": ("3", ["#### 1", "#### 2", "#### 3"]),
     "q4": ("9", ["no idea", "nothing here"]),
     "q6": ("2", ["#### 2", "#### 2", "#### 2", "#### 3", "no", "#### 3"]),
+    "q7": ("2\\sqrt{3}", ["\\boxed{\\sqrt{12}}", "\\boxed{3}", "\\boxed{2\\sqrt{3}}", "\\boxed{3}"]),  # math-verify
     "q5": ("6", ["#### 6"]),
 }
 RESPONSE_LENGTH = 8

@@ -42,21 +42,18 @@ class BatchAnswers:
         metrics: filled by the estimator (``alft/...`` keys), read by the hook.
     """
 
-    uids: np.ndarray
-    answers: tuple[str | None, ...]
-    references: tuple[str, ...] | None = None
+    uids: list[object]
+    answers: list[str | None]
+    references: list[str | None] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
 
 
 _PENDING: ContextVar[BatchAnswers | None] = ContextVar("alft_verl_answers", default=None)
 
 
-def _optional_text(value: Any, key: str, row: int) -> str | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if not isinstance(value, str):
-        raise AlftInputError(f"{key}[{row}]: got {value!r}, expected a string from alft's compute_score")
-    return value or None
+def _as_list(values: Sequence[Any]) -> list[Any]:
+    """Plain Python values (numpy arrays give numpy scalars, which hash and compare slowly)."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
 @contextmanager
@@ -67,17 +64,18 @@ def answers_for_batch(
 
     Args:
         uids: verl's uid per row, in the order compute_advantage will see the rows.
-        answers: ``alft_answer`` per row ("" or None = unanswered).
+        answers: ``alft_answer`` per row ("" or None = unanswered); checked by the estimator.
         references: ``alft_reference`` per row (optional; all empty means "no references").
 
     Yields:
         The :class:`BatchAnswers`; its ``metrics`` hold the estimator's metrics after the call.
     """
-    texts = tuple(_optional_text(a, ANSWER_KEY, i) for i, a in enumerate(answers))
-    refs = None if references is None else tuple(_optional_text(r, REFERENCE_KEY, i) or "" for i, r in enumerate(references))
-    batch = BatchAnswers(np.asarray(list(uids), dtype=object), texts, refs if refs and any(refs) else None)
-    if len(batch.uids) != len(texts):
-        raise AlftInputError(f"{ANSWER_KEY}: got {len(texts)} answers for {len(batch.uids)} rows, expected one per row")
+    refs = None if references is None else _as_list(references)
+    batch = BatchAnswers(_as_list(uids), _as_list(answers), refs if refs is not None and any(refs) else None)
+    if len(batch.uids) != len(batch.answers):
+        raise AlftInputError(
+            f"{ANSWER_KEY}: got {len(batch.answers)} answers for {len(batch.uids)} rows, expected one per row"
+        )
     token = _PENDING.set(batch)
     try:
         yield batch
@@ -112,8 +110,8 @@ def take_answers(index: Sequence[object] | None, adv_estimator: str) -> BatchAns
         )
     if index is None:
         raise AlftInputError(f"index: verl passed no uid array to {adv_estimator}, expected one uid per row")
-    uids = np.asarray(list(index), dtype=object)
-    if uids.shape != batch.uids.shape or not np.array_equal(uids.astype(str), batch.uids.astype(str)):
+    uids = _as_list(index)
+    if uids != batch.uids:
         raise AlftInputError(
             f"index: the estimator got {len(uids)} rows whose uids differ from the {len(batch.uids)} rows the hook "
             "provided answers for; expected the same rows in the same order"

@@ -17,7 +17,10 @@ from typing import Any
 from alft.answers import canonicalize, get_extractor
 
 ANSWER_KEY = "alft_answer"
-"""``reward_extra_info`` key of the extracted answer ("" when the completion has none)."""
+"""``reward_extra_info`` key of the extracted answer, canonical (``alft.answers.canonicalize``; "" for none).
+
+Canonicalising here, in verl's parallel reward workers, leaves the estimator step string equality and
+math-verify only between distinct non-numeric answers of a group (SPEC §6)."""
 REFERENCE_KEY = "alft_reference"
 """``reward_extra_info`` key of the canonical reference answer ("" when the dataset has none)."""
 
@@ -41,11 +44,11 @@ def compute_score(
         **kwargs: whatever else verl passes (ignored).
 
     Returns:
-        ``{"score": float, "alft_answer": str, "alft_reference": str}``. The score is what objectives with a
+        ``{"score": float, "alft_answer": str, "alft_reference": str}``, answer and reference canonical. The score is what objectives with a
         verifier term use and what verl logs as the reward; the answer-level reward itself is computed at the
         advantage step from ``alft_answer``.
     """
-    answer = get_extractor(extractor)(solution_str)
+    answer = canonicalize(get_extractor(extractor)(solution_str)) or ""
     reference = "" if ground_truth is None else (canonicalize(str(ground_truth)) or "")
-    correct = answer is not None and bool(reference) and canonicalize(answer) == reference
-    return {"score": float(correct), ANSWER_KEY: answer or "", REFERENCE_KEY: reference}
+    correct = bool(answer) and answer == reference
+    return {"score": float(correct), ANSWER_KEY: answer, REFERENCE_KEY: reference}
