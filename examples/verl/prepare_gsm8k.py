@@ -3,7 +3,7 @@
     python examples/verl/prepare_gsm8k.py --out data/gsm8k [--dataset openai/gsm8k]
 
 Needs the hub (not run on the machines this project is built on); the row format is tested offline in
-tests/integrations/verl/test_example.py. alft's compute_score reads the final answer after ``####`` or in
+tests/integrations/verl/test_verl_example.py. alft's compute_score reads the final answer after ``####`` or in
 ``\\boxed{}`` (the "auto" extractor), so the instruction asks for ``####``.
 """
 

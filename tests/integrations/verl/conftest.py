@@ -1,6 +1,7 @@
 """verl tests: skipped where verl is not installed (the main environment), required where it is.
 
-Modules that need verl start with ``pytest.importorskip("verl")``.
+Modules that need verl start with ``pytest.importorskip("verl.protocol")``: a submodule, because when the
+whole suite runs, ``tests/integrations`` is on ``sys.path`` and this folder imports as a namespace ``verl``.
 
 CI runs this folder in verl's own environment with ALFT_REQUIRE_VERL=1: there a skipped test fails the run,
 so "skipped because verl did not import" can never pass for green.
@@ -20,7 +21,7 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_collectreport(report):
-    if report.skipped:  # a module-level pytest.importorskip("verl")
+    if report.skipped:  # a module-level pytest.importorskip
         _skipped.append(report.nodeid)
 
 

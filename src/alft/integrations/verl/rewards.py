@@ -12,7 +12,8 @@ Advantage of sample i in group g (verl's GRPO form, with alft's rewards R):
 with b_i the group mean of R (``baseline=mean``) or alft's exactly unbiased leave-one-out baseline
 (``baseline=loo``, SPEC §3.8), and std the unbiased (n − 1) standard deviation, as ``torch.std``.
 
-All calls into alft's game layer go through :func:`_group_rewards`, one small adapter.
+Every scoring call into alft's game layer goes through :func:`_group_rewards`, one small adapter; the only
+other touch points are parsing the objective (``VerlRewardSettings.game_objective``) and :func:`preflight`.
 """
 
 from __future__ import annotations

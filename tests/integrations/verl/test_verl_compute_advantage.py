@@ -6,9 +6,10 @@ import os
 import numpy as np
 import pytest
 
-verl = pytest.importorskip("verl")
+pytest.importorskip("verl.protocol")  # a submodule: this very folder imports as a namespace "verl"
 
 import torch  # noqa: E402
+import verl  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 from verl import DataProto  # noqa: E402
 from verl.trainer.ppo.ray_trainer import compute_advantage  # noqa: E402
