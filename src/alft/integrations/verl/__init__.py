@@ -1,0 +1,35 @@
+"""alft on verl, as a plugin (SPEC §6): answer-level advantages where large-scale reasoning RL runs.
+
+``pip install "alft[verl]"`` (in its own environment: verl pins its own transformers) makes ``import verl``
+load :mod:`.plugin`, which registers
+
+* advantage estimators ``algorithm.adv_estimator=alft`` (any objective, ``algorithm.alft.objective``) and
+  ``alft_coherence``, ``alft_diversity``, ``alft_gini``, ``alft_pairwise``, ``alft_ttrl``, ``alft_empo``;
+  settings under ``algorithm.alft.*`` (:mod:`.settings`);
+* v1 trainer modes ``alft_sync`` / ``alft_colocate_async`` / ``alft_separate_async``: verl's trainers plus
+  the hook that hands each sample's answer to the estimator (:mod:`.trainer`).
+
+Answers come from :func:`.score.compute_score` (``reward.custom_reward_function.path=
+pkg://alft.integrations.verl.score``). This package's top level does not import verl or torch.
+"""
+
+from alft.integrations.verl.handoff import BatchAnswers, answers_for_batch, answers_from_dataproto
+from alft.integrations.verl.rewards import AnswerAdvantages, answer_advantages, preflight
+from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_KEY, compute_score
+from alft.integrations.verl.settings import ADV_ESTIMATORS, BASELINES, VerlRewardSettings, settings_from_config
+
+__all__ = [
+    "ADV_ESTIMATORS",
+    "ANSWER_KEY",
+    "BASELINES",
+    "REFERENCE_KEY",
+    "AnswerAdvantages",
+    "BatchAnswers",
+    "VerlRewardSettings",
+    "answer_advantages",
+    "answers_for_batch",
+    "answers_from_dataproto",
+    "compute_score",
+    "preflight",
+    "settings_from_config",
+]

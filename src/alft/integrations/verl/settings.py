@@ -1,0 +1,181 @@
+"""The plugin's settings, read once from verl's Hydra config (``algorithm.*``) and carried unchanged (SPEC §6).
+
+verl hands every advantage estimator its ``algorithm`` config. alft reads from it:
+
+* ``algorithm.adv_estimator``: ``alft`` (objective from ``algorithm.alft.objective``) or ``alft_<name>`` for a
+  named objective (:data:`NAMED_OBJECTIVES`: the game objectives and the peers TTRL / EMPO, SPEC §5);
+* ``algorithm.norm_adv_by_std_in_grpo``: divide by the group's reward std, as verl's GRPO does;
+* ``algorithm.alft.*``: the fields of :class:`VerlRewardSettings` below (objective, estimator,
+  estimator_params, unextractable, penalty, grouper, baseline, epsilon).
+
+K is not a setting: each uid group is scored with the table for its own size (filtered samples leave
+unequal groups). Every bad value raises :class:`alft.errors.AlftInputError` naming the config key.
+No verl import here: the main environment can read and test settings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from alft import estimators, games
+from alft.answers import GROUPERS
+from alft.errors import AlftInputError
+from alft.integrations.peers import PEER_METHODS
+
+GENERIC_ESTIMATOR = "alft"
+NAMED_OBJECTIVES: Mapping[str, str] = MappingProxyType(
+    {
+        "alft_coherence": "coherence",
+        "alft_diversity": "diversity",
+        "alft_gini": "gini",
+        "alft_pairwise": "pairwise",
+        "alft_ttrl": "ttrl",
+        "alft_empo": "empo",
+    }
+)
+ADV_ESTIMATORS = (GENERIC_ESTIMATOR, *NAMED_OBJECTIVES)
+"""The names the plugin registers with verl (``algorithm.adv_estimator=...``)."""
+BASELINES = ("mean", "loo")
+"""``mean``: the group mean, as verl's GRPO; ``loo``: alft's exactly unbiased leave-one-out baseline (SPEC §3.8)."""
+CONFIG_PREFIX = "algorithm.alft."
+
+
+@dataclass(frozen=True)
+class VerlRewardSettings:
+    """What the plugin's advantage estimator computes.
+
+    Attributes:
+        adv_estimator: the registered name verl called (``alft`` or ``alft_<name>``).
+        objective: a game objective spec (``alft.games.parse_objective``) or a peer, ``ttrl`` / ``empo``.
+        estimator: the count table for the objective's non-linear part (``aqp``, ``digamma``, …).
+        estimator_params: the table's solver parameters (e.g. ``{"kappa": 8.0}``).
+        unextractable: ``own-class``, ``exclude`` or ``penalty`` (``alft.games``).
+        penalty: the reward of an unanswered completion under ``penalty``.
+        grouper: answer equivalence, ``math`` or ``exact`` (``alft.answers``).
+        baseline: one of :data:`BASELINES`.
+        norm_by_std: divide by the group's reward std plus ``epsilon`` (verl's ``norm_adv_by_std_in_grpo``).
+        epsilon: verl's GRPO epsilon.
+    """
+
+    adv_estimator: str = GENERIC_ESTIMATOR
+    objective: str = "coherence"
+    estimator: str = "aqp"
+    estimator_params: Mapping[str, float] = field(default_factory=dict)
+    unextractable: str = "own-class"
+    penalty: float = -1.0
+    grouper: str = "math"
+    baseline: str = "mean"
+    norm_by_std: bool = True
+    epsilon: float = 1e-6
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "estimator_params", MappingProxyType(dict(self.estimator_params)))
+        _check_choice("algorithm.adv_estimator", self.adv_estimator, ADV_ESTIMATORS)
+        _check_choice(CONFIG_PREFIX + "estimator", self.estimator, tuple(estimators.ESTIMATORS))
+        _check_choice(CONFIG_PREFIX + "unextractable", self.unextractable, games.UNEXTRACTABLE_POLICIES)
+        _check_choice(CONFIG_PREFIX + "grouper", self.grouper, tuple(GROUPERS))
+        _check_choice(CONFIG_PREFIX + "baseline", self.baseline, BASELINES)
+        _check_number(CONFIG_PREFIX + "penalty", self.penalty, lambda x: True, "a finite number")
+        _check_number(CONFIG_PREFIX + "epsilon", self.epsilon, lambda x: x > 0, "a finite number > 0")
+        if self.is_peer and self.baseline == "loo":
+            raise AlftInputError(
+                f"{CONFIG_PREFIX}baseline: got 'loo' with the peer {self.objective!r}, expected 'mean' (the "
+                "leave-one-out baseline is defined for game objectives only)"
+            )
+        if not self.is_peer:
+            self.game_objective  # parse now: a bad spec fails before the first step
+
+    @property
+    def is_peer(self) -> bool:
+        return self.objective in PEER_METHODS
+
+    @property
+    def game_objective(self) -> games.Objective:
+        """The objective as an ``alft.games.Objective`` (game objectives only)."""
+        try:
+            return games.parse_objective(self.objective)
+        except AlftInputError as error:
+            raise AlftInputError(f"{CONFIG_PREFIX}objective: {error}") from None
+
+    @property
+    def needs_verifier(self) -> bool:
+        """True when the objective has a verifier term: it reads verl's per-sample score (compute_score's)."""
+        return not self.is_peer and self.game_objective.uses_verifier
+
+
+def _check_choice(key: str, value: object, accepted: tuple[str, ...]) -> None:
+    if value not in accepted:
+        raise AlftInputError(f"{key}: got {value!r}, expected one of {', '.join(accepted)}")
+
+
+def _check_number(key: str, value: object, ok, expected: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not ok(value):
+        raise AlftInputError(f"{key}: got {value!r}, expected {expected}")
+
+
+def _plain(value: Any) -> Any:
+    """A Hydra DictConfig/ListConfig (or verl's dataclass config) as plain dicts, lists and scalars."""
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) or type(value).__name__ == "ListConfig":
+        return [_plain(v) for v in value]
+    return value
+
+
+def _get(config: Any, key: str, default: Any) -> Any:
+    """``config.key`` for a DictConfig, a dict or verl's ``AlgoConfig`` (all three reach an estimator)."""
+    if config is None:
+        return default
+    if hasattr(config, "get"):
+        value = config.get(key, default)
+        return default if value is None else value
+    return getattr(config, key, default)
+
+
+def settings_from_config(algorithm: Any, adv_estimator: str | None = None) -> VerlRewardSettings:
+    """The settings verl's ``algorithm`` config describes (cached: called once per step).
+
+    Args:
+        algorithm: verl's ``algorithm`` config (DictConfig, dict or ``AlgoConfig``); ``algorithm.alft`` may be
+            absent (all defaults).
+        adv_estimator: the registered name being run; default ``algorithm.adv_estimator``.
+
+    Returns:
+        A :class:`VerlRewardSettings`.
+
+    Raises:
+        AlftInputError: an unknown key under ``algorithm.alft``, or any bad value, naming its config key.
+    """
+    name = adv_estimator if adv_estimator is not None else _get(algorithm, "adv_estimator", None)
+    raw = _plain(_get(algorithm, "alft", {}))
+    if not isinstance(raw, dict):
+        raise AlftInputError(f"algorithm.alft: got {raw!r}, expected a mapping of alft settings")
+    norm = _get(algorithm, "norm_adv_by_std_in_grpo", True)
+    key = json.dumps({"name": name, "alft": raw, "norm": norm}, sort_keys=True, default=repr)
+    return _cached_settings(key)
+
+
+@lru_cache(maxsize=64)
+def _cached_settings(key: str) -> VerlRewardSettings:
+    data = json.loads(key)
+    raw, name = dict(data["alft"]), data["name"]
+    known = {f.name for f in fields(VerlRewardSettings)} - {"adv_estimator", "norm_by_std"}
+    for unknown in sorted(set(raw) - known):
+        raise AlftInputError(f"{CONFIG_PREFIX}{unknown}: unknown setting, expected one of {', '.join(sorted(known))}")
+    if name in NAMED_OBJECTIVES:
+        objective = raw.pop("objective", NAMED_OBJECTIVES[name])
+        if objective != NAMED_OBJECTIVES[name]:
+            raise AlftInputError(
+                f"{CONFIG_PREFIX}objective: got {objective!r} with algorithm.adv_estimator={name}, expected "
+                f"{NAMED_OBJECTIVES[name]!r} or no value (or algorithm.adv_estimator=alft for any objective)"
+            )
+        raw["objective"] = objective
+    if not isinstance(raw.get("estimator_params", {}), dict):
+        raise AlftInputError(f"{CONFIG_PREFIX}estimator_params: got {raw['estimator_params']!r}, expected a mapping")
+    return VerlRewardSettings(adv_estimator=name, norm_by_std=bool(data["norm"]), **raw)

@@ -1,0 +1,102 @@
+"""answer_advantages: uid groups of any size and layout, each scored with its own K; metrics; bad rows."""
+
+import math
+
+import numpy as np
+import pytest
+
+from alft.errors import AlftInputError
+from alft.games import batch_group_rewards, parse_objective
+from alft.integrations.verl import answer_advantages, preflight, settings_from_config
+
+COHERENCE = settings_from_config({"adv_estimator": "alft_coherence", "alft": {"grouper": "exact"}})
+GROUPS = {"a": ["4", "4", "5", None, "4"], "b": ["7", "8", "7", "8"], "c": ["1", "2", "3"]}
+
+
+def _interleaved(groups, seed=0):
+    rows = [(uid, answer) for uid, answers in groups.items() for answer in answers]
+    order = np.random.default_rng(seed).permutation(len(rows))
+    return [rows[i][0] for i in order], [rows[i][1] for i in order]
+
+
+def test_each_uid_group_gets_the_game_rewards_for_its_own_size_wherever_its_rows_are():
+    uids, answers = _interleaved(GROUPS)
+    result = answer_advantages(answers, uids, COHERENCE)
+    for uid, group in GROUPS.items():
+        rows = [i for i, u in enumerate(uids) if u == uid]
+        expected = batch_group_rewards([answers[i] for i in rows], len(rows), parse_objective("coherence")).rewards
+        np.testing.assert_array_equal(result.rewards[rows], expected)
+        centered = expected - expected.mean()
+        np.testing.assert_allclose(result.advantages[rows], centered / (expected.std(ddof=1) + 1e-6), rtol=1e-12)
+        assert result.group_sizes[rows].tolist() == [len(group)] * len(group)
+
+
+def test_layout_does_not_matter_only_the_order_inside_a_group():
+    uids, answers = _interleaved(GROUPS, seed=1)
+    rows_of = {uid: [i for i, u in enumerate(uids) if u == uid] for uid in GROUPS}
+    adjacent_rows = [i for uid in GROUPS for i in rows_of[uid]]  # same order inside each group, groups together
+    adjacent = answer_advantages([answers[i] for i in adjacent_rows], [uids[i] for i in adjacent_rows], COHERENCE)
+    shuffled = answer_advantages(answers, uids, COHERENCE)
+    np.testing.assert_array_equal(shuffled.advantages[adjacent_rows], adjacent.advantages)
+
+
+def test_a_group_of_one_gets_zero_advantage_and_is_counted():
+    result = answer_advantages(["4", "4", "5", "9"], ["a", "a", "a", "lonely"], COHERENCE)
+    assert result.advantages[3] == 0.0 and result.rewards[3] == 0.0
+    assert result.singleton_groups == 1 and result.metrics()["alft/singleton_groups"] == 1.0
+    assert abs(result.advantages[:3].sum()) < 1e-9  # the mean baseline still centres the real group
+    only = answer_advantages(["4"], ["lonely"], COHERENCE)
+    assert only.advantages.tolist() == [0.0] and "alft/answer_entropy" not in only.metrics()
+
+
+def test_metrics_average_over_groups_of_different_sizes():
+    answers = ["4", "4", "5", None, "7", "7"]
+    result = answer_advantages(answers, ["a"] * 4 + ["b"] * 2, COHERENCE, references=["4"] * 4 + ["7"] * 2)
+    metrics = result.metrics()
+    entropy_a = -(2 / 3) * math.log(2 / 3) - (1 / 3) * math.log(1 / 3)
+    assert metrics["alft/answer_entropy"] == pytest.approx(entropy_a / 2)
+    assert metrics["alft/majority_share"] == pytest.approx((2 / 4 + 2 / 2) / 2)
+    assert metrics["alft/n_distinct"] == pytest.approx(1.5)
+    assert metrics["alft/unanswered"] == pytest.approx(1 / 6)
+    assert metrics["alft/sample_accuracy"] == pytest.approx(4 / 6)
+    assert metrics["alft/label_accuracy"] == pytest.approx(1.0)
+    assert "alft/sample_accuracy" not in answer_advantages(answers, ["a"] * 4 + ["b"] * 2, COHERENCE).metrics()
+
+
+def test_peers_and_loo_baseline_and_unscaled_advantages():
+    uids, answers = ["a"] * 4, ["7", "8", "7", "8"]
+    ttrl = answer_advantages(answers, uids, settings_from_config({"adv_estimator": "alft_ttrl"}))
+    assert ttrl.rewards.tolist() == [1.0, 0.0, 1.0, 0.0]  # a tie goes to the answer seen first
+    loo = settings_from_config({"adv_estimator": "alft", "norm_adv_by_std_in_grpo": False, "alft": {"baseline": "loo"}})
+    game = batch_group_rewards(answers, 4, parse_objective("coherence"))
+    np.testing.assert_array_equal(answer_advantages(answers, uids, loo).advantages, game.rewards - game.baseline_loo)
+
+
+def test_verifier_terms_read_the_per_row_scores():
+    settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+0.5*verifier"}})
+    answers, scores = ["4", "4", "5", "5"], [1.0, 1.0, 0.0, 0.0]
+    result = answer_advantages(answers, ["a"] * 4, settings, verifier_scores=scores)
+    expected = batch_group_rewards(answers, 4, parse_objective("coherence+0.5*verifier"), verifier_scores=scores)
+    np.testing.assert_array_equal(result.rewards, expected.rewards)
+    assert result.rewards[0] > result.rewards[2]
+
+
+def test_bad_rows_are_refused():
+    with pytest.raises(AlftInputError, match="alft_answer: got 2 answers for 3 rows"):
+        answer_advantages(["4", "5"], ["a", "a", "a"], COHERENCE)
+    with pytest.raises(AlftInputError, match=r"alft_answer\[1\]"):
+        answer_advantages(["4", 5], ["a", "a"], COHERENCE)
+
+
+def test_preflight_names_the_config_keys_of_a_bad_estimator():
+    settings = settings_from_config({"adv_estimator": "alft", "alft": {"estimator_params": {"no_such": 1.0}}})
+    with pytest.raises(AlftInputError, match="algorithm.alft.estimator"):
+        preflight(settings, 8)
+    preflight(COHERENCE, 16)  # a good one passes
+
+
+def test_math_verify_merges_equivalent_non_numeric_answers_and_only_those():
+    answers = ["\\sqrt{12}", "2\\sqrt{3}", "3", "3", "5", "5", "7", "8"]
+    result = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft"}))
+    assert result.rewards[0] == result.rewards[1] == result.rewards[2]  # two classes of two: one answer
+    assert result.stats.n_distinct.tolist() == [2.0, 3.0]
