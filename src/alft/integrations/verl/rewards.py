@@ -25,10 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alft import estimators, games
+from alft import games
 from alft.errors import AlftInputError
-from alft.integrations.groups import answer_groups
-from alft.integrations.peers import log_frequency_rewards, majority_vote_rewards
+from alft.answers.groups import answer_groups
 from alft.integrations.verl.settings import CONFIG_PREFIX, VerlRewardSettings
 
 
@@ -46,27 +45,9 @@ def _group_rewards(
     Returns:
         (rewards, baseline_loo) as flat float64 arrays; baseline_loo is None for the peers.
     """
-    if settings.is_peer:
-        class_ids = tuple(_first_seen_ids(labels[g : g + K]) for g in range(0, len(labels), K))
-        peer = majority_vote_rewards if settings.objective == "ttrl" else log_frequency_rewards
-        return peer(class_ids), None
-    batch = games.batch_group_rewards(
-        labels,
-        K,
-        settings.game_objective,
-        settings.estimator,
-        verifier_scores=verifier_scores,
-        unextractable=settings.unextractable,
-        penalty=settings.penalty,
-        estimator_params=dict(settings.estimator_params) or None,
-    )
-    return np.asarray(batch.rewards, dtype=float), np.asarray(batch.baseline_loo, dtype=float)
-
-
-def _first_seen_ids(labels: Sequence[str | None]) -> tuple[int | None, ...]:
-    """Class ids numbered by first appearance (the equivalence grouper's numbering, so peers break ties alike)."""
-    ids: dict[str, int] = {}
-    return tuple(None if label is None else ids.setdefault(label, len(ids)) for label in labels)
+    batch = games.batch_group_rewards(labels, K, settings.reward, verifier_scores)
+    rewards = np.asarray(batch.rewards, dtype=float)
+    return rewards, None if settings.is_peer else np.asarray(batch.baseline_loo, dtype=float)
 
 
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
@@ -83,7 +64,7 @@ def _class_labels(texts: list[str], K: int, grouper: str) -> list[str | None]:
 
     Answers arrive canonical (compute_score canonicalises in the reward workers), so equal strings are one
     class. Only a group with two distinct answers, one of them not a plain number, can merge classes through
-    math-verify; only such groups go through ``alft.integrations.groups.answer_groups`` (SPEC §6 fast paths).
+    math-verify; only such groups go through ``alft.answers.groups.answer_groups`` (SPEC §6 fast paths).
     """
     labels = [text or None for text in texts]
     if grouper == "exact":
@@ -306,11 +287,8 @@ def preflight(settings: VerlRewardSettings, K: int) -> None:
     dummy = [str(i % 2) for i in range(K)]
     scores = np.zeros(K) if settings.needs_verifier else None
     try:
+        settings.reward.prepare(K)
         _group_rewards(dummy, K, settings, scores)
-        target = None if settings.is_peer else settings.game_objective.target
-        if target is not None and target.log_weight != 0.0:
-            table = estimators.get_estimator(settings.estimator, K, "log", **dict(settings.estimator_params))
-            estimators.check_trainable(table)
     except (AlftInputError, TypeError, ValueError) as error:
         raise AlftInputError(
             f"{CONFIG_PREFIX}estimator/estimator_params (estimator={settings.estimator!r}, "

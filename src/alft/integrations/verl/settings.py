@@ -19,14 +19,14 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any
 
 from alft import estimators, games
 from alft.answers import GROUPERS
 from alft.errors import AlftInputError
-from alft.integrations.peers import PEER_METHODS
+from alft.games import PEERS as PEER_METHODS
 
 GENERIC_ESTIMATOR = "alft"
 NAMED_OBJECTIVES: Mapping[str, str] = MappingProxyType(
@@ -95,18 +95,26 @@ class VerlRewardSettings:
     def is_peer(self) -> bool:
         return self.objective in PEER_METHODS
 
+    @cached_property
+    def reward(self) -> games.Reward:
+        """The answer-level reward these settings describe (alft's one reward value, tables kept with it)."""
+        peer = self.objective if self.is_peer else None
+        try:
+            return games.Reward(None if peer else self.objective, self.estimator, dict(self.estimator_params),
+                                peer=peer, unextractable=self.unextractable, penalty=self.penalty,
+                                grouper=self.grouper)
+        except AlftInputError as error:
+            raise AlftInputError(f"{CONFIG_PREFIX}{error}") from None
+
     @property
     def game_objective(self) -> games.Objective:
         """The objective as an ``alft.games.Objective`` (game objectives only)."""
-        try:
-            return games.parse_objective(self.objective)
-        except AlftInputError as error:
-            raise AlftInputError(f"{CONFIG_PREFIX}objective: {error}") from None
+        return self.reward.objective
 
     @property
     def needs_verifier(self) -> bool:
         """True when the objective has a verifier term: it reads verl's per-sample score (compute_score's)."""
-        return not self.is_peer and self.game_objective.uses_verifier
+        return self.reward.uses_verifier
 
 
 def _check_choice(key: str, value: object, accepted: tuple[str, ...]) -> None:
