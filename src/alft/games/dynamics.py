@@ -238,7 +238,10 @@ def _sampled_oracle(tables: _Tables, K: int, dynamics: Dynamics) -> RewardOracle
         counts = sample_counts(rng, p, K, dynamics.groups)
         reward, base = count_rewards(counts, linear, tables, dynamics.baseline)
         samples = dynamics.groups * K
-        return (counts * (reward - base)).sum(axis=0) / (samples * p), counts.sum(axis=0) / samples
+        total = (counts * (reward - base)).sum(axis=0)
+        # An answer whose p_π underflowed to 0 is never drawn: its estimate is 0, not 0/0.
+        per_answer = np.divide(total, samples * p, out=np.zeros_like(p), where=p > 0)
+        return per_answer, counts.sum(axis=0) / samples
 
     return oracle
 
