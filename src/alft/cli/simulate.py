@@ -78,13 +78,17 @@ def simulate(
 
     from alft.errors import AlftInputError
     from alft.games import Dynamics
-    from alft.games.simulation import plot_summary, runs_per_simulation
+    from alft.games.simulation import estimator_methods, plot_summary, runs_per_simulation
     from alft.games.simulation import simulate as summarise
 
-    entries = estimators.split(",")
     with user_errors():
         if seeds < 1:
             raise AlftInputError(f"--seeds: got {seeds!r}, expected a positive number of seeds")
+        params = _parameters(param)
+        try:
+            entries = estimator_methods(estimators.split(","), params)
+        except AlftInputError as error:
+            raise AlftInputError(f"--estimators / --param: {error}") from None
         dynamics = Dynamics(steps=steps, groups=groups, step_size=step_size, baseline=baseline)
         total = steps * runs_per_simulation(entries, seeds, reference_draws is not None)
         progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
@@ -92,7 +96,7 @@ def simulate(
         with progress:
             task = progress.add_task(f"simulate {objective} K={K}", total=total)
             report = summarise(objective, K, entries, dynamics, beta=beta, seeds=range(seed, seed + seeds),
-                               tv_threshold=tv_threshold, params=_parameters(param), exponent=exponent, gamma=gamma,
+                               tv_threshold=tv_threshold, exponent=exponent, gamma=gamma,
                                reference_draws=reference_draws, reference_estimator=reference_estimator,
                                on_step=lambda _: progress.advance(task))
     if out:
