@@ -22,7 +22,7 @@ from alft.games import (
     verifier,
 )
 from alft.games.anchor import Anchor
-from alft.games.dynamics import equilibria, initial_state, parse_method, sample_counts, setup, step
+from alft.games.dynamics import _sampled_oracle, _tables, equilibria, initial_state, parse_method, sample_counts, setup, step
 
 GAME = default_game()
 EXACT_OBJECTIVES = [
@@ -122,11 +122,13 @@ def test_reference_draws_move_the_anchored_fixed_point_to_the_drawn_reference():
     assert trajectory.final_tv > 1e-3  # 16 draws are not p_ref
 
 
-def test_sampled_anchored_run_stays_finite_when_an_answer_dies_out():
-    """At K = 4 no table reaches log p below log(1/4)-ish, so the tail answer's probability underflows; the
-    run must stay finite (its estimate is 0, not 0/0)."""
-    trajectory = run(GAME, Objective(()), "plugin", 4, Dynamics(steps=300, groups=50, step_size=1.0), anchor=Anchor.from_exponent(3.0, 1.0))
-    assert np.all(np.isfinite(trajectory.tv_curve)) and all(np.all(np.isfinite(p)) for p in trajectory.final_p)
+def test_an_answer_whose_probability_underflowed_gets_a_zero_estimate_not_nan():
+    """In the anchored game at small K no table reaches log p* of the tail, so a tail answer's p_π can
+    underflow to 0 (seen at K = 8, aqp, M = 128); its per-answer estimate must be 0, not 0/0."""
+    tables = _tables(coherence(-0.5), "aqp", 8, {})
+    oracle = _sampled_oracle(tables, 8, Dynamics(groups=50))
+    per_answer, shares = oracle(np.array([0.6, 0.4, 0.0]), np.zeros(3), np.random.default_rng(0))
+    assert np.all(np.isfinite(per_answer)) and per_answer[2] == 0.0 and shares[2] == 0.0
 
 
 def test_methods_carry_estimator_parameters():
