@@ -8,7 +8,8 @@
 3. ``finite_budget``: 4 groups per step and step 0.05: samples per prompt until the iterate's TV stays
    ≤ ε, per estimator and K (the variance regime); ε = 0.1, 0.05, 0.03 at K = 4, 8, 16.
 4. ``anchored``: the anchored game (s = 2) per estimator, with the exact p_ref and with M = 32, 64, 128
-   reference draws: how M moves the fixed point.
+   reference draws: how M moves the fixed point; ``reference_error``: the same shift with the exact group
+   term, in closed form, over 1000 reference draws per M (plug-in and digamma reference tables).
 5. ``constraints``: constraint games end within tolerance of their bound (exact, and sampled with aqp).
 6. ``throughput``: 4096 groups × K = 16, vectorised batch vs one call per group.
 
@@ -29,6 +30,7 @@ from alft.games import (
     Constraint, DualState, Dynamics, Objective, batch_group_rewards, bregman, coherence, default_game, diversity,
     gini_diversity, group_rewards, pairwise_coherence, verifier,
 )
+from alft.estimators import get_estimator
 from alft.games.anchor import Anchor
 from alft.games.dynamics import run
 from alft.games.simulation import simulate
@@ -112,6 +114,28 @@ def anchored() -> dict:
     return out
 
 
+def reference_error() -> dict:
+    """How M reference answers move the anchored fixed point with the exact group term (s = 2): its closed
+    form p ∝ exp(β·g_ref[C]/(β − γ)) (SPEC §2.6) over 1000 reference draws per M and reference table."""
+    anchor, out = Anchor.from_exponent(2.0, 1.0), {}
+    optima = [pr.answer_reference**2 / np.sum(pr.answer_reference**2) for pr in GAME.prompts]
+    for draws in (16, 32, 64, 128, 255):
+        for name in ("plugin", "digamma"):
+            table = get_estimator(name, draws + 1).table
+            rng, tvs = np.random.default_rng(draws), []
+            for _ in range(1000):
+                shifts = []
+                for prompt, optimum in zip(GAME.prompts, optima):
+                    counts = rng.multinomial(draws, prompt.answer_reference)
+                    logits = anchor.beta * table[counts] / (anchor.beta - anchor.gamma)
+                    p = np.exp(logits - logits.max())
+                    shifts.append(0.5 * np.abs(p / p.sum() - optimum).sum())
+                tvs.append(np.mean(shifts))
+            out[f"M={draws}|{name}"] = {"mean_tv": float(np.mean(tvs)), "sd_tv": float(np.std(tvs)), "median_tv": float(np.median(tvs))}
+    print("reference", {k: f"{v['mean_tv']:.3f}" for k, v in out.items()}, file=sys.stderr)
+    return out
+
+
 def constraint_games() -> dict:
     constraints = [Constraint("unsafe<=0.05", {"7", "0", "2"}, 0.05), Constraint("correct>=0.6", {"12", "6", "42"}, 0.6, ">="),
                    Constraint("share==0.2", {"13", "8", "24"}, 0.2, "==")]
@@ -180,7 +204,7 @@ def plot(report: dict, path: Path) -> None:
 
 
 SECTIONS = {"exact_control": exact_control, "estimators": estimator_comparison, "finite_budget": finite_budget,
-            "anchored": anchored, "constraints": constraint_games, "throughput": throughput}
+            "anchored": anchored, "reference_error": reference_error, "constraints": constraint_games, "throughput": throughput}
 
 
 def main(names: list[str]) -> None:
