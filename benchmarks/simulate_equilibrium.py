@@ -193,7 +193,7 @@ def plot(report: dict, path: Path) -> None:
             if method != "exact":
                 ax.semilogy(np.asarray(summary["steps"]) * summary["groups"] * summary["K"], np.maximum(row["tv_curve"], 1e-5), label=method, linewidth=0.8)
         ax.axhline(summary["tv_threshold"], color="k", linestyle="--", linewidth=0.8)
-        ax.set_title(f"finite budget ({summary['groups']} groups/step, η={summary['step_size']}): {key.replace('|', ', ')}")
+        ax.set_title(f"finite budget, K={summary['K']} ({summary['groups']} groups/step, η={summary['step_size']})")
         ax.set_xlabel("sampled answers per prompt")
         ax.set_ylabel("TV to p* (iterate, mean of 3 seeds)")
         ax.legend(fontsize=6)

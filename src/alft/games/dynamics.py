@@ -41,8 +41,9 @@ from alft.games.objectives import Objective, coherence
 from alft.games.tabular import TabularGame, TabularPrompt
 
 __all__ = [
-    "BASELINES", "Dynamics", "Method", "Setup", "State", "Trajectory", "compare", "count_rewards", "equilibria",
-    "fixed_point_tv", "initial_state", "parse_method", "run", "sample_counts", "setup", "step",
+    "BASELINES", "Dynamics", "Method", "RewardOracle", "Setup", "State", "Trajectory", "compare", "count_rewards",
+    "distance", "equilibria", "fixed_point_tv", "initial_state", "is_random", "parse_method", "reference_linear",
+    "run", "sample_counts", "setup", "step",
 ]
 
 BASELINES = ("loo", "mean", "none")
