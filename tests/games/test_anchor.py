@@ -57,6 +57,7 @@ def test_simulator_rewards_equal_the_pure_anchored_reward():
         (lambda: Anchor.from_exponent(1.0, 1.0), "exponent"),
         (lambda: Anchor.from_exponent(float("inf"), 1.0), "exponent"),
         (lambda: Anchor(0.5, 1.0, reference_draws=1), "reference_draws"),
+        (lambda: Anchor(0.5, 1.0, reference_draws=256), "reference_draws"),
         (lambda: anchored_rewards(np.array([4]), np.array([0]), np.zeros(4), np.zeros(3), gamma=0.5, beta=1.0), "group_counts"),
         (lambda: anchored_rewards(np.array([0]), np.array([3]), np.zeros(4), np.zeros(3), gamma=0.5, beta=1.0), "reference_counts"),
         (lambda: anchored_rewards(np.array([0]), np.array([0]), np.array([-np.inf, 0]), np.zeros(3), gamma=0.5, beta=1.0), "group_table"),

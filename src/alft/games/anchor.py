@@ -21,8 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from alft.errors import AlftInputError
+from alft.estimators import MAX_K
 
 MIN_REFERENCE_DRAWS = 2
+MAX_REFERENCE_DRAWS = MAX_K - 1  # the reference table has size M + 1
 
 
 def _finite(name: str, value: object) -> float:
@@ -57,8 +59,10 @@ class Anchor:
                 "answer distribution onto one answer; the exponent s = β/(β−γ) must be finite)"
             )
         M = self.reference_draws
-        if M is not None and (isinstance(M, bool) or not isinstance(M, (int, np.integer)) or M < MIN_REFERENCE_DRAWS):
-            raise AlftInputError(f"reference_draws: got {M!r}, expected an integer M ≥ {MIN_REFERENCE_DRAWS} (or None for the exact p_ref)")
+        if M is not None and (isinstance(M, bool) or not isinstance(M, (int, np.integer))
+                              or not MIN_REFERENCE_DRAWS <= M <= MAX_REFERENCE_DRAWS):
+            raise AlftInputError(f"reference_draws: got {M!r}, expected an integer M in {MIN_REFERENCE_DRAWS}..{MAX_REFERENCE_DRAWS} "
+                                 "(or None for the exact p_ref)")
 
     @classmethod
     def from_exponent(cls, exponent: float, beta: float, **reference) -> "Anchor":
