@@ -129,7 +129,9 @@ def _add_ratios(results: dict[str, dict[str, Any]]) -> None:
     plugin = results.get("plugin")
     if plugin is None:
         return
-    for row in results.values():
+    for method, row in results.items():
+        if method == "exact":  # the control has no estimator (and its row must not depend on plug-in's seeds)
+            continue
         row["ratio_to_plugin"] = row["final_tv"] / plugin["final_tv"] if plugin["final_tv"] > 0 else None
         row["bias_only_ratio_to_plugin"] = row["bias_only_tv"] / plugin["bias_only_tv"] if plugin["bias_only_tv"] > 0 else None
 
