@@ -4,8 +4,11 @@ import numpy as np
 import pytest
 
 from alft.errors import AlftInputError
+from alft.estimators import get_estimator
 from alft.games import (
     Dynamics,
+    Objective,
+    Trajectory,
     TabularPrompt,
     bregman,
     coherence,
@@ -18,7 +21,8 @@ from alft.games import (
     total_variation,
     verifier,
 )
-from alft.games.dynamics import equilibria, sample_counts
+from alft.games.anchor import Anchor
+from alft.games.dynamics import _sampled_oracle, _tables, equilibria, initial_state, parse_method, sample_counts, setup, step
 
 GAME = default_game()
 EXACT_OBJECTIVES = [
@@ -92,3 +96,78 @@ def test_sample_counts_are_multinomial():
 def test_bad_simulation_input(make, field):
     with pytest.raises(AlftInputError, match=field):
         make()
+
+
+@pytest.mark.parametrize("objective, anchor", [(Objective(()), Anchor.from_exponent(2.0, 1.0)), (Objective(()), Anchor.from_exponent(3.0, 0.5)),
+                                               (verifier(), Anchor(0.3, 1.0))], ids=["s=2", "s=3", "gamma+verifier"])
+def test_exact_gradient_reaches_the_anchored_equilibrium(objective, anchor):
+    """SPEC §2.6: with the KL carried by the reward, the exact control reaches p* ∝ p_ref^s·exp(r/(β−γ))."""
+    trajectory = run(GAME, objective, "exact", 8, Dynamics(steps=400), anchor=anchor)
+    assert trajectory.final_tv < 1e-6
+    for prompt, p in zip(GAME.prompts, trajectory.final_p):
+        r = objective.linear_values(list(prompt.answers), prompt.scores)
+        expected = prompt.answer_reference ** anchor.exponent * np.exp(r / (anchor.beta - anchor.gamma))
+        assert np.allclose(p, expected / expected.sum(), atol=1e-6)
+
+
+def test_reference_draws_move_the_anchored_fixed_point_to_the_drawn_reference():
+    """With M reference answers the exact control settles at p ∝ exp(β·g_ref[C]/(β−γ)), not at p*."""
+    anchor = Anchor.from_exponent(2.0, 1.0, reference_draws=16)
+    trajectory = run(GAME, Objective(()), "exact", 8, Dynamics(steps=400), anchor=anchor, seed=3)
+    table = get_estimator("digamma", 17).table
+    for prompt, p in zip(GAME.prompts, trajectory.final_p):
+        counts = sample_counts(np.random.default_rng([3, 16]), prompt.answer_reference, 16, 1)[0]
+        expected = np.exp(anchor.beta * table[counts] / (anchor.beta - anchor.gamma))
+        assert np.allclose(p, expected / expected.sum(), atol=1e-6)
+    assert trajectory.final_tv > 1e-3  # 16 draws are not p_ref
+
+
+def test_an_answer_whose_probability_underflowed_gets_a_zero_estimate_not_nan():
+    """In the anchored game at small K no table reaches log p* of the tail, so a tail answer's p_π can
+    underflow to 0 (seen at K = 8, aqp, M = 128); its per-answer estimate must be 0, not 0/0."""
+    tables = _tables(coherence(-0.5), "aqp", 8, {})
+    oracle = _sampled_oracle(tables, 8, Dynamics(groups=50))
+    per_answer, shares = oracle(np.array([0.6, 0.4, 0.0]), np.zeros(3), np.random.default_rng(0))
+    assert np.all(np.isfinite(per_answer)) and per_answer[2] == 0.0 and shares[2] == 0.0
+
+
+def test_methods_carry_estimator_parameters():
+    assert parse_method("aqp:kappa=4").params == (("kappa", 4.0),)
+    assert parse_method("aqp", {"kappa": 2}).label == "aqp:kappa=2"
+    assert parse_method("aqp:kappa=4", {"kappa": 2}).label == "aqp:kappa=4"  # the entry's own value wins
+    assert parse_method("mean:aqp-floor:c=0.5").kind == "mean"
+    tuned = run(GAME, 0.5 * coherence(), "mean:aqp:kappa=1.25", 8, Dynamics(steps=300))
+    assert tuned.method == "mean:aqp:kappa=1.25"
+    assert tuned.final_tv == pytest.approx(fixed_point_tv(GAME, 0.5 * coherence(), "aqp", 8, {"kappa": 1.25}), abs=1e-9)
+    assert tuned.final_tv < fixed_point_tv(GAME, 0.5 * coherence(), "aqp", 8) / 5  # κ moves the fixed point
+
+
+def test_step_is_pure():
+    fixed = setup(GAME, 0.5 * diversity(), parse_method("aqp"), 4, Dynamics(groups=20))
+    state = initial_state(fixed)
+    before = [theta.copy() for theta in state.logits]
+    first = step(fixed, state, np.random.default_rng(1))
+    again = step(fixed, state, np.random.default_rng(1))
+    assert all(np.array_equal(a, b) for a, b in zip(state.logits, before))  # the input state is untouched
+    assert all(np.array_equal(a, b) for a, b in zip(first.logits, again.logits)) and first.step == 1
+
+
+def test_samples_to_counts_until_the_curve_stays_below():
+    trajectory = Trajectory("aqp", np.array([10, 20, 30, 40]), np.array([0.5, 0.01, 0.2, 0.01]), 0.01, (), samples_per_step=32)
+    assert trajectory.steps_to(0.05) == 20  # first dip
+    assert trajectory.settles_within(0.05) == 40 and trajectory.samples_to(0.05) == 40 * 32
+    assert trajectory.settles_within(0.001) is None and trajectory.samples_to(0.001) is None
+    assert Trajectory("exact", np.array([10]), np.array([0.0]), 0.0, ()).samples_to(0.05) is None
+
+
+@pytest.mark.parametrize("method", ["aqp:kappa", "aqp:kappa=x", "mle:kappa=1", "mean:"])
+def test_bad_method_strings(method):
+    with pytest.raises(AlftInputError, match="method"):
+        parse_method(method)
+
+
+def test_anchor_and_constraints_together_are_refused():
+    from alft.games import Constraint, DualState
+
+    with pytest.raises(AlftInputError, match="dual"):
+        run(GAME, Objective(()), "exact", 4, Dynamics(steps=2), anchor=Anchor(0.5, 1.0), dual=DualState((Constraint("c", {"7"}, 0.1),)))

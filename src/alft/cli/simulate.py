@@ -1,18 +1,27 @@
 """``alft simulate``: exact tabular alignment games, sampled GRPO-style dynamics per estimator against the
-exact-gradient control; TV to the closed-form equilibrium over steps (SPEC §3.7)."""
+exact-gradient control; TV to the closed-form equilibrium over steps (SPEC §2.6, §3.7). Parses and prints:
+the summary is :func:`alft.games.simulation.simulate`."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+import math
+from typing import Any, Optional
 
 import typer
+
+from alft.cli.errors import user_errors
 
 # Shown in --help without importing numpy-heavy modules at start-up.
 _OBJECTIVE_HELP = (
     "Objective, e.g. '0.5*coherence', '0.5*diversity', 'gini', '0.4*pairwise', '0.3*coherence+verifier', "
-    "'kl', 'l2', 'tsallis:3', 'kl+l2:0.5' (β = --beta; coherence needs weight < β)."
+    "'kl', 'l2', 'tsallis:3', 'kl+l2:0.5' (β = --beta; coherence needs weight < β), or 'anchored' "
+    "('anchored+verifier') for the answer-level anchor of SPEC §2.6: reward r + (γ−β)·log p̂ + β·log p̂_ref, "
+    "set by --exponent or --gamma, with --reference-draws."
+)
+_ESTIMATORS_HELP = (
+    "Comma-separated estimator entries NAME or NAME:KEY=VALUE[:KEY=VALUE], e.g. 'plugin,digamma,aqp:kappa=1.25,"
+    "aqp-floor:c=0.5' (the same name may appear with different parameters)."
 )
 
 
@@ -21,20 +30,42 @@ def register(app: typer.Typer) -> None:
     app.command(name="simulate")(simulate)
 
 
+def _parameters(pairs: list[str]) -> dict[str, float]:
+    """--param NAME=VALUE pairs as a dict of finite numbers."""
+    from alft.errors import AlftInputError
+
+    out = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not key.strip() or not math.isfinite(number):
+            raise AlftInputError(f"--param: got {pair!r}, expected NAME=NUMBER (e.g. kappa=4 for aqp, c=0.5 for aqp-floor)")
+        out[key.strip()] = number
+    return out
+
+
 def simulate(
     objective: str = typer.Option("0.5*coherence", "--objective", help=_OBJECTIVE_HELP),
     K: int = typer.Option(16, "--K", "-K", help="Group size (completions per prompt)."),
-    estimators: str = typer.Option("plugin,digamma,aqp", "--estimators", help="Comma-separated estimator names."),
+    estimators: str = typer.Option("plugin,digamma,aqp", "--estimators", help=_ESTIMATORS_HELP),
+    param: list[str] = typer.Option([], "--param", help="Estimator parameter NAME=VALUE for every listed estimator that accepts it (kappa for aqp, c for aqp-floor); repeatable; an entry's own NAME:KEY=VALUE wins."),
     steps: int = typer.Option(600, "--steps", help="Updates per run."),
-    groups: int = typer.Option(1000, "--groups", help="Groups of K sampled per prompt per step."),
-    beta: float = typer.Option(1.0, "--beta", help="KL weight β to the reference policy."),
+    groups: int = typer.Option(1000, "--groups", help="Groups of K sampled per prompt per step (small values, e.g. 4, with a small --step-size give the finite-budget regime, where variance matters)."),
+    beta: float = typer.Option(1.0, "--beta", help="KL weight β to the reference policy (in the anchored game: the reward's β)."),
     step_size: float = typer.Option(0.5, "--step-size", help="Natural-gradient step η (η·β < 2)."),
     baseline: str = typer.Option("loo", "--baseline", help="loo (exactly unbiased), mean (GRPO) or none."),
-    tv_threshold: float = typer.Option(0.01, "--tv-threshold", help="Report the first step with TV ≤ this."),
+    exponent: Optional[float] = typer.Option(None, "--exponent", help="Anchored game: sharpening exponent s = β/(β−γ) > 1, p* ∝ p_ref^s (give this or --gamma)."),
+    gamma: Optional[float] = typer.Option(None, "--gamma", help="Anchored game: coherence weight γ < β (give this or --exponent)."),
+    reference_draws: Optional[int] = typer.Option(None, "--reference-draws", help="Anchored game: M reference answers drawn once per prompt and seed (M ≥ 2, M + 1 ≤ 256); omit for the exact p_ref."),
+    reference_estimator: str = typer.Option("digamma", "--reference-estimator", help="Anchored game: the log table for log p̂_ref at size M + 1 (its C = 0 entry is finite)."),
+    tv_threshold: float = typer.Option(0.01, "--tv-threshold", help="ε: report the first step with TV ≤ ε and the samples until TV stays ≤ ε."),
     seed: int = typer.Option(0, "--seed", help="First random seed."),
     seeds: int = typer.Option(1, "--seeds", help="Number of seeds (seed, seed+1, ...) to average over."),
     out: str = typer.Option("simulate_tv.png", "--out", help="PNG of TV over steps ('' to skip)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object to stdout."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object to stdout."),
 ) -> None:
     """Simulate the distributional alignment game on exact tabular games and compare reward estimators.
 
@@ -43,108 +74,55 @@ def simulate(
     The exact-gradient run ('exact') is the control. Final TV uses the Polyak average over the last half.
     """
     from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from alft.errors import AlftInputError, AlftNumericalError
+    from alft.errors import AlftInputError
+    from alft.games import Dynamics
+    from alft.games.simulation import estimator_methods, plot_summary, runs_per_simulation
+    from alft.games.simulation import simulate as summarise
 
-    console = Console(stderr=True)
-    try:
-        report = _run(objective, K, estimators, steps, groups, beta, step_size, baseline, tv_threshold, seed, seeds, console, as_json)
-    except (AlftInputError, AlftNumericalError) as error:
-        console.print(f"[red]error:[/] {error}")
-        raise typer.Exit(code=2) from None
+    with user_errors():
+        if seeds < 1:
+            raise AlftInputError(f"--seeds: got {seeds!r}, expected a positive number of seeds")
+        params = _parameters(param)
+        try:
+            entries = estimator_methods(estimators.split(","), params)
+        except AlftInputError as error:
+            raise AlftInputError(f"--estimators / --param: {error}") from None
+        dynamics = Dynamics(steps=steps, groups=groups, step_size=step_size, baseline=baseline)
+        total = steps * runs_per_simulation(entries, seeds, reference_draws is not None)
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
+                            console=Console(stderr=True), disable=as_json)
+        with progress:
+            task = progress.add_task(f"simulate {objective} K={K}", total=total)
+            report = summarise(objective, K, entries, dynamics, beta=beta, seeds=range(seed, seed + seeds),
+                               tv_threshold=tv_threshold, exponent=exponent, gamma=gamma,
+                               reference_draws=reference_draws, reference_estimator=reference_estimator,
+                               on_step=lambda _: progress.advance(task))
     if out:
-        _plot(report, Path(out))
+        plot_summary(report, out)
         report["plot"] = out
     if as_json:
         typer.echo(json.dumps(report))
     else:
-        _table(report, tv_threshold, Console())
+        _table(report, Console())
 
 
-def _run(objective, K, estimators, steps, groups, beta, step_size, baseline, tv_threshold, seed, seeds, console, quiet) -> dict[str, Any]:
-    import numpy as np
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    from alft.errors import AlftInputError
-    from alft.games import Dynamics, default_game, parse_objective
-    from alft.games.dynamics import compare, equilibria, fixed_point_tv
-
-    names = [n.strip() for n in estimators.split(",") if n.strip()]
-    if not names:
-        raise AlftInputError(f"--estimators: got {estimators!r}, expected a comma-separated list of estimator names")
-    from alft.estimators import ESTIMATORS
-
-    unknown = [n for n in names if n not in ESTIMATORS]
-    if unknown:
-        raise AlftInputError(f"--estimators: got {unknown[0]!r}, expected names from {', '.join(ESTIMATORS)}")
-    if seeds < 1:
-        raise AlftInputError(f"--seeds: got {seeds!r}, expected a positive number of seeds")
-    parsed = parse_objective(objective)
-    game = default_game(beta)
-    dynamics = Dynamics(steps=steps, groups=groups, step_size=step_size, baseline=baseline)
-    optima = equilibria(game, parsed)  # refuses collapsing objectives before any work
-    seed_list = list(range(seed, seed + seeds))
-    total = steps * (1 + len(names) * seeds)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(), console=console, disable=quiet) as bar:
-        task = bar.add_task(f"simulate {parsed.name} K={K}", total=total)
-        runs = compare(game, parsed, ["exact", *names], K, dynamics, seeds=seed_list,
-                       on_step=lambda _: bar.advance(task))
-    results = {}
-    for method, trajectories in runs.items():
-        finals = [t.final_tv for t in trajectories]
-        curve = np.mean([t.tv_curve for t in trajectories], axis=0)
-        hits = [t.steps_to(tv_threshold) for t in trajectories]
-        results[method] = {
-            "final_tv": float(np.mean(finals)),
-            "final_tv_std": float(np.std(finals)),
-            "final_tv_seeds": finals,
-            "predicted_tv": 0.0 if method == "exact" else fixed_point_tv(game, parsed, method, K),
-            "steps_to_tv": None if any(h is None for h in hits) else float(np.mean(hits)),
-            "tv_curve": [float(x) for x in curve],
-        }
-    return {
-        "objective": parsed.name,
-        "K": K,
-        "beta": beta,
-        "steps": [int(s) for s in runs["exact"][0].steps],
-        "seeds": seed_list,
-        "baseline": baseline,
-        "tv_threshold": tv_threshold,
-        "equilibrium": [dict(zip(pr.answers, [float(x) for x in p])) for pr, p in zip(game.prompts, optima)],
-        "results": results,
-    }
-
-
-def _table(report: dict[str, Any], threshold: float, console) -> None:
+def _table(report: dict[str, Any], console) -> None:
     from rich.table import Table
 
+    threshold = report["tv_threshold"]
     table = Table(title=f"{report['objective']}, K={report['K']}, β={report['beta']}: TV to the equilibrium")
-    for column in ("method", "final TV (mean ± sd over seeds)", "bias-only TV (exact fixed point)", f"steps to TV ≤ {threshold:g}"):
+    columns = ("method", "final TV (mean ± sd over seeds)", "bias-only TV", "÷ plug-in", f"steps to TV ≤ {threshold:g}",
+               f"samples to stay ≤ {threshold:g}")
+    for column in columns:
         table.add_column(column, justify="right" if column != "method" else "left")
     for method, r in report["results"].items():
         steps = "never" if r["steps_to_tv"] is None else f"{r['steps_to_tv']:.0f}"
-        table.add_row(method, f"{r['final_tv']:.2e} ± {r['final_tv_std']:.1e}", f"{r['predicted_tv']:.2e}", steps)
+        samples = "—" if r["samples_to_tv"] is None else f"{r['samples_to_tv']:.3g}"
+        ratio = r.get("ratio_to_plugin")
+        table.add_row(method, f"{r['final_tv']:.2e} ± {r['final_tv_sd']:.1e}", f"{r['bias_only_tv']:.2e}",
+                      "—" if ratio is None else f"{ratio:.3g}", steps, samples)
     console.print(table)
     if "plot" in report:
         console.print(f"plot: {report['plot']}")
-
-
-def _plot(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for method, r in report["results"].items():
-        line, = ax.semilogy(report["steps"], [max(x, 1e-17) for x in r["tv_curve"]], label=method)
-        if method != "exact":
-            ax.axhline(max(r["predicted_tv"], 1e-17), color=line.get_color(), linestyle=":", linewidth=1)
-    ax.set_xlabel("step")
-    ax.set_ylabel("TV(p_π, p*) (mean over prompts)")
-    ax.set_title(f"{report['objective']}, K={report['K']} (dotted: bias-only fixed point)")
-    ax.legend()
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

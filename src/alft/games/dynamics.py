@@ -1,10 +1,12 @@
-"""Game dynamics on exact tabular games (SPEC §2.5, §3.7): sampled GRPO-style updates per estimator and
-the exact-gradient control.
+"""Game dynamics on exact tabular games (SPEC §2.5, §2.6, §3.7): sampled GRPO-style updates per
+estimator and the exact-gradient control.
 
 Each step, for every prompt: draw G groups of K answers from p_π, give every sample its group reward
 (the same rule as :func:`alft.games.group_rewards`, own-class, computed from the groups' answer counts),
 subtract a baseline, and move the softmax logits θ over traces along the REINFORCE gradient with the
-exact gradient of −β KL(π ‖ π_ref).
+exact gradient of −β KL(π ‖ π_ref). In the anchored game (SPEC §2.6) the KL is carried by the reward
+instead: the group estimates (γ − β)·log p, the reference term is β·log p̂_ref from M reference draws
+(or the exact β·log p_ref), and the update has no KL term of its own.
 
 Two choices keep the comparison about the estimator's *bias* (SPEC §3.7):
 
@@ -17,25 +19,35 @@ Two choices keep the comparison about the estimator's *bias* (SPEC §3.7):
 With the default ``loo`` baseline (SPEC §3.8) the only bias left is the estimator's; ``mean`` is GRPO's
 group mean (it scales the reward by (K−1)/K on average, i.e. changes the effective β); ``none`` is plain
 REINFORCE. Sampled runs report the Polyak average of p_π over the last part of the run.
+
+The run is a loop over a pure step (optax style): :func:`setup` fixes everything a run needs,
+:func:`initial_state` starts at π_ref, :func:`step` maps a :class:`State` to the next one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import logsumexp, xlogy
+from scipy.special import logsumexp
 
 from alft.errors import AlftInputError
 from alft.estimators import ESTIMATORS, MAX_K, MIN_K, get_estimator
+from alft.games.anchor import Anchor, reference_rewards
 from alft.games.constraints import DualState
-from alft.games.equilibrium import estimator_fixed_point, objective_equilibrium, total_variation
-from alft.games.objectives import Objective
+from alft.games.equilibrium import equilibria, fixed_point_tv, total_variation
+from alft.games.objectives import Objective, coherence
 from alft.games.tabular import TabularGame, TabularPrompt
 
+__all__ = [
+    "BASELINES", "Dynamics", "Method", "RewardOracle", "Setup", "State", "Trajectory", "compare", "count_rewards",
+    "distance", "equilibria", "fixed_point_tv", "initial_state", "is_random", "parse_method", "reference_linear",
+    "run", "sample_counts", "setup", "step",
+]
+
 BASELINES = ("loo", "mean", "none")
+METHOD_FORMS = "'exact', ESTIMATOR, ESTIMATOR:KEY=VALUE[:KEY=VALUE] (e.g. 'aqp:kappa=4') or 'mean:ESTIMATOR[...]'"
 
 
 @dataclass(frozen=True)
@@ -74,17 +86,71 @@ class Dynamics:
 
 
 @dataclass(frozen=True)
+class Method:
+    """Where a run's per-answer reward comes from.
+
+    Attributes:
+        kind: ``sampled`` (groups rewarded by the estimator's table), ``mean`` (the table's mean B_g(p_π):
+            its bias without its noise) or ``exact`` (the true ∂F/∂p at p_π).
+        estimator: the estimator name ('' for ``exact``).
+        params: the estimator's solver parameters (e.g. ``kappa`` for aqp, ``c`` for aqp-floor).
+    """
+
+    kind: str
+    estimator: str = ""
+    params: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The method as written: ``aqp:kappa=4``, ``mean:digamma``, ``exact``."""
+        if self.kind == "exact":
+            return "exact"
+        text = ":".join([self.estimator, *(f"{k}={v:g}" for k, v in self.params)])
+        return f"mean:{text}" if self.kind == "mean" else text
+
+
+def _parameter(text: str, method: str) -> tuple[str, float]:
+    key, equals, value = text.partition("=")
+    try:
+        number = float(value) if equals and key else None
+    except ValueError:
+        number = None
+    if number is None:
+        raise AlftInputError(f"method: got {method!r}: {text!r} is not KEY=NUMBER; expected {METHOD_FORMS}")
+    return key.strip(), number
+
+
+def parse_method(method: str, params: dict[str, float] | None = None) -> Method:
+    """Read a method string; ``params`` are defaults the string's own KEY=VALUE pairs override.
+
+    Raises:
+        AlftInputError: naming ``method`` and the accepted forms.
+    """
+    if method == "exact":
+        return Method("exact")
+    if not isinstance(method, str):
+        raise AlftInputError(f"method: got {method!r}, expected {METHOD_FORMS}")
+    kind, rest = ("mean", method[5:]) if method.startswith("mean:") else ("sampled", method)
+    name, *pairs = rest.split(":")
+    if name not in ESTIMATORS:
+        raise AlftInputError(f"method: got {method!r}, expected {METHOD_FORMS} with ESTIMATOR in {', '.join(ESTIMATORS)}")
+    merged = {**(params or {}), **dict(_parameter(pair, method) for pair in pairs)}
+    return Method(kind, name, tuple(sorted((k, float(v)) for k, v in merged.items())))
+
+
+@dataclass(frozen=True)
 class Trajectory:
     """One run.
 
     Attributes:
-        method: estimator name, ``exact`` (true gradient) or ``mean:NAME`` (the estimator's mean, no noise).
+        method: the method's label (``exact``, ``aqp:kappa=4``, ``mean:plugin``).
         steps: the recorded step numbers (after that many updates).
         tv_curve: mean over prompts of TV(p_π, p*) at those steps.
         final_tv: mean over prompts of TV(p̄, p*), p̄ the Polyak average (sampled) or the last iterate.
         final_p: p̄ per prompt.
         multipliers: final constraint multipliers (empty without constraints).
         constraint_values: E[c_j] under p̄, averaged over prompts, per constraint.
+        samples_per_step: sampled answers per prompt per step (G·K; 0 for ``exact`` and ``mean``).
     """
 
     method: str
@@ -94,11 +160,25 @@ class Trajectory:
     final_p: tuple[np.ndarray, ...]
     multipliers: tuple[float, ...] = ()
     constraint_values: tuple[float, ...] = ()
+    samples_per_step: int = 0
 
     def steps_to(self, threshold: float) -> int | None:
         """First recorded step with TV ≤ threshold (None if never)."""
         hit = np.flatnonzero(self.tv_curve <= threshold)
         return int(self.steps[hit[0]]) if hit.size else None
+
+    def settles_within(self, threshold: float) -> int | None:
+        """First recorded step from which TV stays ≤ threshold to the end of the run (None if it does not):
+        unlike :meth:`steps_to`, a noisy iterate that dips below once does not count."""
+        above = np.flatnonzero(self.tv_curve > threshold)
+        if above.size == 0:
+            return int(self.steps[0])
+        return int(self.steps[above[-1] + 1]) if above[-1] + 1 < self.steps.size else None
+
+    def samples_to(self, threshold: float) -> int | None:
+        """Sampled answers per prompt spent until TV stays ≤ threshold (None if never, or not sampled)."""
+        settled = self.settles_within(threshold)
+        return None if settled is None or not self.samples_per_step else settled * self.samples_per_step
 
 
 @dataclass(frozen=True)
@@ -149,194 +229,262 @@ def count_rewards(counts: np.ndarray, linear: np.ndarray, tables: _Tables, basel
     return reward, (total - counts * own - linear[None, :] + (counts - 1) * fewer) / (K - 1)
 
 
-@dataclass
-class _PromptState:
-    """Mutable per-run state of one prompt (local to :func:`run`)."""
+# (p_π, ℓ, rng) → (per-answer reward estimate, answer shares seen): one of the three sources of a Method.
+RewardOracle = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
+
+def _sampled_oracle(tables: _Tables, K: int, dynamics: Dynamics) -> RewardOracle:
+    """REINFORCE over G sampled groups, Rao–Blackwellised to a per-answer estimate (divided by p)."""
+    def oracle(p: np.ndarray, linear: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        counts = sample_counts(rng, p, K, dynamics.groups)
+        reward, base = count_rewards(counts, linear, tables, dynamics.baseline)
+        samples = dynamics.groups * K
+        total = (counts * (reward - base)).sum(axis=0)
+        # An answer whose p_π underflowed to 0 is never drawn: its estimate is 0, not 0/0.
+        per_answer = np.divide(total, samples * p, out=np.zeros_like(p), where=p > 0)
+        return per_answer, counts.sum(axis=0) / samples
+
+    return oracle
+
+
+def _mean_oracle(mean: Callable[[np.ndarray], np.ndarray]) -> RewardOracle:
+    return lambda p, linear, rng: (linear + mean(p), p)
+
+
+def _oracle(method: Method, objective: Objective, K: int, dynamics: Dynamics) -> RewardOracle:
+    target, params = objective.target, dict(method.params)
+    if method.kind == "sampled":
+        return _sampled_oracle(_tables(objective, method.estimator, K, params), K, dynamics)
+    if target is None:
+        return _mean_oracle(np.zeros_like)
+    if method.kind == "mean":
+        return _mean_oracle(get_estimator(method.estimator, K, target=target, **params).mean)
+    return _mean_oracle(target.value)
+
+
+@dataclass(frozen=True)
+class _PromptSetup:
     prompt: TabularPrompt
-    theta: np.ndarray
-    base_linear: np.ndarray
-    constraint_matrix: np.ndarray  # (J, A): c_j(z)
+    linear: np.ndarray  # ℓ_z: verifier, and the anchor's reference term
+    constraints: np.ndarray  # (J, A): c_j(z)
     optimum: np.ndarray
-    average: np.ndarray = field(default=None)
-
-    def policy(self) -> np.ndarray:
-        return np.exp(self.theta - logsumexp(self.theta))
 
 
-def _prompt_states(game: TabularGame, objective: Objective, dual: DualState | None, optima) -> list[_PromptState]:
-    states = []
-    for prompt, optimum in zip(game.prompts, optima):
-        scores = prompt.scores if objective.uses_verifier else None
-        linear = objective.linear_values(list(prompt.answers), scores)
-        matrix = np.array([c.values(list(prompt.answers)) for c in dual.constraints]) if dual else np.zeros((0, len(prompt.answers)))
-        states.append(_PromptState(prompt, np.log(np.asarray(prompt.reference)), linear, matrix, optimum, np.zeros(len(prompt.answers))))
-    return states
+@dataclass(frozen=True)
+class Setup:
+    """Everything fixed for one run (built by :func:`setup`).
+
+    Attributes:
+        method: the reward source.
+        prompts: per prompt: linear rewards, constraint values, p*.
+        oracle: the per-answer reward estimate of ``method``.
+        kl_weight: β of the update's own KL term (0 in the anchored game: its reward carries the KL).
+        dynamics: steps, step sizes, averaging.
+        average_start: the Polyak average accumulates from this step on.
+        samples_per_step: G·K for sampled methods, else 0.
+    """
+
+    method: Method
+    prompts: tuple[_PromptSetup, ...]
+    oracle: RewardOracle
+    kl_weight: float
+    dynamics: Dynamics
+    average_start: int
+    samples_per_step: int
 
 
-def _signed(dual: DualState | None) -> np.ndarray:
+@dataclass(frozen=True)
+class State:
+    """Where a run is.
+
+    Attributes:
+        step: updates done.
+        logits: θ over traces, per prompt.
+        averages: Σ of p_π over the averaged steps, per prompt.
+        dual: the constraint multipliers (None without constraints).
+    """
+
+    step: int
+    logits: tuple[np.ndarray, ...]
+    averages: tuple[np.ndarray, ...]
+    dual: DualState | None
+
+
+def _check_run(objective: Objective, K: int, dual: DualState | None, anchor: Anchor | None) -> None:
+    if any(t.kind == "constraint" for t in objective.terms):
+        raise AlftInputError("objective: has constraint terms; pass the base objective and the constraints as dual=")
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not MIN_K <= K <= MAX_K:
+        raise AlftInputError(f"K: got {K!r}, expected an integer group size in {MIN_K}..{MAX_K}")
+    if anchor is not None and dual is not None and dual.constraints:
+        raise AlftInputError("dual: constraints in the anchored game are not supported; pass anchor= or dual=, not both")
+
+
+def reference_linear(prompt: TabularPrompt, anchor: Anchor, seed: int) -> np.ndarray:
+    """β·log p̂_ref per answer: exact (reference_draws None) or from M draws of p_ref made with ``seed``
+    through the anchor's reference table at size M + 1 (SPEC §2.6). The draws use their own generator, so
+    every estimator of one seed sees the same reference answers."""
+    p_ref = prompt.answer_reference
+    M = anchor.reference_draws
+    if M is None:
+        return anchor.beta * np.log(p_ref)
+    draws = sample_counts(np.random.default_rng([seed, M]), p_ref, M, 1)[0]
+    table = get_estimator(anchor.reference_estimator, M + 1).table
+    return reference_rewards(draws, table, anchor.beta)
+
+
+def _prompt_setups(game: TabularGame, objective: Objective, dual: DualState | None, anchor: Anchor | None, seed: int) -> tuple[_PromptSetup, ...]:
+    out = []
+    for prompt, optimum in zip(game.prompts, equilibria(game, objective, dual, anchor)):
+        answers = list(prompt.answers)
+        linear = objective.linear_values(answers, prompt.scores if objective.uses_verifier else None)
+        if anchor is not None:
+            linear = linear + reference_linear(prompt, anchor, seed)
+        matrix = np.array([c.values(answers) for c in dual.constraints]) if dual else np.zeros((0, len(answers)))
+        out.append(_PromptSetup(prompt, linear, matrix, optimum))
+    return tuple(out)
+
+
+def setup(
+    game: TabularGame, objective: Objective, method: Method, K: int, dynamics: Dynamics, *,
+    dual: DualState | None = None, anchor: Anchor | None = None, seed: int = 0,
+) -> Setup:
+    """Validate a run and fix what it needs: tables, linear rewards, p* per prompt.
+
+    With an ``anchor`` the objective holds only linear terms; the group estimates (γ − β)·log p.
+    """
+    _check_run(objective, K, dual, anchor)
+    rewarded = objective + coherence(anchor.group_weight) if anchor is not None else objective
+    sampled = method.kind == "sampled"
+    return Setup(
+        method=method,
+        prompts=_prompt_setups(game, objective, dual, anchor, seed),
+        oracle=_oracle(method, rewarded, K, dynamics),
+        kl_weight=0.0 if anchor is not None else game.beta,
+        dynamics=dynamics,
+        average_start=int(dynamics.average_from * dynamics.steps) if sampled else dynamics.steps - 1,
+        samples_per_step=dynamics.groups * K if sampled else 0,
+    )
+
+
+def initial_state(setup: Setup, dual: DualState | None = None) -> State:
+    """π = π_ref on every prompt, nothing averaged yet."""
+    logits = tuple(np.log(np.asarray(ps.prompt.reference)) for ps in setup.prompts)
+    return State(0, logits, tuple(np.zeros(len(ps.prompt.answers)) for ps in setup.prompts), dual)
+
+
+def _softmax(theta: np.ndarray) -> np.ndarray:
+    return np.exp(theta - logsumexp(theta))
+
+
+def _signed_multipliers(dual: DualState | None) -> np.ndarray:
     if dual is None:
         return np.zeros(0)
     return np.array([(mu if c.kind == ">=" else -mu) for c, mu in zip(dual.constraints, dual.multipliers)])
 
 
+def _natural_step(theta: np.ndarray, prompt: TabularPrompt, per_answer: np.ndarray, kl_weight: float, eta: float) -> np.ndarray:
+    """θ_y += η (reward of y's answer − β log π_y/π_ref,y) (SPEC §2.1, §2.5); shifted so max θ = 0."""
+    log_ratio = theta - logsumexp(theta) - np.log(np.asarray(prompt.reference))
+    theta = theta + eta * (per_answer[prompt.index] - kl_weight * log_ratio)
+    return theta - theta.max()
+
+
+def _dual_ascent(dual: DualState | None, shares: np.ndarray, step_size: float) -> DualState | None:
+    """One projected ascent step of the multipliers on the prompts' mean constraint values (SPEC §2.4)."""
+    if dual is None:
+        return None
+    return DualState(dual.constraints, dual.multipliers, step_size).update(shares)
+
+
+def step(setup: Setup, state: State, rng: np.random.Generator) -> State:
+    """One update of every prompt's policy, then of the multipliers; returns the new state."""
+    shift = _signed_multipliers(state.dual)
+    logits, averages, shares = [], [], []
+    for ps, theta, average in zip(setup.prompts, state.logits, state.averages):
+        p = ps.prompt.marginal(_softmax(theta))
+        per_answer, seen = setup.oracle(p, ps.linear + shift @ ps.constraints, rng)
+        theta = _natural_step(theta, ps.prompt, per_answer, setup.kl_weight, setup.dynamics.step_size)
+        logits.append(theta)
+        averages.append(average + ps.prompt.marginal(_softmax(theta)) if state.step >= setup.average_start else average)
+        shares.append(ps.constraints @ seen)
+    dual = _dual_ascent(state.dual, np.mean(shares, axis=0), setup.dynamics.dual_step)
+    return State(state.step + 1, tuple(logits), tuple(averages), dual)
+
+
+def distance(setup: Setup, state: State) -> float:
+    """Mean over prompts of TV(p_π, p*) at the current iterate."""
+    return float(np.mean([total_variation(ps.prompt.marginal(_softmax(theta)), ps.optimum) for ps, theta in zip(setup.prompts, state.logits)]))
+
+
+def _trajectory(setup: Setup, state: State, steps: list[int], curve: list[float]) -> Trajectory:
+    final = tuple(a / a.sum() for a in state.averages)
+    dual = state.dual
+    return Trajectory(
+        method=setup.method.label,
+        steps=np.asarray(steps),
+        tv_curve=np.asarray(curve),
+        final_tv=float(np.mean([total_variation(f, ps.optimum) for f, ps in zip(final, setup.prompts)])),
+        final_p=final,
+        multipliers=tuple(dual.multipliers) if dual else (),
+        constraint_values=tuple(np.mean([ps.constraints @ f for f, ps in zip(final, setup.prompts)], axis=0).tolist()) if dual else (),
+        samples_per_step=setup.samples_per_step,
+    )
+
+
 def run(
     game: TabularGame, objective: Objective, method: str, K: int, dynamics: Dynamics = Dynamics(), *,
     seed: int = 0, estimator_params: dict | None = None, dual: DualState | None = None,
-    on_step: Callable[[int], None] | None = None,
+    anchor: Anchor | None = None, on_step: Callable[[int], None] | None = None,
 ) -> Trajectory:
     """Run the game dynamics with one reward estimator.
 
     Args:
         game: the tabular game.
-        objective: what the policy maximises (without constraint terms; constraints come in ``dual``).
-        method: an estimator name (sampled groups), ``exact`` (true ∂F/∂p at p_π) or ``mean:NAME``
-            (the estimator's mean B_g(p_π): its bias without its noise).
+        objective: what the policy maximises (without constraint terms; constraints come in ``dual``;
+            with ``anchor``, linear terms only).
+        method: ``exact`` (true ∂F/∂p at p_π), an estimator name with optional parameters
+            (``aqp:kappa=4``: sampled groups) or ``mean:ESTIMATOR`` (the estimator's mean B_g(p_π): its
+            bias without its noise).
         K: group size.
         dynamics: steps, groups, step size, baseline, averaging.
-        seed: seeds the numpy Generator of the sampled groups.
-        estimator_params: solver parameters of the estimator.
+        seed: seeds the numpy Generator of the sampled groups (and of the anchor's reference draws).
+        estimator_params: solver parameters of the estimator (the method string's own override them).
         dual: constraints and initial multipliers, updated once per step by projected dual ascent.
+        anchor: play the anchored game (SPEC §2.6) with this γ, β and reference instead of the KL update.
         on_step: called after every step with the step number (progress bars).
     """
-    if any(t.kind == "constraint" for t in objective.terms):
-        raise AlftInputError("objective: has constraint terms; pass the base objective and the constraints as dual=")
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not MIN_K <= K <= MAX_K:
-        raise AlftInputError(f"K: got {K!r}, expected an integer group size in {MIN_K}..{MAX_K}")
-    kind, name = _method(method)
-    params = estimator_params or {}
-    sampled = kind == "sampled"
-    tables = _tables(objective, name, K, params) if kind != "exact" else None
-    estimator = get_estimator(name, K, target=objective.target, **params) if kind == "mean" and objective.target else None
-    optima = equilibria(game, objective, dual)
-    states = _prompt_states(game, objective, dual, optima)
-    rng = np.random.default_rng(seed)
-    start = int(dynamics.average_from * dynamics.steps) if sampled else dynamics.steps - 1
-    recorded, curve = [], []
-    for step in range(dynamics.steps):
-        linear_shift = _signed(dual)
-        estimates = np.zeros(len(linear_shift))
-        for state in states:
-            pi = state.policy()
-            p = state.prompt.marginal(pi)
-            linear = state.base_linear + linear_shift @ state.constraint_matrix
-            if sampled:
-                counts = sample_counts(rng, p, K, dynamics.groups)
-                reward, base = count_rewards(counts, linear, tables, dynamics.baseline)
-                per_answer = (counts * (reward - base)).sum(axis=0) / (dynamics.groups * K * p)
-                estimates += state.constraint_matrix @ (counts.sum(axis=0) / (dynamics.groups * K))
-            else:
-                mean = estimator.mean(p) if estimator is not None else (objective.target.value(p) if objective.target else 0.0)
-                per_answer = linear + mean
-                estimates += state.constraint_matrix @ p
-            # Natural-gradient step: θ_y += η (reward of y's answer − β log π_y/π_ref,y) (SPEC §2.1, §2.5).
-            log_ratio = np.log(pi) - np.log(np.asarray(state.prompt.reference))
-            state.theta = state.theta + dynamics.step_size * (per_answer[state.prompt.index] - game.beta * log_ratio)
-            state.theta -= state.theta.max()
-            if step >= start:
-                state.average += state.prompt.marginal(state.policy())
-        if dual is not None:
-            dual = replace(dual, step=dynamics.dual_step).update(estimates / len(states))
-        if (step + 1) % dynamics.record_every == 0 or step + 1 == dynamics.steps:
-            recorded.append(step + 1)
-            curve.append(np.mean([total_variation(s.prompt.marginal(s.policy()), s.optimum) for s in states]))
+    parsed = parse_method(method, estimator_params if method != "exact" else None)
+    fixed = setup(game, objective, parsed, K, dynamics, dual=dual, anchor=anchor, seed=seed)
+    state, rng = initial_state(fixed, dual), np.random.default_rng(seed)
+    steps, curve = [], []
+    for _ in range(dynamics.steps):
+        state = step(fixed, state, rng)
+        if state.step % dynamics.record_every == 0 or state.step == dynamics.steps:
+            steps.append(state.step)
+            curve.append(distance(fixed, state))
         if on_step is not None:
-            on_step(step + 1)
-    final = tuple(s.average / s.average.sum() for s in states)
-    return Trajectory(
-        method=method,
-        steps=np.asarray(recorded),
-        tv_curve=np.asarray(curve),
-        final_tv=float(np.mean([total_variation(f, s.optimum) for f, s in zip(final, states)])),
-        final_p=final,
-        multipliers=tuple(dual.multipliers) if dual else (),
-        constraint_values=tuple(np.mean([s.constraint_matrix @ f for f, s in zip(final, states)], axis=0).tolist()) if dual else (),
-    )
+            on_step(state.step)
+    return _trajectory(fixed, state, steps, curve)
 
 
-def _method(method: str) -> tuple[str, str]:
-    if method == "exact":
-        return "exact", ""
-    kind, _, name = method.rpartition(":")
-    if kind not in ("", "mean") or name not in ESTIMATORS:
-        raise AlftInputError(f"method: got {method!r}, expected 'exact', an estimator ({', '.join(ESTIMATORS)}) or 'mean:ESTIMATOR'")
-    return ("mean" if kind else "sampled"), name
-
-
-def _prompt_linear(objective: Objective, prompt: TabularPrompt) -> np.ndarray | None:
-    return prompt.scores if objective.uses_verifier else None
-
-
-def equilibria(game: TabularGame, objective: Objective, dual: DualState | None = None) -> list[np.ndarray]:
-    """p* per prompt: the closed-form / root-found equilibrium (SPEC §2.2), or with constraints the
-    constrained optimum (the Lagrangian equilibrium at the optimal multipliers, found by minimising the
-    convex dual function)."""
-    if dual is None or not dual.constraints:
-        return [
-            objective_equilibrium(objective, pr.answer_reference, game.beta, scores=_prompt_linear(objective, pr), answers=list(pr.answers))
-            for pr in game.prompts
-        ]
-    mu = optimal_multipliers(game, objective, dual)
-    return equilibria(game, objective + _lagrangian(dual, mu))
-
-
-def _lagrangian(dual: DualState, mu: np.ndarray) -> Objective:
-    from alft.games.constraints import constrained
-
-    return constrained(Objective(()), replace(dual, multipliers=tuple(float(m) for m in mu)))
-
-
-def _value(objective: Objective, prompt: TabularPrompt, p: np.ndarray, beta: float) -> float:
-    ref = prompt.answer_reference
-    kl = float(np.sum(xlogy(p, p) - xlogy(p, ref)))
-    return objective.F(p, scores=_prompt_linear(objective, prompt), answers=list(prompt.answers)) - beta * kl
-
-
-def optimal_multipliers(game: TabularGame, objective: Objective, dual: DualState) -> np.ndarray:
-    """μ* minimising the dual function D(μ) = mean_x max_p L(p, μ), with ∇D = b − E c (signed per kind)."""
-    bounds = [(None, None) if c.kind == "==" else (0.0, None) for c in dual.constraints]
-    signs = np.array([1.0 if c.kind == ">=" else -1.0 for c in dual.constraints])
-    bound = np.array([c.bound for c in dual.constraints])
-
-    def dual_function(mu: np.ndarray) -> tuple[float, np.ndarray]:
-        lagrangian = objective + _lagrangian(dual, mu)
-        optima = equilibria(game, lagrangian)
-        value = np.mean([_value(lagrangian, pr, p, game.beta) for pr, p in zip(game.prompts, optima)])
-        expected = np.mean([[c.values(list(pr.answers)) @ p for c in dual.constraints] for pr, p in zip(game.prompts, optima)], axis=0)
-        # L = base + Σ_j s_j μ_j (E c_j − b_j) with s = +1 for '>=' and −1 otherwise.
-        return float(value - np.sum(signs * mu * bound)), signs * (expected - bound)
-
-    result = minimize(dual_function, np.zeros(len(bounds)), jac=True, method="L-BFGS-B", bounds=bounds,
-                      options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 500})
-    return np.asarray(result.x)
-
-
-def fixed_point_tv(game: TabularGame, objective: Objective, name: str, K: int, estimator_params: dict | None = None) -> float:
-    """Mean over prompts of TV between the estimator's fixed point and p*: the equilibrium shift its bias
-    causes, computed exactly (SPEC §3.7)."""
-    if objective.target is None:
-        return 0.0
-    estimator = get_estimator(name, K, target=objective.target, **(estimator_params or {}))
-    shifts = []
-    for prompt, optimum in zip(game.prompts, equilibria(game, objective)):
-        scores = _prompt_linear(objective, prompt)
-        shifted = estimator_fixed_point(objective, estimator, prompt.answer_reference, game.beta, scores=scores, answers=list(prompt.answers))
-        shifts.append(total_variation(shifted, optimum))
-    return float(np.mean(shifts))
+def is_random(method: str, anchor: Anchor | None = None) -> bool:
+    """Whether a method's run depends on the seed: sampled groups, or reference answers drawn per seed."""
+    return parse_method(method).kind == "sampled" or (anchor is not None and anchor.reference_draws is not None)
 
 
 def compare(
     game: TabularGame, objective: Objective, methods: list[str], K: int, dynamics: Dynamics = Dynamics(), *,
-    seeds: list[int] = (0,), estimator_params: dict | None = None, on_step: Callable[[int], None] | None = None,
+    seeds: list[int] = (0,), estimator_params: dict | None = None, anchor: Anchor | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> dict[str, list[Trajectory]]:
-    """Run every method for every seed (the exact control once: it has no randomness).
+    """Run every method for every seed (runs without randomness once).
 
     Returns:
-        method → one trajectory per seed (one for ``exact`` and ``mean:NAME``).
+        method → one trajectory per seed (one for runs that do not depend on the seed).
     """
     out: dict[str, list[Trajectory]] = {}
     for method in methods:
-        method_seeds = list(seeds) if _method(method)[0] == "sampled" else list(seeds)[:1]
-        params = estimator_params if _method(method)[0] != "exact" else None
-        out[method] = [run(game, objective, method, K, dynamics, seed=s, estimator_params=params, on_step=on_step) for s in method_seeds]
+        method_seeds = list(seeds) if is_random(method, anchor) else list(seeds)[:1]
+        out[method] = [run(game, objective, method, K, dynamics, seed=s, estimator_params=estimator_params,
+                           anchor=anchor, on_step=on_step) for s in method_seeds]
     return out

@@ -11,17 +11,27 @@ root of a decreasing function of log p_z and ν is found by a 1-D root search.
 
 Replacing R by an estimator's mean B_g(p) (SPEC §3.1) gives the fixed point that sampled dynamics with
 that estimator converge to: the estimator's bias moves the equilibrium (SPEC §3.7).
+
+On a :class:`TabularGame`, :func:`equilibria` gives p* per prompt, for plain objectives, for constrained
+ones (the Lagrangian equilibrium at the optimal multipliers) and for the anchored game (SPEC §2.6);
+they are the oracles the simulator is measured against.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
-from scipy.optimize import brentq
+from scipy.optimize import brentq, minimize
+from scipy.special import xlogy
 
 from alft.errors import AlftInputError
-from alft.estimators import Estimator, Target
+from alft.estimators import Estimator, Target, get_estimator
+from alft.games.anchor import Anchor
+from alft.games.constraints import DualState, constrained
+from alft.games.objectives import Objective
+from alft.games.tabular import TabularGame, TabularPrompt
 
 _LOG_P_MIN = -700.0  # p = e^−700 ≈ 1e−304: the smallest probability represented
 _BISECTIONS = 120
@@ -148,3 +158,77 @@ def estimator_fixed_point(objective, estimator: Estimator, p_ref: np.ndarray, be
     labels = answers if answers is not None else [None] * len(p_ref)
     linear = objective.linear_values(labels, scores) if any(t.is_linear for t in objective.terms) else None
     return stationary_point(p_ref, beta, estimator.mean, linear, label=f"{estimator.name} at K={estimator.K}")
+
+
+def _prompt_linear(objective: Objective, prompt: TabularPrompt) -> np.ndarray | None:
+    return prompt.scores if objective.uses_verifier else None
+
+
+def equilibria(game: TabularGame, objective: Objective, dual: DualState | None = None, anchor: Anchor | None = None) -> list[np.ndarray]:
+    """p* per prompt: the closed-form / root-found equilibrium (SPEC §2.2); with constraints the
+    constrained optimum (the Lagrangian equilibrium at the optimal multipliers, found by minimising the
+    convex dual function); with an anchor p* ∝ p_ref^s·exp(r/(β−γ)) at the anchor's γ and β (SPEC §2.6)."""
+    if anchor is not None:
+        return [anchored_equilibrium(objective, pr, anchor) for pr in game.prompts]
+    if dual is None or not dual.constraints:
+        return [
+            objective_equilibrium(objective, pr.answer_reference, game.beta, scores=_prompt_linear(objective, pr), answers=list(pr.answers))
+            for pr in game.prompts
+        ]
+    mu = optimal_multipliers(game, objective, dual)
+    return equilibria(game, objective + _lagrangian(dual, mu))
+
+
+def anchored_equilibrium(objective: Objective, prompt: TabularPrompt, anchor: Anchor) -> np.ndarray:
+    """The anchored game's p* for one prompt (SPEC §2.6): max r·p + γ Σ p log p − β KL(p ‖ p_ref), whose
+    closed form is §2.2's with τ = −γ. ``objective`` holds the linear terms r (verifier) only."""
+    if objective.target is not None:
+        raise AlftInputError(
+            f"objective: got {objective.name!r} with the anchor; the anchored game's estimated term is "
+            "(γ − β)·log p, so the objective may only add linear terms (verifier)"
+        )
+    linear = objective.linear_values(list(prompt.answers), _prompt_linear(objective, prompt))
+    return closed_form_equilibrium(prompt.answer_reference, anchor.beta, -anchor.gamma, linear)
+
+
+def _lagrangian(dual: DualState, mu: np.ndarray) -> Objective:
+    return constrained(Objective(()), replace(dual, multipliers=tuple(float(m) for m in mu)))
+
+
+def _value(objective: Objective, prompt: TabularPrompt, p: np.ndarray, beta: float) -> float:
+    ref = prompt.answer_reference
+    kl = float(np.sum(xlogy(p, p) - xlogy(p, ref)))
+    return objective.F(p, scores=_prompt_linear(objective, prompt), answers=list(prompt.answers)) - beta * kl
+
+
+def optimal_multipliers(game: TabularGame, objective: Objective, dual: DualState) -> np.ndarray:
+    """μ* minimising the dual function D(μ) = mean_x max_p L(p, μ), with ∇D = b − E c (signed per kind)."""
+    bounds = [(None, None) if c.kind == "==" else (0.0, None) for c in dual.constraints]
+    signs = np.array([1.0 if c.kind == ">=" else -1.0 for c in dual.constraints])
+    bound = np.array([c.bound for c in dual.constraints])
+
+    def dual_function(mu: np.ndarray) -> tuple[float, np.ndarray]:
+        lagrangian = objective + _lagrangian(dual, mu)
+        optima = equilibria(game, lagrangian)
+        value = np.mean([_value(lagrangian, pr, p, game.beta) for pr, p in zip(game.prompts, optima)])
+        expected = np.mean([[c.values(list(pr.answers)) @ p for c in dual.constraints] for pr, p in zip(game.prompts, optima)], axis=0)
+        # L = base + Σ_j s_j μ_j (E c_j − b_j) with s = +1 for '>=' and −1 otherwise.
+        return float(value - np.sum(signs * mu * bound)), signs * (expected - bound)
+
+    result = minimize(dual_function, np.zeros(len(bounds)), jac=True, method="L-BFGS-B", bounds=bounds,
+                      options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 500})
+    return np.asarray(result.x)
+
+
+def fixed_point_tv(game: TabularGame, objective: Objective, name: str, K: int, estimator_params: dict | None = None) -> float:
+    """Mean over prompts of TV between the estimator's fixed point and p*: the equilibrium shift its bias
+    causes, computed exactly (SPEC §3.7)."""
+    if objective.target is None:
+        return 0.0
+    estimator = get_estimator(name, K, target=objective.target, **(estimator_params or {}))
+    shifts = []
+    for prompt, optimum in zip(game.prompts, equilibria(game, objective)):
+        scores = _prompt_linear(objective, prompt)
+        shifted = estimator_fixed_point(objective, estimator, prompt.answer_reference, game.beta, scores=scores, answers=list(prompt.answers))
+        shifts.append(total_variation(shifted, optimum))
+    return float(np.mean(shifts))
