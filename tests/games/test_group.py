@@ -91,7 +91,7 @@ def test_loo_baseline_for_K_2_is_the_other_samples_linear_terms():
 
 
 def test_own_class_counts_none_as_an_answer():
-    result = group_rewards([None, None, "5", "5", "6"], Reward(coherence(), "plugin"))
+    result = group_rewards([None, None, "5", "5", "6"], Reward(coherence(), "plugin", unextractable="own-class"))
     assert list(result.counts) == [1, 1, 1, 1, 0] and result.n_unextractable == 2 and result.n_distinct == 2
 
 
@@ -113,7 +113,7 @@ def test_penalty_sets_none_rewards():
 def test_all_none_group_is_finite_and_documented(policy):
     result = group_rewards([None] * 4, Reward(coherence(), "aqp", unextractable=policy, penalty=-1.0))
     assert np.all(np.isfinite(result.rewards)) and np.all(np.isfinite(result.baseline_loo))
-    expected = {"own-class": get_estimator("aqp", 4).table[3], "exclude": 0.0, "penalty": -1.0}[policy]
+    expected = {"own-class": get_estimator("aqp", 4).table[3], "exclude": 0.0, "penalty": -1.0, "lowest": 0.0}[policy]
     assert np.allclose(result.rewards, expected)
     assert result.degenerate == (policy != "own-class")
 

@@ -38,7 +38,7 @@ def test_bad_settings_name_the_field(fields, field):
 def test_peers_are_rules_not_objectives():
     reward = Reward(peer="ttrl")
     assert reward.rule == Peer("ttrl") and reward.objective is None and reward.target is None
-    result = group_rewards(["1", "1", "2", None], Reward(reward))
+    result = group_rewards(["1", "1", "2", None], reward)
     assert result.rewards.tolist() == [1.0, 1.0, 0.0, 0.0]
 
 
@@ -60,7 +60,7 @@ def test_prepare_refuses_an_untrainable_table_with_a_pointer():
 def test_an_unanswered_completion_scores_below_every_answered_one(answers, objective):
     reward = Reward(objective, "aqp")  # the default policy, "lowest"
     counts = [3 if a == "1" else 0 for a in answers]
-    result = batch_group_rewards(answers, len(answers), Reward(reward), reference_counts=counts, reference_draws=8)
+    result = batch_group_rewards(answers, len(answers), reward, reference_counts=counts, reference_draws=8)
     unanswered = np.array([a is None for a in answers])
     assert np.all(np.isfinite(result.rewards)) and np.all(np.isfinite(result.baseline_loo))
     if unanswered.any() and not unanswered.all():
@@ -78,7 +78,7 @@ def test_anchored_reward_is_the_spec_formula():
     gamma, beta, M = 0.5, 1.0, 16
     reward = Reward(gamma * coherence() + beta * anchor(), "digamma", reference_estimator="digamma")
     answers, counts = ["a", "a", "b", "c"], [9, 9, 4, 0]
-    result = group_rewards(answers, Reward(reward), reference_counts=counts, reference_draws=M)
+    result = group_rewards(answers, reward, reference_counts=counts, reference_draws=M)
     group_table, reference_table = get_estimator("digamma", 4).table, get_estimator("digamma", M + 1).table
     loo = [1, 1, 0, 0]
     expected = [(gamma - beta) * group_table[n] + beta * reference_table[c] for n, c in zip(loo, counts)]

@@ -26,7 +26,7 @@ def test_bad_settings_name_the_option(changes, field):
 
 
 def test_method_labels_and_safe_folder_names():
-    assert TrainSettings(preset="tiny").label == "aqp"
+    assert TrainSettings(preset="tiny", reward=Reward("coherence"), allow_collapse=True).label == "aqp"
     assert TrainSettings(preset="tiny", reward=Reward(peer="ttrl")).label == "ttrl"
     label = TrainSettings(preset="tiny", reward=Reward("coherence+0.5*verifier", "digamma"), allow_collapse=True).label
     assert label == "coherence+0.5*verifier:digamma"

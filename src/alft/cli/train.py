@@ -80,7 +80,7 @@ def equilibrium_line(equilibrium: dict[str, Any]) -> str:
     start = f"{before['tv_to_p_star']:.3f} → " if before else ""
     return (f"distance to p* ∝ p_ref^{after['sharpening']:g} (mean TV, {after['n_prompts']} training prompts × "
             f"{after['samples_per_prompt']} samples): {start}{after['tv_to_p_star']:.3f} (floor {after['tv_floor']:.3f}; "
-            f"best-fitting exponent {after['best_exponent']:g})")
+            f"best-fitting exponent {after['best_exponent']})")
 
 
 def timing_line(summary: dict[str, Any]) -> str:

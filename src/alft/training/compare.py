@@ -40,9 +40,9 @@ def method_settings(base: TrainSettings, method: str, seed: int) -> TrainSetting
     return base.replace(reward=base.reward.replace(estimator=method), seed=seed)
 
 
-def comparison_row(summary: dict[str, Any]) -> dict[str, Any]:
+def comparison_row(method: str, summary: dict[str, Any]) -> dict[str, Any]:
     """One table row: method, seed, before/after of each compared metric."""
-    row: dict[str, Any] = {"method": summary["method"], "seed": summary["settings"]["seed"]}
+    row: dict[str, Any] = {"method": method, "seed": summary["settings"]["seed"]}
     equilibrium = summary.get("equilibrium") or {}
     for key, _ in COMPARED_METRICS:
         for part in ("before", "after"):
@@ -109,7 +109,7 @@ def run_comparison(
             else:
                 log(f"{method}, seed {seed}")
                 summary = run_training(settings, run.path, progress=progress)
-            rows.append(comparison_row(summary))
+            rows.append(comparison_row(method, summary))
             if overall is not None:
                 progress.advance(overall)
     result = {"methods": list(methods), "seeds": list(seeds), "rows": rows, "aggregate": aggregate(rows)}

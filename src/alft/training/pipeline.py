@@ -178,7 +178,7 @@ def with_references(policy: BasePolicy, train: datasets.Dataset, settings: Train
     log(f"reference answers: {settings.reference_draws} per training prompt from the base policy (cached)")
     answers, path = draw_references(prompts, header, sample,
                                     on_chunk=lambda n: progress.update(task, completed=n) if task is not None else None)
-    description = {"path": str(path), "draws": settings.reference_draws, "prompts": len(prompts),
+    description = {"file": path.name, "draws": settings.reference_draws, "prompts": len(prompts),
                    "all_unanswered_prompts": unanswered_prompts(answers), "seconds": time.perf_counter() - start}
     return train.add_column("reference_answers", [json.dumps(a) for a in answers]), description
 

@@ -62,7 +62,7 @@ def equilibrium_distance(samples: Sequence[Sequence[str | None]], references: Se
     rng = np.random.default_rng(seed)
     pairs = [(q, r) for q, r in zip(samples, references) if any(a is not None for a in r)]
     if not pairs:
-        return {"tv_to_p_star": 1.0, "tv_floor": 1.0, "best_exponent": float("nan"), "n_prompts": 0}
+        return {"tv_to_p_star": 1.0, "tv_floor": 1.0, "tv_to_reference": 1.0, "best_exponent": None, "n_prompts": 0}
     tv = [total_variation(q, predicted_equilibrium(r, s)) for q, r in pairs]
     floor = [sampling_floor(predicted_equilibrium(r, s), max(1, sum(a is not None for a in q)), rng) for q, r in pairs]
     fit = [np.mean([total_variation(q, predicted_equilibrium(r, e)) for q, r in pairs]) for e in EXPONENT_GRID]
@@ -70,6 +70,6 @@ def equilibrium_distance(samples: Sequence[Sequence[str | None]], references: Se
         "tv_to_p_star": float(np.mean(tv)),
         "tv_floor": float(np.mean(floor)),
         "tv_to_reference": float(np.mean([total_variation(q, predicted_equilibrium(r, 1.0)) for q, r in pairs])),
-        "best_exponent": float(EXPONENT_GRID[int(np.argmin(fit))]) if np.ptp(fit) > 0 else float("nan"),
+        "best_exponent": float(EXPONENT_GRID[int(np.argmin(fit))]) if np.ptp(fit) > 0 else None,
         "n_prompts": len(pairs),
     }
