@@ -6,19 +6,23 @@ the regime where coherence and diversity objectives have something to do. The lo
 only, and TRL appends ``<eos>`` to every completion so the policy learns to stop (without it every GRPO
 completion runs to the length limit, SPEC §7).
 
-The result is cached: a folder under ``alft.paths.cache_root()/warmup/<key>`` where the key
+The default recipe's result for seed 0 ships with the package (:mod:`alft.task.shipped`), so on a fresh
+machine ``alft train`` starts GRPO at once; :func:`rebuild_base_policy` (``python -m alft.task.warmup
+--rebuild``) remakes it with this recipe. Other recipes and seeds are cached: a folder under ``alft.paths.cache_root()/warmup/<key>`` where the key
 hashes the configuration, the seed and the library versions, written atomically (temporary folder, then
 rename) under a file lock, so ``alft train`` warms up once per setting even with parallel runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import dataclasses
 import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,6 +40,7 @@ from alft.errors import require
 from alft.paths import cache_root
 from alft.task.arithmetic import ArithmeticConfig, warmup_dataset
 from alft.task.model import ModelConfig, build_model, save_policy
+from alft.task.shipped import SHIPPED_DIR, SHIPPED_SEED, write_checksums
 from alft.task.tokenizer import build_tokenizer
 
 _CACHE_FORMAT = 1  # bump when the warm-up recipe changes, so stale caches are not reused
@@ -256,3 +261,47 @@ def _repoint(folder: Path) -> None:
     if "_name_or_path" in config:
         config["_name_or_path"] = str(folder.resolve())
         config_path.write_text(json.dumps(config, indent=2))
+
+
+def rebuild_base_policy(
+    destination: str | Path = SHIPPED_DIR, *, cache_dir: str | Path | None = None, progress: bool = True
+) -> Path:
+    """Remake the shipped base policy with the default recipe and seed, and record its checksums (SPEC §7).
+
+    Trains :class:`WarmupConfig` ``()`` with seed :data:`~alft.task.shipped.SHIPPED_SEED` on one torch
+    thread in a temporary cache (or takes that warm-up from ``cache_dir``), then replaces ``destination`` with the model, the tokenizer, the warm-up
+    record (recipe, seconds, final loss) and a ``SHA256SUMS`` file. In an editable install the default
+    destination is the source tree's ``src/alft/task/base_policy``: commit it.
+
+    Args:
+        destination: the folder to (re)write.
+        cache_dir: a warm-up cache to take the result from if it holds this recipe and seed (trained there
+            otherwise); ``None`` trains afresh.
+        progress: show the training progress bar.
+
+    Returns:
+        The destination folder.
+    """
+    destination = Path(destination).resolve()
+    with tempfile.TemporaryDirectory() as scratch:
+        result = warm_up(WarmupConfig(), seed=SHIPPED_SEED, cache_dir=cache_dir or scratch, progress=progress)
+        shutil.rmtree(destination, ignore_errors=True)
+        shutil.copytree(result.path, destination)
+    write_checksums(destination)
+    return destination
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m alft.task.warmup --rebuild [--to FOLDER]``: rebuild the shipped base policy."""
+    parser = argparse.ArgumentParser(prog="python -m alft.task.warmup", description=main.__doc__)
+    parser.add_argument("--rebuild", action="store_true", help="retrain the shipped base policy (minutes)")
+    parser.add_argument("--to", default=str(SHIPPED_DIR), help="destination folder (default: the package's)")
+    parser.add_argument("--cache-dir", default=None, help="reuse a warm-up of this recipe cached there")
+    args = parser.parse_args(argv)
+    if not args.rebuild:
+        parser.error("nothing to do: pass --rebuild")
+    print(rebuild_base_policy(args.to, cache_dir=args.cache_dir))
+
+
+if __name__ == "__main__":
+    main()
