@@ -87,6 +87,12 @@ def test_valid_routes_include_an_early_plus_or_minus_and_the_systematic_error_is
     assert systematic_error(((3, 4, 2, 5), ("+", "+", "-"))) is None  # every order gives 4
 
 
+def test_products_are_capped():
+    for cap in (0, 1, 3):
+        counts = Counter(p.prompt.count("*") for p in generate_problems(500, config=ArithmeticConfig(max_products=cap)))
+        assert max(counts) == cap  # the cap is reached and never passed
+
+
 def test_every_valid_route_is_taken_about_equally_often():
     # 5+2-1*3: the valid first steps are 7-1*3 and 5+2-3 (the systematic error would be 5+1*3)
     rng = np.random.default_rng(0)
@@ -139,6 +145,8 @@ def test_bad_inputs():
         ArithmeticConfig(min_ops=3, max_ops=2)
     with pytest.raises(AlftInputError, match="error_rate"):
         ArithmeticConfig(error_rate=1.5)
+    with pytest.raises(AlftInputError, match="max_products"):
+        ArithmeticConfig(max_products=-1)
     with pytest.raises(AlftInputError, match="split"):
         generate_problems(3, split="test")  # type: ignore[arg-type]
     with pytest.raises(AlftInputError, match="distinct eval problems"):

@@ -51,16 +51,20 @@ class ArithmeticConfig:
         max_ops: most operations (≥ min_ops, ≤ 8).
         error_rate: probability that a warm-up trace makes the systematic error, in [0, 1] (problems with
             no value-changing invalid step are always traced correctly).
+        max_products: most ``*`` in an expression (≥ 0). One keeps every correct multiplication within
+            the 9×9 table (7*8*9 would need 56*9, which the small model mostly gets wrong).
     """
 
     min_ops: int = 3
     max_ops: int = 3
     error_rate: float = 0.35
+    max_products: int = 1
 
     def __post_init__(self) -> None:
         require(1 <= self.min_ops <= 8, "min_ops", self.min_ops, "an integer in [1, 8]")
         require(self.min_ops <= self.max_ops <= 8, "max_ops", self.max_ops, f"an integer in [{self.min_ops}, 8]")
         require(0.0 <= self.error_rate <= 1.0, "error_rate", self.error_rate, "a probability in [0, 1]")
+        require(0 <= self.max_products <= 8, "max_products", self.max_products, "an integer in [0, 8]")
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,8 @@ def _random_expression(rng: np.random.Generator, config: ArithmeticConfig) -> Ex
     n_ops = _pick(rng, range(config.min_ops, config.max_ops + 1))
     numbers = tuple(_pick(rng, _DIGITS) for _ in range(n_ops + 1))
     operators = tuple(_pick(rng, _OPERATORS) for _ in range(n_ops))
+    while operators.count("*") > config.max_products:  # redraw: uniform over the allowed operator strings
+        operators = tuple(_pick(rng, _OPERATORS) for _ in range(n_ops))
     return numbers, operators
 
 
