@@ -286,7 +286,7 @@ def rebuild_base_policy(
     with tempfile.TemporaryDirectory() as scratch:
         result = warm_up(WarmupConfig(), seed=SHIPPED_SEED, cache_dir=cache_dir or scratch, progress=progress)
         shutil.rmtree(destination, ignore_errors=True)
-        shutil.copytree(result.path, destination)
+        shutil.copytree(result.path, destination, copy_function=shutil.copyfile)  # default file modes
     write_checksums(destination)
     return destination
 
