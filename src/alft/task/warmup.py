@@ -1,8 +1,8 @@
 """Supervised warm-up of the built-in model: the base policy that answer-level training starts from (SPEC §7).
 
-A randomly initialised model knows nothing; a short SFT run on arithmetic traces (30 % of them with one
-wrong step) gives a policy whose greedy answer is often right but whose *sampled* answers are spread —
-the regime where coherence and diversity objectives have something to do. The loss is on the completion
+A randomly initialised model knows nothing; a short SFT run on arithmetic traces (35 % of those that can
+make the task's systematic error make it, :mod:`alft.task.arithmetic`) gives a policy whose *sampled*
+answers are spread — the regime where coherence and diversity objectives have something to do. The loss is on the completion
 only, and TRL appends ``<eos>`` to every completion so the policy learns to stop (without it every GRPO
 completion runs to the length limit, SPEC §7).
 
@@ -51,9 +51,11 @@ _RECORD = "alft_warmup.json"
 class WarmupConfig:
     """The warm-up recipe.
 
-    The defaults took 296 s on 2 CPU cores with one torch thread (0.19 s a step; ≈ 3.5 min with two idle
-    threads) and gave greedy accuracy 0.77, majority-of-8 0.69, mean sample accuracy 0.46, answer entropy
-    1.23 nats, 4.6 distinct answers in 8 samples (1000 eval problems, seed 0). 1000 steps: greedy 0.57.
+    The defaults made the shipped base policy (:mod:`alft.task.shipped`): 1955 s on a 2-core machine with
+    one torch thread while ≈ 10 other processes competed (≈ 5 min on an idle one); on 1000 eval problems
+    (seed 0, temperature 1) greedy accuracy 0.547, majority-of-8 0.580, mean sample accuracy 0.384
+    (``benchmarks/results/task_premise.json``). On the earlier 2–4-operation task with random slips the
+    same recipe gave greedy 0.77, majority-of-8 0.69.
 
     Attributes:
         steps: optimiser steps.
