@@ -1,5 +1,9 @@
-"""The arithmetic generator: determinism, correctness of traces, wrong steps, disjoint splits."""
+"""The arithmetic generator: determinism, correctness of traces, valid routes, the systematic error, disjoint splits."""
 
+import re
+from collections import Counter
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,11 +12,14 @@ from alft.answers import extract_arithmetic
 from alft.errors import AlftInputError
 from alft.task.arithmetic import (
     ArithmeticConfig,
+    _trace,
     evaluate,
     generate_problems,
     prompt_dataset,
+    reduce_at,
     render,
     split_of,
+    systematic_error,
     valid_steps,
     warmup_dataset,
 )
@@ -38,24 +45,60 @@ def test_answers_are_python_values_and_traces_are_well_formed():
         )
         assert len(steps) == n_ops  # one rewrite per operation
         assert extract_arithmetic(problem.completion) == str(problem.trace_answer)
-        assert 2 <= n_ops <= 4
+        assert ArithmeticConfig().min_ops <= n_ops <= ArithmeticConfig().max_ops
+        assert not re.search(r"[-+*]-", problem.completion)  # no negative number after an operator
 
 
-def test_correct_traces_rewrite_to_equal_values_and_wrong_ones_differ():
-    problems = generate_problems(2000, seed=2)
-    wrong = [p for p in problems if not p.correct]
-    assert 0.22 < len(wrong) / len(problems) < 0.38  # error_rate 0.3, binomial sd ≈ 0.01
+def parse(prompt: str):
+    expression = prompt.rstrip("=")
+    return tuple(int(n) for n in re.split(r"[-+*]", expression)), tuple(re.findall(r"[-+*]", expression))
+
+
+def test_correct_traces_rewrite_to_equal_values_and_wrong_ones_start_with_the_systematic_error():
+    problems = generate_problems(4000, seed=2)
     for problem in problems:
+        steps = problem.completion.split("=")
         if problem.correct:
-            assert all(python_value(step + "=") == problem.answer for step in problem.completion.split("="))
+            assert all(python_value(step + "=") == problem.answer for step in steps)
         else:
-            assert problem.trace_answer != problem.answer
-    assert len({p.trace_answer - p.answer for p in wrong}) > 10  # slips and precedence errors both appear
+            expression = parse(problem.prompt)
+            assert steps[0] == render(reduce_at(expression, systematic_error(expression)))
+            assert all(python_value(step + "=") == problem.trace_answer for step in steps)  # then no more errors
+    # the systematic error's rate among problems that have one: error_rate 0.35, binomial sd ≈ 0.01
+    exposed = [p for p in problems if systematic_error(parse(p.prompt)) is not None]
+    assert len(exposed) > 2000
+    assert 0.32 < sum(not p.correct for p in exposed) / len(exposed) < 0.38
 
 
 def test_error_rate_zero_and_one():
     assert all(p.correct for p in generate_problems(200, config=ArithmeticConfig(error_rate=0.0)))
-    assert sum(not p.correct for p in generate_problems(200, config=ArithmeticConfig(error_rate=1.0))) >= 195
+    for problem in generate_problems(200, config=ArithmeticConfig(error_rate=1.0)):
+        assert problem.correct == (systematic_error(parse(problem.prompt)) is None)
+
+
+def test_valid_routes_include_an_early_plus_or_minus_and_the_systematic_error_is_left_to_right():
+    assert valid_steps(((5, 2, 1), ("+", "-"))) == [0, 1]  # 5+(2-1)
+    assert valid_steps(((5, 2, 1), ("-", "+"))) == [0]  # 5-(2+1) would be wrong
+    assert valid_steps(((3, 2, 5), ("+", "-"))) == [0]  # 3+(2-5) would render 3+-3
+    assert valid_steps(((3, 4, 2, 5), ("+", "*", "-"))) == [1]
+    assert systematic_error(((3, 4, 2, 5), ("+", "*", "-"))) == 0  # 3+4*2-5 → 7*2-5
+    assert systematic_error(((5, 2, 1), ("-", "+"))) == 1  # 5-2+1 → 5-3
+    assert systematic_error(((3, 4, 2, 5), ("*", "*", "+"))) == 2  # 3*4*2+5 → 3*4*7
+    assert systematic_error(((3, 4, 2, 5), ("+", "+", "-"))) is None  # every order gives 4
+
+
+def test_products_are_capped():
+    for cap in (0, 1, 3):
+        counts = Counter(p.prompt.count("*") for p in generate_problems(500, config=ArithmeticConfig(max_products=cap)))
+        assert max(counts) == cap  # the cap is reached and never passed
+
+
+def test_every_valid_route_is_taken_about_equally_often():
+    # 5+2-1*3: the valid first steps are 7-1*3 and 5+2-3 (the systematic error would be 5+1*3)
+    rng = np.random.default_rng(0)
+    firsts = Counter(_trace(((5, 2, 1, 3), ("+", "-", "*")), rng, None)[0].split("=")[0] for _ in range(3000))
+    assert set(firsts) == {"7-1*3", "5+2-3"}
+    assert all(abs(count / 3000 - 0.5) < 0.04 for count in firsts.values())  # binomial sd ≈ 0.009
 
 
 def test_splits_are_disjoint_and_unique_when_asked():
@@ -76,12 +119,15 @@ def test_splits_are_disjoint_and_unique_when_asked():
     )
 )
 def test_evaluate_matches_python_and_valid_steps_preserve_value(expression):
-    from alft.task.arithmetic import reduce_at
-
     value = python_value(render(expression))
     assert evaluate(expression) == value
     for step in valid_steps(expression):
-        assert evaluate(reduce_at(expression, step)) == value
+        reduced = reduce_at(expression, step)
+        assert evaluate(reduced) == value and python_value(render(reduced)) == value
+        assert not re.search(r"[-+*]-", render(reduced))
+    error = systematic_error(expression)
+    if error is not None:
+        assert error not in valid_steps(expression) and evaluate(reduce_at(expression, error)) != value
 
 
 def test_datasets_have_the_documented_columns():
@@ -99,6 +145,8 @@ def test_bad_inputs():
         ArithmeticConfig(min_ops=3, max_ops=2)
     with pytest.raises(AlftInputError, match="error_rate"):
         ArithmeticConfig(error_rate=1.5)
+    with pytest.raises(AlftInputError, match="max_products"):
+        ArithmeticConfig(max_products=-1)
     with pytest.raises(AlftInputError, match="split"):
         generate_problems(3, split="test")  # type: ignore[arg-type]
     with pytest.raises(AlftInputError, match="distinct eval problems"):

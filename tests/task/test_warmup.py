@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from alft.errors import AlftInputError
+from alft.task.arithmetic import ArithmeticConfig
 from alft.task.model import ModelConfig
 from alft.task.warmup import WarmupConfig, cache_key, warm_up
 
@@ -58,6 +59,8 @@ def test_warmup_teaches_eos(tmp_path):
         learning_rate=5e-3,
         warmup_steps=10,
         model=ModelConfig(n_layers=1, hidden_size=64, n_heads=2, intermediate_size=128, max_positions=64),
+        # the sizes this test was calibrated on (2–4 operations): where a trace ends varies, so <eos> must be learned
+        task=ArithmeticConfig(min_ops=2, max_ops=4, max_products=4),
     )
     result = warm_up(config, seed=0, cache_dir=tmp_path, progress=False, num_threads=1)
     from alft.task.arithmetic import generate_problems

@@ -1,15 +1,20 @@
 """The built-in task: multi-step arithmetic with step-by-step traces (SPEC §7).
 
-A problem is a flat expression of 2–4 operations over the digits 1–9 with ``+ - *``; the prompt is the
-expression followed by ``=`` and the completion rewrites it one operation at a time, in a random valid
-order, down to the result::
+A problem is a flat expression of 3 operations over the digits 1–9 with ``+ - *``; the prompt is the
+expression followed by ``=`` and the completion rewrites it one operation at a time, in a uniformly
+random valid order (:func:`valid_steps`: any ``*``, and a ``+``/``-`` where a+b−c = a+(b−c)), down to
+the result::
 
     prompt      3+4*2-5=
     completion  3+8-5=11-5=6
 
-About 30 % of warm-up traces make exactly one wrong step (a precedence error, or a slip of ±1, ±2, ±10)
-and then continue correctly, so a model warmed up on them spreads its sampled answers: that spread is
-what answer-level objectives act on.
+The task is built so that the self-consistency premise holds (SPEC §7, issue 12): majority-of-K must beat
+one greedy path. There are no random slips; instead, with probability ``error_rate`` a warm-up trace
+makes one *systematic* error (:func:`systematic_error`: its first step reduces the leftmost invalid
+operator that changes the value, mostly a left-to-right precedence error) and then continues correctly.
+The correct traces split their mass over several valid routes while the error is one route, so a policy
+that matches the traces exactly decodes greedily into the error more often than its samples vote for it
+(``benchmarks/task_premise.py`` measures both this exact-trace policy and the shipped base policy).
 
 Train and eval problems are disjoint by construction: a prompt belongs to the eval split iff its CRC32
 is divisible by :data:`EVAL_MODULUS`, whatever the seeds and sizes.
@@ -32,7 +37,6 @@ EVAL_MODULUS = 10
 """One prompt in ten (by CRC32) belongs to the eval split."""
 
 _PATIENCE = 20_000
-_SLIPS = (-10, -2, -1, 1, 2, 10)
 _DIGITS = range(1, 10)
 _OPERATORS = ("+", "-", "*")
 T = TypeVar("T")
@@ -45,17 +49,23 @@ class ArithmeticConfig:
     Attributes:
         min_ops: fewest operations in an expression (≥ 1).
         max_ops: most operations (≥ min_ops, ≤ 8).
-        error_rate: probability that a warm-up trace makes one wrong step, in [0, 1].
+        error_rate: probability that a warm-up trace makes the systematic error, in [0, 1] (problems with
+            no value-changing invalid step are always traced correctly).
+        max_products: most ``*`` in an expression (≥ 0; the default 3 caps nothing at 3 operations). A cap of
+            1 keeps every correct multiplication within the 9×9 table (7*8*9 needs 56*9, where the small
+            model slips) — measured in ``benchmarks/results/task_premise_levers.json``.
     """
 
-    min_ops: int = 2
-    max_ops: int = 4
-    error_rate: float = 0.3
+    min_ops: int = 3
+    max_ops: int = 3
+    error_rate: float = 0.35
+    max_products: int = 3
 
     def __post_init__(self) -> None:
         require(1 <= self.min_ops <= 8, "min_ops", self.min_ops, "an integer in [1, 8]")
         require(self.min_ops <= self.max_ops <= 8, "max_ops", self.max_ops, f"an integer in [{self.min_ops}, 8]")
         require(0.0 <= self.error_rate <= 1.0, "error_rate", self.error_rate, "a probability in [0, 1]")
+        require(0 <= self.max_products <= 8, "max_products", self.max_products, "an integer in [0, 8]")
 
 
 @dataclass(frozen=True)
@@ -98,24 +108,48 @@ def evaluate(expression: Expression) -> int:
 
 
 def valid_steps(expression: Expression) -> list[int]:
-    """Operator positions that may be reduced next without changing the value.
+    """Operator positions that may be reduced next without changing the value (the valid routes).
 
-    Any ``*`` may go first (products of adjacent factors commute with everything else); a ``+``/``-``
-    only when it is the first operator and the next operator is not ``*`` (left-to-right evaluation).
+    Any ``*`` may go first (products of adjacent factors commute with everything else). A ``+``/``-`` may go
+    first when both its operands are whole terms (no ``*`` beside it) and it opens the expression or follows
+    a ``+``: a+b−c = a+(b−c). A reduction that would leave a negative number after an operator (``3+-3``) is
+    left out, so every rendered step stays a plain expression.
     """
     operators = expression[1]
-    steps = [i for i, op in enumerate(operators) if op == "*"]
-    if operators[0] != "*" and (len(operators) == 1 or operators[1] != "*"):
-        steps.insert(0, 0)
-    return steps
+    return [i for i in range(len(operators)) if _preserves_value(operators, i) and _renders(expression, i)]
 
 
-def reduce_at(expression: Expression, position: int, slip: int = 0) -> Expression:
-    """Apply the operator at ``position`` to its two neighbours (plus ``slip``, to model a careless step)."""
+def _preserves_value(operators: tuple[str, ...], i: int) -> bool:
+    if operators[i] == "*":
+        return True
+    whole_right = i + 1 == len(operators) or operators[i + 1] != "*"
+    return whole_right and (i == 0 or operators[i - 1] == "+")
+
+
+def _renders(expression: Expression, i: int) -> bool:
+    """Whether reducing at ``i`` keeps every number after the first non-negative."""
+    return i == 0 or reduce_at(expression, i)[0][i] >= 0
+
+
+def systematic_error(expression: Expression) -> int | None:
+    """The wrong first step the warm-up traces make: the leftmost invalid operator that changes the value.
+
+    This is mostly a left-to-right (precedence) error, ``3+4*2`` → ``7*2``. It is ``None`` when no invalid
+    reduction changes the value (e.g. ``3*4*2`` or ``3+4+5``): such problems are always traced correctly.
+    """
+    value, valid = evaluate(expression), valid_steps(expression)
+    for i in range(len(expression[1])):
+        if i not in valid and _renders(expression, i) and evaluate(reduce_at(expression, i)) != value:
+            return i
+    return None
+
+
+def reduce_at(expression: Expression, position: int) -> Expression:
+    """Apply the operator at ``position`` to its two neighbours."""
     numbers, operators = expression
     a, b, op = numbers[position], numbers[position + 1], operators[position]
     value = a + b if op == "+" else a - b if op == "-" else a * b
-    new_numbers = numbers[:position] + (value + slip,) + numbers[position + 2 :]
+    new_numbers = numbers[:position] + (value,) + numbers[position + 2 :]
     return new_numbers, operators[:position] + operators[position + 1 :]
 
 
@@ -128,26 +162,17 @@ def _random_expression(rng: np.random.Generator, config: ArithmeticConfig) -> Ex
     n_ops = _pick(rng, range(config.min_ops, config.max_ops + 1))
     numbers = tuple(_pick(rng, _DIGITS) for _ in range(n_ops + 1))
     operators = tuple(_pick(rng, _OPERATORS) for _ in range(n_ops))
+    while operators.count("*") > config.max_products:  # redraw: uniform over the allowed operator strings
+        operators = tuple(_pick(rng, _OPERATORS) for _ in range(n_ops))
     return numbers, operators
 
 
-def _wrong_step(expression: Expression, rng: np.random.Generator) -> Expression:
-    """One wrong reduction: a precedence error when one is possible and chosen, else a slip."""
-    valid = valid_steps(expression)
-    invalid = [i for i in range(len(expression[1])) if i not in valid]
-    if invalid and rng.random() < 0.5:
-        return reduce_at(expression, _pick(rng, invalid))
-    return reduce_at(expression, _pick(rng, valid), slip=_pick(rng, _SLIPS))
-
-
-def _trace(expression: Expression, rng: np.random.Generator, wrong_at: int | None) -> tuple[str, int]:
-    """Reduce step by step in a random valid order; step ``wrong_at`` (if any) is a wrong one."""
+def _trace(expression: Expression, rng: np.random.Generator, first: int | None) -> tuple[str, int]:
+    """Reduce step by step in a uniformly random valid order, the first step at ``first`` if given."""
     steps = []
-    for step in range(len(expression[1])):
-        if step == wrong_at:
-            expression = _wrong_step(expression, rng)
-        else:
-            expression = reduce_at(expression, _pick(rng, valid_steps(expression)))
+    while expression[1]:
+        position = first if first is not None else _pick(rng, valid_steps(expression))
+        expression, first = reduce_at(expression, position), None
         steps.append(render(expression))
     return "=".join(steps), expression[0][0]
 
@@ -158,15 +183,9 @@ def split_of(prompt: str) -> Split:
 
 
 def _problem(rng: np.random.Generator, expression: Expression, config: ArithmeticConfig) -> Problem:
-    answer = evaluate(expression)
-    n_steps = len(expression[1])
-    if rng.random() < config.error_rate:
-        for _ in range(10):  # a wrong step can land on the right value by chance (e.g. 3+1*1); redraw it
-            completion, trace_answer = _trace(expression, rng, wrong_at=_pick(rng, range(n_steps)))
-            if trace_answer != answer:
-                return Problem(render(expression) + "=", answer, completion, trace_answer)
-    completion, trace_answer = _trace(expression, rng, wrong_at=None)
-    return Problem(render(expression) + "=", answer, completion, trace_answer)
+    wrong = rng.random() < config.error_rate  # drawn for every problem, so the stream does not depend on it
+    completion, trace_answer = _trace(expression, rng, first=systematic_error(expression) if wrong else None)
+    return Problem(render(expression) + "=", evaluate(expression), completion, trace_answer)
 
 
 def generate_problems(
