@@ -31,7 +31,7 @@ from transformers import PrinterCallback, TrainerCallback
 from alft.integrations.trl import AlftGRPOConfig, AlftGRPOTrainer, answer_reward
 from alft.task.arithmetic import prompt_dataset
 from alft.task.loading import load_policy
-from alft.task.warmup import WarmupConfig, warm_up
+from alft.task.shipped import base_policy_path
 
 K, PROMPTS, LENGTH = 8, 8, 32
 
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     options = parser.parse_args()
-    policy = str(warm_up(WarmupConfig(), seed=0, progress=False).path)
+    policy = str(base_policy_path("default").path)
     import tempfile
 
     repeats = []

@@ -104,7 +104,7 @@ def train(
     scale_rewards: Annotated[str, Opt("--scale-rewards", help="TRL advantage scaling: group, batch or none.")] = "group",
     prompts_per_step: Annotated[int | None, Opt("--prompts-per-step", help="Prompts per step. Preset default.")] = None,
     max_completion_length: Annotated[int | None, Opt("--max-completion-length", help="Tokens per completion.")] = None,
-    temperature: Annotated[float, Opt("--temperature", help="Sampling temperature (training and evaluation).")] = 1.0,
+    temperature: Annotated[float | None, Opt("--temperature", help="Sampling temperature (GRPO, reference answers, evaluation). Preset default (0.7).")] = None,
     eval_problems: EvalOption = None,
     save_steps: Annotated[int | None, Opt("--save-steps", help="Checkpoint every N steps. Preset default.")] = None,
     model: Annotated[str | None, Opt("--model", help="A local model folder or hub id instead of the built-in model.")] = None,

@@ -34,7 +34,7 @@ from alft.task.arithmetic import prompt_dataset
 from alft.task.evaluate import evaluate_policy, sample_answers
 from alft.task.threads import one_torch_thread
 from alft.task.loading import load_policy, load_prompts
-from alft.task.warmup import WarmupConfig, warm_up
+from alft.task.shipped import base_policy_path
 from alft.training.plots import plot_run
 from alft.training.probe import equilibrium_distance
 from alft.training.references import draw_references, reference_header, unanswered_prompts
@@ -64,12 +64,12 @@ class BasePolicy:
 
 
 def base_policy(settings: TrainSettings, show_progress: bool) -> BasePolicy:
-    """The base policy: ``--model`` as given, or the built-in warm-up (trained once, then cached)."""
+    """The base policy: ``--model`` as given, the shipped built-in policy (default preset, checksummed), or a
+    warm-up made once and cached (other presets and warm-up seeds)."""
     if settings.model is not None:
         return BasePolicy(settings.model, 0.0, True)
-    config = WarmupConfig() if settings.preset == "default" else WarmupConfig.tiny()
-    result = warm_up(config, seed=settings.warmup_seed, progress=show_progress)
-    return BasePolicy(str(result.path), 0.0 if result.cached else result.seconds, result.cached)
+    result = base_policy_path(settings.preset, seed=settings.warmup_seed, progress=show_progress)
+    return BasePolicy(str(result.path), result.seconds, result.cached)
 
 
 def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset | None]:
