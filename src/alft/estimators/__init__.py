@@ -17,7 +17,7 @@ from alft.estimators.registry import (
     get_estimator,
     minimax_value,
 )
-from alft.estimators.target import Target, parse_target, polynomial_target
+from alft.estimators.target import RewardForm, parse_target, polynomial_target
 
 __all__ = [
     "ESTIMATORS",
@@ -25,7 +25,7 @@ __all__ = [
     "MIN_K",
     "TRAINING_COEFFICIENT_BOUND",
     "Estimator",
-    "Target",
+    "RewardForm",
     "check_trainable",
     "digamma_bias",
     "get_estimator",

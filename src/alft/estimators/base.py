@@ -14,7 +14,7 @@ import numpy as np
 
 from alft.errors import AlftInputError
 from alft.estimators.bernstein import bernstein_to_chebyshev, binomial_basis, chebyshev_nodes
-from alft.estimators.target import Target
+from alft.estimators.target import RewardForm
 
 # Grid for the sup-metrics: Chebyshev points resolve the O(1/K²) oscillation near 0 and 1, the geometric
 # part reaches far below 1/K where the p-weighted error of log p is decided.
@@ -54,7 +54,7 @@ class Estimator:
 
     name: str
     K: int
-    target: Target
+    target: RewardForm
     params: Mapping[str, Any]
     table: np.ndarray
     mean_chebyshev: np.ndarray | None = field(default=None, repr=False)

@@ -8,7 +8,7 @@ import numpy as np
 from scipy.special import digamma as psi
 
 from alft.errors import AlftInputError
-from alft.estimators.target import Target
+from alft.estimators.target import RewardForm
 
 
 def plugin_log_table(K: int) -> np.ndarray:
@@ -36,7 +36,7 @@ def digamma_bias(K: int, p: np.ndarray) -> np.ndarray:
     return -np.log(p) - np.sum((1 - p)[..., None] ** j / j, axis=-1)
 
 
-def ustat_table(target: Target, K: int) -> np.ndarray:
+def ustat_table(target: RewardForm, K: int) -> np.ndarray:
     """The unique unbiased table for a polynomial target of degree ≤ K−1 (SPEC §3.3).
 
     E[(N)_m / (n)_m] = p^m for N ~ Binomial(n, p), so g[k] = Σ_m a_m (k)_m/(n)_m (UMVUE).

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.polynomial import Chebyshev, Polynomial
 
 from alft.errors import AlftInputError, AlftNumericalError
+from alft.estimators.counts import MAX_K, MIN_K, check_group_size
 from alft.estimators import cache
 from alft.estimators.aqp import AqpProblem, solve_aqp
 from alft.estimators.base import Estimator
@@ -26,9 +27,8 @@ from alft.estimators.closed_form import (
     ustat_table,
 )
 from alft.estimators.minimax import solve_minimax_log
-from alft.estimators.target import Target, parse_target
+from alft.estimators.target import RewardForm, parse_target
 
-MIN_K, MAX_K = 2, 256
 # Tables with larger entries amplify noise beyond use (the exact minimax tables reach 2e15 at K = 64).
 TRAINING_COEFFICIENT_BOUND = 1e3
 
@@ -167,12 +167,6 @@ def _check_params(spec: EstimatorSpec, params: dict[str, Any]) -> dict[str, floa
     return {key: float(value) for key, value in merged.items()}
 
 
-def _check_K(K: Any) -> int:
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not MIN_K <= K <= MAX_K:
-        raise AlftInputError(f"K: got {K!r}, expected an integer group size in {MIN_K}..{MAX_K}")
-    return int(K)
-
-
 def _cached_log_payload(name: str, K: int, params: dict[str, float]) -> dict[str, Any]:
     spec = ESTIMATORS[name]
     if spec.cached:
@@ -180,7 +174,7 @@ def _cached_log_payload(name: str, K: int, params: dict[str, float]) -> dict[str
     return spec.log_solver(K, params)
 
 
-def get_estimator(name: str, K: int, target: str | Target | list[float] = "log", **params: Any) -> Estimator:
+def get_estimator(name: str, K: int, target: str | RewardForm | list[float] = "log", **params: Any) -> Estimator:
     """Build (or load from the cache) the estimator ``name`` for groups of K.
 
     Args:
@@ -200,7 +194,7 @@ def get_estimator(name: str, K: int, target: str | Target | list[float] = "log",
     if name not in ESTIMATORS:
         raise AlftInputError(f"estimator: got {name!r}, expected one of {', '.join(ESTIMATORS)}")
     spec = ESTIMATORS[name]
-    K = _check_K(K)
+    K = check_group_size(K)
     target = parse_target(target)
     merged = _check_params(spec, params)
     table = ustat_table(target, K) if target.poly else np.zeros(K)

@@ -19,7 +19,7 @@ TARGET_FORMS = "'log', 'l2', 'tsallis:ALPHA' (integer ALPHA ≥ 2), 'kl', 'kl+l2
 
 
 @dataclass(frozen=True)
-class Target:
+class RewardForm:
     """R(p) = log_weight · log p + Σ_m poly[m] · p^m.
 
     Attributes:
@@ -73,7 +73,7 @@ def _trim(coefficients: Sequence[float]) -> tuple[float, ...]:
 MAX_DEGREE = 255  # K ≤ 256 estimates degree ≤ 255 at most
 
 
-def polynomial_target(coefficients: Sequence[float], name: str | None = None) -> Target:
+def polynomial_target(coefficients: Sequence[float], name: str | None = None) -> RewardForm:
     """A polynomial target Σ_m a_m p^m from its coefficients a_0, a_1, ... (degree ≤ 255)."""
     if isinstance(coefficients, (str, bytes)) or not isinstance(coefficients, (Sequence, np.ndarray)):
         raise AlftInputError(f"target: got {coefficients!r}, expected one of {TARGET_FORMS} or a list of coefficients")
@@ -81,25 +81,25 @@ def polynomial_target(coefficients: Sequence[float], name: str | None = None) ->
         raise AlftInputError(f"target: got {len(coefficients)} coefficients, expected at most {MAX_DEGREE + 1} (K ≤ 256)")
     coefficients = [_coefficient(c, m) for m, c in enumerate(coefficients)]
     poly = _trim(coefficients)
-    return Target(name=name or "poly:" + ",".join(repr(c) for c in coefficients), log_weight=0.0, poly=poly)
+    return RewardForm(name=name or "poly:" + ",".join(repr(c) for c in coefficients), log_weight=0.0, poly=poly)
 
 
-def parse_target(spec: str | Sequence[float] | Target) -> Target:
-    """Parse a target spec: a :class:`Target`, a list of polynomial coefficients, or a string.
+def parse_target(spec: str | Sequence[float] | RewardForm) -> RewardForm:
+    """Parse a target spec: a :class:`RewardForm`, a list of polynomial coefficients, or a string.
 
     Strings: ``log`` (log p), ``kl`` (φ = u log u: 1 + log p), ``l2`` (φ = u²/2: p),
     ``tsallis:α`` (φ = (u^α − u)/(α(α−1)): (α p^{α−1} − 1)/(α(α−1)), integer α ≥ 2),
     ``kl+l2[:μ]`` (1 + log p + μ p, μ = 1 by default), ``poly:a0,a1,...``.
     """
-    if isinstance(spec, Target):
+    if isinstance(spec, RewardForm):
         return spec
     if not isinstance(spec, str):
         return polynomial_target(spec)
     head, _, arg = spec.strip().partition(":")
     if head == "log" and not arg:
-        return Target(name="log")
+        return RewardForm(name="log")
     if head == "kl" and not arg:
-        return Target(name="kl", log_weight=1.0, poly=(1.0,))
+        return RewardForm(name="kl", log_weight=1.0, poly=(1.0,))
     if head == "l2" and not arg:
         return polynomial_target([0.0, 1.0], name="l2")
     if head == "tsallis" and arg:
@@ -116,7 +116,7 @@ def parse_target(spec: str | Sequence[float] | Target) -> Target:
         return polynomial_target(coefficients, name=f"tsallis:{alpha}")
     if head == "kl+l2":
         mu = _number(arg, "target kl+l2 mu") if arg else 1.0
-        return Target(name=f"kl+l2:{mu!r}", log_weight=1.0, poly=_trim([1.0, mu]))
+        return RewardForm(name=f"kl+l2:{mu!r}", log_weight=1.0, poly=_trim([1.0, mu]))
     if head == "poly" and arg:
         return polynomial_target([_number(a, "target poly coefficient") for a in arg.split(",")])
     raise AlftInputError(f"target: got {spec!r}, expected one of {TARGET_FORMS}")

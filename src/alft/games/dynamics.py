@@ -33,7 +33,8 @@ import numpy as np
 from scipy.special import logsumexp
 
 from alft.errors import AlftInputError
-from alft.estimators import ESTIMATORS, MAX_K, MIN_K, get_estimator
+from alft.estimators.counts import check_group_size
+from alft.estimators import ESTIMATORS, get_estimator
 from alft.games.anchor import Anchor, reference_rewards
 from alft.games.constraints import DualState
 from alft.games.equilibrium import equilibria, fixed_point_tv, total_variation
@@ -313,8 +314,7 @@ class State:
 def _check_run(objective: Objective, K: int, dual: DualState | None, anchor: Anchor | None) -> None:
     if any(t.kind == "constraint" for t in objective.terms):
         raise AlftInputError("objective: has constraint terms; pass the base objective and the constraints as dual=")
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or not MIN_K <= K <= MAX_K:
-        raise AlftInputError(f"K: got {K!r}, expected an integer group size in {MIN_K}..{MAX_K}")
+    check_group_size(K)
     if anchor is not None and dual is not None and dual.constraints:
         raise AlftInputError("dual: constraints in the anchored game are not supported; pass anchor= or dual=, not both")
 

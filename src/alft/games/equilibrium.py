@@ -27,7 +27,7 @@ from scipy.optimize import brentq, minimize
 from scipy.special import xlogy
 
 from alft.errors import AlftInputError
-from alft.estimators import Estimator, Target, get_estimator
+from alft.estimators import Estimator, RewardForm, get_estimator
 from alft.games.anchor import Anchor
 from alft.games.constraints import DualState, constrained
 from alft.games.objectives import Objective
@@ -149,7 +149,7 @@ def estimator_fixed_point(objective, estimator: Estimator, p_ref: np.ndarray, be
 
     The estimator must have been built for ``objective.target``.
     """
-    target: Target | None = objective.target
+    target: RewardForm | None = objective.target
     if target is None or estimator.target != target:
         raise AlftInputError(
             f"estimator: built for target {estimator.target.name!r}, expected the objective's target "

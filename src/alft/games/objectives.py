@@ -4,7 +4,7 @@ estimates (SPEC §1, §2.3).
 An :class:`Objective` is a frozen weighted sum of :class:`Term` values; ``0.5 * coherence() + verifier()``
 composes like optax's ``chain``. Every non-linear term has a per-answer reward of the form
 c·log p + Σ_m a_m p^m, so the whole group-estimated part of any objective is one
-:class:`alft.estimators.Target` and needs one table lookup per sample (SPEC §3.1).
+:class:`alft.estimators.RewardForm` and needs one table lookup per sample (SPEC §3.1).
 
 Rewards drop additive constants (e.g. the "+1" of ∂(Σ p log p)/∂p): a constant per-answer reward moves
 nothing because Σ_z ∇p_z = 0 (SPEC §3.1).
@@ -21,7 +21,7 @@ import numpy as np
 from scipy.special import xlogy
 
 from alft.errors import AlftInputError
-from alft.estimators import Target, parse_target
+from alft.estimators import RewardForm, parse_target
 
 
 
@@ -33,28 +33,28 @@ class AnswerValues(Protocol):
     def values(self, answers: Sequence[str | None]) -> np.ndarray: ...
 
 # Terms whose reward is estimated from the group, with their F (unit weight) and reward target.
-_LOG = Target(name="log", log_weight=1.0)
-_NEG_LOG = Target(name="-log", log_weight=-1.0)
-_NAMED: dict[str, tuple[Callable[[np.ndarray], float], Target]] = {
+_LOG = RewardForm(name="log", log_weight=1.0)
+_NEG_LOG = RewardForm(name="-log", log_weight=-1.0)
+_NAMED: dict[str, tuple[Callable[[np.ndarray], float], RewardForm]] = {
     "coherence": (lambda p: float(np.sum(xlogy(p, p))), _LOG),  # −H(p); reward log p
     "diversity": (lambda p: float(-np.sum(xlogy(p, p))), _NEG_LOG),  # H(p); reward −log p
-    "gini": (lambda p: float(1.0 - np.sum(p**2)), Target(name="gini", log_weight=0.0, poly=(0.0, -2.0))),
-    "pairwise": (lambda p: float(np.sum(p**2)), Target(name="pairwise", log_weight=0.0, poly=(0.0, 2.0))),
+    "gini": (lambda p: float(1.0 - np.sum(p**2)), RewardForm(name="gini", log_weight=0.0, poly=(0.0, -2.0))),
+    "pairwise": (lambda p: float(np.sum(p**2)), RewardForm(name="pairwise", log_weight=0.0, poly=(0.0, 2.0))),
 }
 BREGMAN_GENERATORS = "'kl', 'l2', 'tsallis:ALPHA' (integer ALPHA ≥ 2) or 'kl+l2:MU'"
 
 
-def scale_target(target: Target, weight: float) -> Target:
-    """weight · R(p) as a Target."""
-    return Target(
+def scale_target(target: RewardForm, weight: float) -> RewardForm:
+    """weight · R(p) as a RewardForm."""
+    return RewardForm(
         name=f"{weight!r}*{target.name}",
         log_weight=weight * target.log_weight,
         poly=tuple(weight * a for a in target.poly),
     )
 
 
-def add_targets(targets: Sequence[Target]) -> Target | None:
-    """Σ R_t(p) as one Target (None for an empty sum): one table serves a whole weighted sum."""
+def add_targets(targets: Sequence[RewardForm]) -> RewardForm | None:
+    """Σ R_t(p) as one RewardForm (None for an empty sum): one table serves a whole weighted sum."""
     if not targets:
         return None
     degree = max(len(t.poly) for t in targets)
@@ -63,14 +63,14 @@ def add_targets(targets: Sequence[Target]) -> Target | None:
         poly[: len(t.poly)] += t.poly
     while len(poly) and poly[-1] == 0.0:
         poly = poly[:-1]
-    return Target(
+    return RewardForm(
         name="+".join(t.name for t in targets),
         log_weight=float(sum(t.log_weight for t in targets)),
         poly=tuple(float(a) for a in poly),
     )
 
 
-def _bregman_generator(kind: str) -> Target:
+def _bregman_generator(kind: str) -> RewardForm:
     """φ′ for a Bregman generator name; refuses anything but the SPEC §2.3 family."""
     head = kind.partition(":")[0]
     if head not in ("kl", "l2", "tsallis", "kl+l2") or (head in ("kl", "l2") and ":" in kind):
@@ -81,7 +81,7 @@ def _bregman_generator(kind: str) -> Target:
         raise AlftInputError(f"generator: {error}") from None
 
 
-def _phi(derivative: Target, p: np.ndarray) -> np.ndarray:
+def _phi(derivative: RewardForm, p: np.ndarray) -> np.ndarray:
     """φ(u) with φ′ = derivative and φ(0) = 0: c(u log u − u) + Σ a_m u^{m+1}/(m+1) (SPEC §2.3 table)."""
     out = derivative.log_weight * (xlogy(p, p) - p)
     for m, a in enumerate(derivative.poly):
@@ -117,7 +117,7 @@ class Term:
         return self.is_linear or self.kind == "anchor"
 
     @property
-    def target(self) -> Target | None:
+    def target(self) -> RewardForm | None:
         """weight · (per-answer reward) for estimated terms, None for linear ones."""
         if self.is_linear:
             return None
@@ -176,7 +176,7 @@ class Objective:
         return "+".join(t.label for t in self.terms) or "zero"
 
     @property
-    def target(self) -> Target | None:
+    def target(self) -> RewardForm | None:
         """The group-estimated per-answer reward as one estimator target (None if all terms are linear)."""
         return add_targets([t.target for t in self.terms if t.target is not None])
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from alft.answers import EXTRACTORS, GROUPERS
 from alft.errors import AlftInputError, require
-from alft.estimators import ESTIMATORS, Target, check_trainable, get_estimator
+from alft.estimators import ESTIMATORS, RewardForm, check_trainable, get_estimator
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import Constraint, parse_constraint
 from alft.games.objectives import Objective, coherence, parse_objective
@@ -119,7 +119,7 @@ class Reward:
         return f"{self.objective.name}/{self.estimator}" + (f"({params})" if params else "")
 
     @property
-    def target(self) -> Target | None:
+    def target(self) -> RewardForm | None:
         """The group-estimated per-answer reward (None for peers and purely linear objectives)."""
         return None if self.peer is not None else self.objective.target
 

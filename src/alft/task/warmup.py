@@ -41,6 +41,7 @@ from alft.paths import cache_root
 from alft.task.arithmetic import ArithmeticConfig, warmup_dataset
 from alft.task.model import ModelConfig, build_model, save_policy
 from alft.task.shipped import SHIPPED_DIR, SHIPPED_SEED, write_checksums
+from alft.task.threads import torch_threads
 from alft.task.tokenizer import build_tokenizer
 
 _CACHE_FORMAT = 1  # bump when the warm-up recipe changes, so stale caches are not reused
@@ -144,18 +145,6 @@ class _BarOnly(ProgressCallback):
 
 
 @contextlib.contextmanager
-def _torch_threads(num_threads: int | None) -> Iterator[None]:
-    """Temporarily set torch's intra-op threads (on a busy 2-core machine, 1 thread can be 5x faster than 2)."""
-    previous = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(num_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-@contextlib.contextmanager
 def _quiet_progress(progress: bool) -> Iterator[None]:
     """Hide the datasets / transformers progress bars (dataset maps, weight saving) unless ``progress``."""
     if progress:
@@ -247,7 +236,7 @@ def warm_up(
             return WarmupResult(final.resolve(), True, record["seconds"], record["final_loss"])
         staging = root / f"{key}.tmp-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
-        with _torch_threads(num_threads), _quiet_progress(progress):
+        with torch_threads(num_threads), _quiet_progress(progress):
             seconds, final_loss = _train(config, seed, staging, progress)
         record = {"seconds": seconds, "final_loss": final_loss, "seed": seed, "config": dataclasses.asdict(config)}
         (staging / _RECORD).write_text(json.dumps(record, indent=2))
