@@ -86,7 +86,8 @@ def equilibrium_line(equilibrium: dict[str, Any]) -> str:
 def timing_line(summary: dict[str, Any]) -> str:
     s = summary["seconds"]
     warm = "cached" if s["warmup_cached"] else f"{s['warmup']:.0f} s"
-    return (f"time: total {s['total']:.0f} s (warm-up {warm}, eval {s['eval_before'] + s['eval_after']:.0f} s, "
+    references = f"reference answers {s['references']:.0f} s, " if s.get("references") else ""
+    return (f"time: total {s['total']:.0f} s (warm-up {warm}, {references}eval {s['eval_before'] + s['eval_after']:.0f} s, "
             f"GRPO {s['grpo']:.0f} s)")
 
 

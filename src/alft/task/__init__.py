@@ -13,6 +13,6 @@ Read top to bottom, one module per stage (import the module you need; this packa
 * :mod:`alft.task.loading` — ``load_policy`` / ``load_prompts`` for user models and datasets.
 """
 
-from alft.task.shipped import BasePolicyPath, base_policy_path
+from alft.task.warmup import BasePolicyPath, base_policy_path
 
 __all__ = ["BasePolicyPath", "base_policy_path"]

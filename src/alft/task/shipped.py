@@ -13,7 +13,6 @@ This module imports nothing heavy; the warm-up is imported only when one has to 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from alft.errors import AlftInputError, require
@@ -28,21 +27,6 @@ SHIPPED_SEED = 0
 """The warm-up seed the shipped weights were made with."""
 
 PRESETS = ("default", "tiny")
-
-
-@dataclass(frozen=True)
-class BasePolicyPath:
-    """Where a preset's base policy is.
-
-    Attributes:
-        path: a folder ``from_pretrained`` loads (model and tokenizer).
-        cached: True when no warm-up ran now (shipped weights or a cached warm-up).
-        seconds: warm-up time spent now (0 when cached).
-    """
-
-    path: Path
-    cached: bool
-    seconds: float
 
 
 def file_sha256(path: Path) -> str:
@@ -90,28 +74,3 @@ def verify_checksums(folder: str | Path = SHIPPED_DIR) -> Path:
                 "`python -m alft.task.warmup --rebuild`"
             )
     return folder
-
-
-def base_policy_path(preset: str = "default", *, seed: int = SHIPPED_SEED, progress: bool = False) -> BasePolicyPath:
-    """The base policy of a built-in preset: the shipped weights, or a warm-up (SPEC §7).
-
-    Args:
-        preset: ``"default"`` (shipped weights, verified against their checksums, when ``seed`` is the
-            shipped seed) or ``"tiny"`` (a few-step warm-up on the fly, for tests).
-        seed: the warm-up seed; any seed but :data:`SHIPPED_SEED` warms up the preset's recipe now (cached).
-        progress: show the warm-up's progress bar, if one runs.
-
-    Returns:
-        A :class:`BasePolicyPath`.
-
-    Raises:
-        AlftInputError: an unknown preset, or shipped weights that fail their checksum.
-    """
-    require(preset in PRESETS, "preset", preset, f"one of {', '.join(PRESETS)}")
-    if preset == "default" and seed == SHIPPED_SEED:
-        return BasePolicyPath(verify_checksums(SHIPPED_DIR), True, 0.0)
-    from alft.task.warmup import WarmupConfig, warm_up
-
-    config = WarmupConfig() if preset == "default" else WarmupConfig.tiny()
-    result = warm_up(config, seed=seed, progress=progress)
-    return BasePolicyPath(result.path, result.cached, 0.0 if result.cached else result.seconds)

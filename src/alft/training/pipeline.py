@@ -34,7 +34,7 @@ from alft.task.arithmetic import prompt_dataset
 from alft.task.evaluate import evaluate_policy, sample_answers
 from alft.task.threads import one_torch_thread
 from alft.task.loading import load_policy, load_prompts
-from alft.task.shipped import base_policy_path
+from alft.task.warmup import base_policy_path
 from alft.training.plots import plot_run
 from alft.training.probe import equilibrium_distance
 from alft.training.references import draw_references, reference_header, unanswered_prompts
@@ -179,7 +179,8 @@ def with_references(policy: BasePolicy, train: datasets.Dataset, settings: Train
     answers, path = draw_references(prompts, header, sample,
                                     on_chunk=lambda n: progress.update(task, completed=n) if task is not None else None)
     description = {"file": path.name, "draws": settings.reference_draws, "prompts": len(prompts),
-                   "all_unanswered_prompts": unanswered_prompts(answers), "seconds": time.perf_counter() - start}
+                   "all_unanswered_prompts": unanswered_prompts(answers)}
+    description["seconds"] = time.perf_counter() - start  # wall clock: summary["seconds"]["references"]
     return train.add_column("reference_answers", [json.dumps(a) for a in answers]), description
 
 
@@ -309,6 +310,7 @@ def run_training(
         "seconds": {
             "warmup": policy.seconds,
             "warmup_cached": policy.cached,
+            "references": (references or {}).pop("seconds", 0.0),
             "eval_before": before_seconds,
             "grpo": grpo_seconds,
             "eval_after": time.perf_counter() - after_start,
