@@ -45,7 +45,8 @@ def _group_rewards(
     Returns:
         (rewards, baseline_loo) as flat float64 arrays; baseline_loo is None for the peers.
     """
-    batch = games.batch_group_rewards(labels, K, settings.reward, verifier_scores)
+    batch = games.batch_group_rewards(labels, K, settings.reward, verifier_scores,
+                                      loo_baseline=settings.baseline == "loo")
     rewards = np.asarray(batch.rewards, dtype=float)
     return rewards, None if settings.is_peer else np.asarray(batch.baseline_loo, dtype=float)
 
