@@ -4,6 +4,9 @@ integration's rewards after the same baseline and scaling, exactly (SPEC §6; is
 import os
 
 import numpy as np
+
+from alft.games import PEERS
+from alft.games.reward import REWARD_DEFAULTS
 import pytest
 
 pytest.importorskip("verl.protocol")  # a submodule: this very folder imports as a namespace "verl"
@@ -49,8 +52,10 @@ def trl_advantages(batch_rows, objective, estimator, alft, norm):
         idx = [i for i, row in enumerate(batch_rows) if row["uid"] == uid]
         if len(idx) < 2:
             continue  # a group of one: documented zero advantage
-        reward = answer_reward(len(idx), objective, estimator, unextractable=alft.get("unextractable", "own-class"),
-                               penalty=alft.get("penalty", -1.0))
+        rule = {"peer": objective} if objective in PEERS else {"objective": objective}
+        reward = answer_reward(len(idx), estimator=estimator, **rule,
+                               unextractable=alft.get("unextractable", REWARD_DEFAULTS["unextractable"]),
+                               penalty=alft.get("penalty", REWARD_DEFAULTS["penalty"]))
         r = np.asarray(reward(prompts=[uid] * len(idx), completions=[batch_rows[i]["text"] for i in idx],
                               answer=[reference] * len(idx)))
         baseline = reward.last.game.baseline_loo if alft.get("baseline") == "loo" else r.mean()

@@ -27,6 +27,7 @@ from alft import estimators, games
 from alft.answers import GROUPERS
 from alft.errors import AlftInputError
 from alft.games import PEERS as PEER_METHODS
+from alft.games.reward import REWARD_DEFAULTS
 
 GENERIC_ESTIMATOR = "alft"
 NAMED_OBJECTIVES: Mapping[str, str] = MappingProxyType(
@@ -55,7 +56,8 @@ class VerlRewardSettings:
         objective: a game objective spec (``alft.games.parse_objective``) or a peer, ``ttrl`` / ``empo``.
         estimator: the count table for the objective's non-linear part (``aqp``, ``digamma``, …).
         estimator_params: the table's solver parameters (e.g. ``{"kappa": 8.0}``).
-        unextractable: ``own-class``, ``exclude`` or ``penalty`` (``alft.games``).
+        unextractable: ``lowest``, ``own-class``, ``exclude`` or ``penalty`` (``alft.games``).
+        Defaults are :class:`alft.games.Reward`'s.
         penalty: the reward of an unanswered completion under ``penalty``.
         grouper: answer equivalence, ``math`` or ``exact`` (``alft.answers``).
         baseline: one of :data:`BASELINES`.
@@ -65,11 +67,11 @@ class VerlRewardSettings:
 
     adv_estimator: str = GENERIC_ESTIMATOR
     objective: str = "coherence"
-    estimator: str = "aqp"
+    estimator: str = REWARD_DEFAULTS["estimator"]
     estimator_params: Mapping[str, float] = field(default_factory=dict)
-    unextractable: str = "own-class"
-    penalty: float = -1.0
-    grouper: str = "math"
+    unextractable: str = REWARD_DEFAULTS["unextractable"]
+    penalty: float = REWARD_DEFAULTS["penalty"]
+    grouper: str = REWARD_DEFAULTS["grouper"]
     baseline: str = "mean"
     norm_by_std: bool = True
     epsilon: float = 1e-6
