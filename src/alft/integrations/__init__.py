@@ -1,8 +1,8 @@
-"""Integrations of alft's answer-level rewards with training frameworks.
+"""Integrations of alft's answer-level rewards with training frameworks. They carry one
+:class:`alft.games.Reward` and add only what their framework needs.
 
-* :mod:`alft.integrations.groups` — answers → per-group class ids and the answer-level statistics a trainer
-  logs (entropy, majority share, distinct and unextractable answers); numpy only.
-* :mod:`alft.integrations.peers` — the peer methods' group rewards (TTRL, EMPO; SPEC §5); numpy only.
 * :mod:`alft.integrations.trl` — TRL 1.x: a reward-function factory, a ``GRPOTrainer`` subclass that scores
-  whole groups across processes (SPEC §6), its config, and callbacks. Imports torch/TRL.
+  whole groups across processes (SPEC §6), its config (fields generated from ``Reward``), and callbacks.
+* :mod:`alft.integrations.verl` — verl 0.9 as a plugin (``alft[verl]``, its own environment): answer-level
+  advantage estimators, a ``compute_score`` that returns the answer, and the trainer hook that hands it over.
 """
