@@ -71,3 +71,16 @@ def test_equilibrium_distance_recovers_the_exponent_of_a_sharpened_policy():
     report = equilibrium_distance(samples, references, 3.0)
     assert report["tv_to_p_star"] < 0.1 and abs(report["best_exponent"] - 3.0) <= 0.5
     assert report["tv_to_reference"] > report["tv_to_p_star"]
+
+
+def test_total_variation_does_not_depend_on_the_process_string_hash():
+    import subprocess
+    import sys
+
+    code = ("from alft.training.probe import total_variation as tv; "
+            "print(repr(tv(['a'] * 7 + ['b'] * 13 + ['c'] * 3 + [str(i) for i in range(40)], "
+            "{'a': 0.1, 'b': 0.7, 'd': 0.2})))")
+    values = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
+              for seed in range(6)}
+    assert len(values) == 1

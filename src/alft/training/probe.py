@@ -36,7 +36,7 @@ def total_variation(samples: Sequence[str | None], target: dict[str, float]) -> 
     n = sum(counts.values())
     if n == 0 or not target:
         return 1.0
-    keys = set(counts) | set(target)
+    keys = sorted(set(counts) | set(target))  # a fixed order: set order follows the per-process string hash
     return 0.5 * sum(abs(counts.get(k, 0) / n - target.get(k, 0.0)) for k in keys)
 
 
