@@ -297,8 +297,7 @@ def batch_group_rewards(
     if len(answers) == 0 or len(answers) % K:
         raise AlftInputError(f"answers: got {len(answers)} answers, expected a positive multiple of K={K}")
     scores = _check_scores(verifier_scores, len(answers))
-    if K >= 2 and K < reward.least_counted:
-        reward.table(K)  # raises the estimators' "degree ≥ K" error, naming the target
+    reward.refuse_too_small(K)
     G = len(answers) // K
     ids = _ids(answers).reshape(G, K)
     objective = _objective_now(reward, duals)

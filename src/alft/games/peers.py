@@ -20,17 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alft.answers.stats import UNANSWERED, majority_labels
+from alft.answers.stats import UNANSWERED, class_sizes, majority_labels
 from alft.errors import AlftInputError, require
 
 PEERS = ("ttrl", "empo")
-
-
-def _class_sizes(ids: np.ndarray) -> np.ndarray:
-    """c_i per completion: its class size counting itself; 1 for an unanswered completion."""
-    same = ids[:, :, None] == ids[:, None, :]
-    sizes = same.sum(axis=2).astype(float)
-    return np.where(ids == UNANSWERED, 1.0, sizes)
 
 
 def majority_vote_rewards(ids: np.ndarray) -> np.ndarray:
@@ -58,7 +51,7 @@ def log_frequency_rewards(ids: np.ndarray, max_entropy: float | None = None) -> 
     require(K >= 2, "group size", K, "at least 2 completions per group")
     gate = 0.75 * math.log(K) if max_entropy is None else max_entropy
     require(math.isfinite(gate) and gate >= 0, "max_entropy", max_entropy, "a finite number ≥ 0")
-    log_freq = np.log(_class_sizes(ids) / K)
+    log_freq = np.log(np.maximum(class_sizes(ids), 1) / K)  # an unanswered completion is a class of one
     entropy = -log_freq.mean(axis=1)  # Σ_classes f log f rewritten per completion
     return np.where(entropy[:, None] > gate, 0.0, log_freq)
 

@@ -159,6 +159,12 @@ class Reward:
                 counts.tolist()[:8], f"counts in 0..{draws}")
         return self._tables[key][counts]
 
+    def refuse_too_small(self, K: int) -> None:
+        """Refuse a whole group of 2 ≤ K ≤ d for a polynomial part of degree d: no unbiased table exists
+        (SPEC §3.3); the estimators' error names the target."""
+        if 2 <= K < self.least_counted:
+            self.table(K)
+
     def prepare(self, K: int, field: str = "num_generations") -> "Reward":
         """Check that this reward can train with groups of K, resolving the tables it needs first.
 
@@ -174,8 +180,7 @@ class Reward:
             # The unit log table is checked, not the weighted one: a large weight is the user's choice of
             # scale, an oscillating table is noise amplification.
             check_trainable(get_estimator(self.estimator, K, "log", **dict(self.estimator_params)))
-        if K < self.least_counted:
-            self.table(K)  # raises the estimators' "degree ≥ K" error, naming the target
+        self.refuse_too_small(K)
         for size in sorted({K, K - 1} - set(range(self.least_counted))):
             self.table(size)
         return self
