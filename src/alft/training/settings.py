@@ -168,8 +168,6 @@ class TrainSettings:
                 f"weight β, SPEC §2.6); use --sharpening S (the default game, p* ∝ p_ref^S), an objective such as "
                 f"'0.5*coherence+anchor', or pass --allow-collapse to run it anyway"
             )
-        if reward.uses_reference:
-            check_group_size(self.reference_draws + 1, "--reference-draws + 1")
 
     def _validate(self) -> None:
         K = self.num_generations
@@ -187,6 +185,8 @@ class TrainSettings:
         require(self.lora_rank >= 1, "--lora-rank", self.lora_rank, "an integer ≥ 1")
         require(self.probe_prompts >= 0, "--probe-prompts", self.probe_prompts, "an integer ≥ 0")
         require(self.probe_samples >= 2, "--probe-samples", self.probe_samples, "an integer ≥ 2")
+        if self.reward.uses_reference:
+            check_group_size(self.reference_draws + 1, "--reference-draws + 1")
 
     @property
     def sharpening(self) -> float | None:
