@@ -49,13 +49,13 @@ def test_a_config_file_trains_a_model_folder_on_a_chat_jsonl_and_reports_to_tens
         "steps": 9, "num_generations": 2, "prompts_per_step": 2, "eval_problems": 5, "extractor": "last-number",
         "report_to": "tensorboard", "lora": True, "lora_rank": 2, "lora_alpha": 8, "lora_target_modules": "q_proj,v_proj",
         "gradient_accumulation_steps": 2,
-    }))
+    }) + "lr: 1e-5\n")  # PyYAML reads 1e-5 (no dot) as text: still a number
     folder = tmp_path / "run"
     result = cli("train", "--config", str(config), "--steps", "3", "--output-dir", str(folder), "--json")  # CLI wins
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     settings = summary["settings"]
-    assert settings["steps"] == 3 and settings["lora_alpha"] == 8 and settings["lora_target_modules"] == "q_proj,v_proj"
+    assert settings["steps"] == 3 and settings["learning_rate"] == 1e-5 and settings["lora_alpha"] == 8 and settings["lora_target_modules"] == "q_proj,v_proj"
     assert settings["gradient_accumulation_steps"] == 2 and summary["hardware"] == {"device": "cpu", "bf16": False, "processes": 1}
     assert summary["before"]["n_prompts"] == summary["after"]["n_prompts"] == 5
     assert summary["seconds"]["warmup_cached"] is None  # a given model has no warm-up, cached or not
@@ -100,6 +100,7 @@ def _refused(result, folder, *words):
     "content, words",
     [({"stpes": 3}, ["'stpes'", "did you mean 'steps'"]),
      ({"steps": "three"}, ["'steps'", "an integer"]),
+     ({"lr": "fast"}, ["'lr'", "a number"]),
      ({"lora": "yes"}, ["'lora'", "true or false"]),
      ({"device": "tpu"}, ["'device'", "one of"]),
      ("- just a list", ["a YAML mapping"])],

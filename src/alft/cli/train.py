@@ -101,6 +101,14 @@ def _option_names(param: Any) -> set[str]:
     return {param.name} | {o[2:].replace("-", "_") for o in param.opts if o.startswith("--")}
 
 
+def _yaml_float(value: Any) -> Any:
+    """PyYAML reads ``1e-6`` (no dot) as text (YAML 1.1): a number written that way is still a number."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return float(value)
+    return value
+
+
 def _checked_value(param: Any, key: str, value: Any, path: Path) -> Any:
     """The value if it has the option's type (YAML gives ints, floats, bools, strings and lists)."""
     kind = param.type_descriptor.annotation  # the Python type of the option (typer)
@@ -114,6 +122,7 @@ def _checked_value(param: Any, key: str, value: Any, path: Path) -> Any:
     elif kind is int:
         ok, expected = isinstance(value, int) and not isinstance(value, bool), "an integer"
     elif kind is float:
+        value = _yaml_float(value)
         ok, expected = isinstance(value, (int, float)) and not isinstance(value, bool), "a number"
     elif typing.get_origin(kind) is Literal:
         ok, expected = value in typing.get_args(kind), f"one of {list(typing.get_args(kind))}"
