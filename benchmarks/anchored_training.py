@@ -80,8 +80,10 @@ def reference_floor(probe_prompts: int, probe_samples: int, seed: int) -> dict[s
     train, _ = prompts(settings)
     policy = base_policy_path("default")
     from alft.training.pipeline import BasePolicy
+    from alft.training.runtime import runtime
 
-    train, _ = with_references(BasePolicy(str(policy.path), 0.0, True), train, settings, None, lambda m: None)
+    train, _ = with_references(BasePolicy(str(policy.path), 0.0, True), train, settings, runtime(settings), None,
+                               lambda m: None)
     probe = train.select(range(probe_prompts))
     model, tokenizer = load_policy(str(policy.path))
     with one_torch_thread():

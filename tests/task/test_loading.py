@@ -57,5 +57,7 @@ def test_load_prompts_errors(tmp_path):
     with pytest.raises(AlftInputError, match=r"prompt\[1\]"):
         load_prompts(blank)
     chat = write_jsonl(tmp_path / "chat.jsonl", [{"prompt": [{"role": "user", "content": "hi"}], "answer": 1}])
+    assert load_prompts(chat)[0]["prompt"] == [{"role": "user", "content": "hi"}]  # TRL's conversational format
+    nested = write_jsonl(tmp_path / "nested.jsonl", [{"prompt": {"text": "hi"}, "answer": 1}])
     with pytest.raises(AlftInputError, match="plain text"):
-        load_prompts(chat)
+        load_prompts(nested)

@@ -13,7 +13,23 @@ app = typer.Typer(
     help="Answer-Level Fine-Tuning: reward tables, alignment games, GRPO training and best-of-n analysis.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"alft {version('alft')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print alft's version and exit."),
+) -> None:
+    """Answer-Level Fine-Tuning: reward tables, alignment games, GRPO training and best-of-n analysis."""
 
 for module in (tables, simulate, train, bon):
     module.register(app)

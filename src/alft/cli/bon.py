@@ -156,7 +156,7 @@ def plot_command(
 
 def register(app: typer.Typer) -> None:
     """Add ``alft bon`` (table / JSON) and ``alft bon plot`` to the main app."""
-    bon_app = typer.Typer(help="Best-of-n alignment: exact KL, its estimator and win rate (SPEC §4).",
+    bon_app = typer.Typer(help="Best-of-n alignment: exact KL, its estimator and win rate.",
                           invoke_without_command=True)
     bon_app.callback(invoke_without_command=True)(bon_command)
     bon_app.command("plot")(plot_command)

@@ -16,7 +16,7 @@ from alft.cli.errors import user_errors
 _OBJECTIVE_HELP = (
     "Objective, e.g. '0.5*coherence', '0.5*diversity', 'gini', '0.4*pairwise', '0.3*coherence+verifier', "
     "'kl', 'l2', 'tsallis:3', 'kl+l2:0.5' (β = --beta; coherence needs weight < β), or 'anchored' "
-    "('anchored+verifier') for the answer-level anchor of SPEC §2.6: reward r + (γ−β)·log p̂ + β·log p̂_ref, "
+    "('anchored+verifier') for the answer-level anchor: reward r + (γ−β)·log p̂ + β·log p̂_ref, "
     "set by --exponent or --gamma, with --reference-draws."
 )
 _ESTIMATORS_HELP = (

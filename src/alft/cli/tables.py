@@ -14,7 +14,7 @@ from alft.cli.errors import fail, stderr as _err
 from alft.errors import AlftInputError, AlftNumericalError
 from alft.games.reward import parse_params
 
-tables_app = typer.Typer(help="Count-based reward tables: metrics, frontier and report (SPEC §3).", no_args_is_help=True)
+tables_app = typer.Typer(help="Count-based reward tables: metrics, frontier and report.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:

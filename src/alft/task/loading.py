@@ -7,20 +7,40 @@ a causal LM with a left-padding tokenizer, and a ``datasets.Dataset`` with ``pro
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import datasets
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from alft.errors import AlftInputError, require
 
 _FILE_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
 
-def load_policy(model: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Load a causal LM and its tokenizer from a local folder or a hub id.
+def load_tokenizer(model: str) -> PreTrainedTokenizerBase:
+    """Load a model's tokenizer (and check its configuration loads): the cheap check that ``model`` is a model.
 
     The tokenizer pads on the left (batched generation) and gets ``pad = eos`` if it has no pad token.
+
+    Raises:
+        AlftInputError: if nothing loadable is found there.
+    """
+    require(isinstance(model, str) and model.strip() != "", "model", model, "a model folder or hub id")
+    if Path(model).is_dir():
+        require((Path(model) / "config.json").is_file(), "model", model, "a folder containing config.json")
+    with _model_errors(model):
+        AutoConfig.from_pretrained(model)
+        tokenizer = AutoTokenizer.from_pretrained(model)
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_policy(model: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a causal LM and its tokenizer (:func:`load_tokenizer`) from a local folder or a hub id.
 
     Args:
         model: a folder written by ``save_pretrained`` (e.g. a warm-up result) or a hub id.
@@ -31,19 +51,42 @@ def load_policy(model: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     Raises:
         AlftInputError: if nothing loadable is found there.
     """
-    require(isinstance(model, str) and model.strip() != "", "model", model, "a model folder or hub id")
-    if Path(model).is_dir():
-        require((Path(model) / "config.json").is_file(), "model", model, "a folder containing config.json")
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(model)
+    tokenizer = load_tokenizer(model)
+    with _model_errors(model):
         policy = AutoModelForCausalLM.from_pretrained(model, dtype="float32")
+    return policy, tokenizer
+
+
+@contextlib.contextmanager
+def _model_errors(model: str) -> Iterator[None]:
+    try:
+        yield
     except (OSError, ValueError) as error:
         where = "a folder with config.json and weights" if Path(model).exists() else "an existing folder or hub id"
         raise AlftInputError(f"model: got {model!r}, expected {where} ({type(error).__name__}: {error})") from error
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return policy, tokenizer
+
+
+def is_conversational(data: datasets.Dataset) -> bool:
+    """True when the ``prompt`` column holds chat messages (TRL's conversational format), not text."""
+    return len(data) > 0 and isinstance(data[0]["prompt"], list)
+
+
+def prompt_texts(data: datasets.Dataset, tokenizer: PreTrainedTokenizerBase) -> list[str]:
+    """The prompts as the model sees them: chat messages through the tokenizer's chat template (with the
+    assistant turn opened, as TRL does), text as it is."""
+    if not is_conversational(data):
+        return list(data["prompt"])
+    check_chat_template(tokenizer)
+    return [tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            for messages in data["prompt"]]
+
+
+def check_chat_template(tokenizer: PreTrainedTokenizerBase) -> None:
+    """A chat dataset needs a tokenizer with a chat template (TRL would fail mid-run without one)."""
+    if getattr(tokenizer, "chat_template", None) is None:
+        raise AlftInputError(
+            f"prompt_column: holds chat messages, but the tokenizer of {tokenizer.name_or_path!r} has no chat "
+            "template; expected a model whose tokenizer defines chat_template, or plain-text prompts")
 
 
 def _load_raw(dataset: str, split: str) -> datasets.Dataset:
@@ -70,13 +113,14 @@ def load_prompts(
     Args:
         dataset: a ``.jsonl`` / ``.json`` / ``.csv`` / ``.parquet`` file, or a hub dataset name.
         split: the split of a hub dataset (a single file has only one, and this is ignored).
-        prompt_column: the column holding plain-text prompts.
+        prompt_column: the column holding the prompts: text, or chat messages (a list of ``{"role", "content"}``
+            per row, TRL's conversational format, kept as they are).
         answer_column: the column holding reference answers, or ``None`` if there are none (label-free
             training such as coherence needs no answers).
         limit: keep only the first ``limit`` rows.
 
     Returns:
-        A ``datasets.Dataset`` with a string ``prompt`` column and, if ``answer_column`` is given, a string
+        A ``datasets.Dataset`` with a ``prompt`` column (text or messages) and, if ``answer_column`` is given, a string
         ``answer`` column; other columns are kept (TRL passes them to reward functions).
 
     Raises:
@@ -94,9 +138,19 @@ def load_prompts(
     data = _rename(data, prompt_column, "prompt")
     empty = [i for i, prompt in enumerate(data["prompt"]) if prompt is None or str(prompt).strip() == ""]
     require(not empty, f"{prompt_column}[{empty[0] if empty else 0}]", "", "a non-empty prompt in every row")
-    data = _as_strings(data, "prompt", prompt_column)
+    data = _checked_messages(data, prompt_column) if is_conversational(data) else _as_strings(data, "prompt", prompt_column)
     if answer_column is not None:
         data = _as_strings(_rename(data, answer_column, "answer"), "answer", answer_column)
+    return data
+
+
+def _checked_messages(data: datasets.Dataset, field: str) -> datasets.Dataset:
+    """Every row a non-empty list of ``{"role": str, "content": str}`` messages."""
+    for i, messages in enumerate(data["prompt"]):
+        ok = isinstance(messages, list) and messages and all(
+            isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str)
+            for m in messages)
+        require(ok, f"{field}[{i}]", messages, 'text, or a list of {"role": ..., "content": ...} messages')
     return data
 
 

@@ -5,7 +5,9 @@
     → evaluate the trained policy → summary.json and plots
 
 Each stage is a function named for what it does. The run folder (:mod:`alft.training.run_folder`) holds
-everything; re-running the same command on the same folder resumes from its last checkpoint.
+everything; re-running the same command on the same folder resumes from its last checkpoint. Everything that
+can be checked (settings, device, trackers, vLLM, model, dataset, chat template) is checked before the folder
+is written. Under ``accelerate launch`` every process trains; the main process alone evaluates and writes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 import datasets
 import torch
+from accelerate import PartialState
 from transformers import AutoTokenizer, PreTrainedTokenizerBase, PrinterCallback
 from alft.integrations.trl import (
     AlftGRPOConfig,
@@ -33,13 +36,14 @@ from alft.integrations.trl import (
 from alft.task.arithmetic import prompt_dataset
 from alft.task.evaluate import evaluate_policy, sample_answers
 from alft.task.threads import one_torch_thread
-from alft.task.loading import load_policy, load_prompts
+from alft.task.loading import check_chat_template, is_conversational, load_policy, load_prompts, load_tokenizer, prompt_texts
 from alft.task.warmup import base_policy_path
 from alft.training.plots import plot_run
 from alft.training.probe import equilibrium_distance
 from alft.training.references import draw_references, reference_header, unanswered_prompts
 from alft.training.run_folder import RunFolder
-from alft.training.settings import TrainSettings
+from alft.training.runtime import Runtime, runtime, tracker_names
+from alft.training.settings import NOT_COMPARED, TrainSettings
 
 PROBE_SEED_OFFSET = 7_919  # probe samples use their own stream, apart from evaluation's
 PROBE_DURING_PROMPTS, PROBE_DURING_SAMPLES = 16, 32  # the small probe measured every save interval
@@ -55,25 +59,26 @@ class BasePolicy:
     Attributes:
         path: a local folder or hub id (``from_pretrained`` loads it).
         seconds: time to make it now (0 when cached or given).
-        cached: True when the warm-up came from the cache.
+        cached: True when the warm-up came from the cache; None for a given ``--model`` (no warm-up).
     """
 
     path: str
     seconds: float
-    cached: bool
+    cached: bool | None
 
 
 def base_policy(settings: TrainSettings, show_progress: bool) -> BasePolicy:
     """The base policy: ``--model`` as given, the shipped built-in policy (default preset, checksummed), or a
     warm-up made once and cached (other presets and warm-up seeds)."""
     if settings.model is not None:
-        return BasePolicy(settings.model, 0.0, True)
+        return BasePolicy(settings.model, 0.0, None)
     result = base_policy_path(settings.preset, seed=settings.warmup_seed, progress=show_progress)
     return BasePolicy(str(result.path), result.seconds, result.cached)
 
 
 def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset | None]:
-    """(training prompts, evaluation prompts with answers or None)."""
+    """(training prompts, evaluation prompts with answers or None); a chat dataset's model must have a chat
+    template."""
     if settings.builtin_task:
         train = prompt_dataset(settings.train_prompts, split="train", seed=settings.warmup_seed)
         evaluation = (
@@ -85,6 +90,8 @@ def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset
     answer_column = settings.answer_column or None
     data = load_prompts(settings.dataset, split=settings.dataset_split, prompt_column=settings.prompt_column,
                         answer_column=answer_column)
+    if is_conversational(data):
+        check_chat_template(load_tokenizer(settings.model))
     n_eval = min(settings.eval_problems, len(data) // 5)
     if answer_column is None or n_eval == 0:
         return data, None  # nothing to score against: agreement metrics from training only
@@ -100,7 +107,7 @@ def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: d
     report = evaluate_policy(
         model,
         tokenizer,
-        list(data["prompt"]),
+        prompt_texts(data, tokenizer),
         [str(a) for a in data["answer"]],
         k=settings.num_generations,
         max_new_tokens=settings.max_completion_length,
@@ -112,13 +119,14 @@ def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: d
     return report.to_dict()
 
 
-def grpo_config(settings: TrainSettings, folder: RunFolder) -> AlftGRPOConfig:
-    """TRL's configuration for the run (SPEC §7: CPU, no bf16; lr and lengths overridden)."""
+def grpo_config(settings: TrainSettings, folder: RunFolder, hardware: Runtime) -> AlftGRPOConfig:
+    """TRL's configuration for the run (lr and lengths from the preset; device and precision resolved)."""
     return AlftGRPOConfig(
         output_dir=str(folder.checkpoints),
         **settings.reward.as_fields(),
         num_generations=settings.num_generations,
-        per_device_train_batch_size=settings.prompts_per_step * settings.num_generations,
+        per_device_train_batch_size=hardware.per_device_batch,
+        gradient_accumulation_steps=settings.gradient_accumulation_steps,
         max_completion_length=settings.max_completion_length,
         temperature=settings.temperature,
         learning_rate=settings.learning_rate,
@@ -132,25 +140,29 @@ def grpo_config(settings: TrainSettings, folder: RunFolder) -> AlftGRPOConfig:
         save_total_limit=2,
         seed=settings.seed,
         data_seed=settings.seed,
-        use_cpu=True,
-        bf16=False,
-        report_to="none",
+        use_cpu=hardware.device == "cpu",
+        bf16=hardware.bf16,
+        report_to=tracker_names(settings.report_to),
+        use_vllm=settings.use_vllm,
+        vllm_mode=settings.vllm_mode,
+        vllm_server_base_url=settings.vllm_server_base_url,
+        log_completions=settings.log_completions,
         disable_tqdm=True,
     )
 
 
 def lora_config(settings: TrainSettings) -> Any:
-    """A PEFT LoRA configuration on every linear layer, or None."""
+    """A PEFT LoRA configuration (rank, alpha, target modules), or None."""
     if not settings.lora:
         return None
     from peft import LoraConfig
 
-    return LoraConfig(r=settings.lora_rank, lora_alpha=2 * settings.lora_rank, target_modules="all-linear",
+    return LoraConfig(r=settings.lora_rank, lora_alpha=settings.lora_alpha, target_modules=settings.lora_targets,
                       task_type="CAUSAL_LM")
 
 
-def with_references(policy: BasePolicy, train: datasets.Dataset, settings: TrainSettings, progress: Any,
-                    log: Log) -> tuple[datasets.Dataset, dict[str, Any] | None]:
+def with_references(policy: BasePolicy, train: datasets.Dataset, settings: TrainSettings, hardware: Runtime,
+                    progress: Any, log: Log) -> tuple[datasets.Dataset, dict[str, Any] | None]:
     """The training prompts with their M reference answers (anchored games, SPEC §2.6), drawn once from the
     base policy and cached (:mod:`alft.training.references`); unchanged for other rewards.
 
@@ -159,13 +171,13 @@ def with_references(policy: BasePolicy, train: datasets.Dataset, settings: Train
     """
     if not settings.reward.uses_reference:
         return train, None
-    prompts = list(train["prompt"])
+    model, tokenizer = _load(policy, hardware)
+    prompts = prompt_texts(train, tokenizer)
     extractor = settings.reward.extractor
     header = reference_header(policy.path, prompts, draws=settings.reference_draws,
                               max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
                               extractor=extractor if isinstance(extractor, str) else getattr(extractor, "__name__", "custom"),
                               seed=settings.warmup_seed)
-    model, tokenizer = load_policy(policy.path)
     task = progress.add_task("reference answers", total=len(prompts)) if progress is not None else None
 
     def sample(chunk: list[str], seed: int) -> list[list[str | None]]:
@@ -191,7 +203,7 @@ def measure_equilibrium(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBa
         return None
     probe = train.select(range(min(n_prompts, len(train))))
     with one_torch_thread():
-        samples = sample_answers(model, tokenizer, list(probe["prompt"]), k=n_samples,
+        samples = sample_answers(model, tokenizer, prompt_texts(probe, tokenizer), k=n_samples,
                                  max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
                                  seed=settings.seed + PROBE_SEED_OFFSET, extractor=settings.reward.extractor)
     references = [json.loads(r) for r in probe["reference_answers"]]
@@ -204,6 +216,7 @@ def train_grpo(
     train: datasets.Dataset,
     settings: TrainSettings,
     folder: RunFolder,
+    hardware: Runtime,
     progress: Any,
     resume: bool,
     log: Log = lambda message: None,
@@ -225,7 +238,7 @@ def train_grpo(
         callbacks.append(RichProgressCallback(progress, f"GRPO {settings.label}"))
     trainer = AlftGRPOTrainer(
         model=model,
-        args=grpo_config(settings, folder),
+        args=grpo_config(settings, folder, hardware),
         train_dataset=train,
         processing_class=tokenizer,
         peft_config=lora_config(settings),
@@ -237,11 +250,12 @@ def train_grpo(
     with one_torch_thread():  # 2 threads ran ≈ 5× slower whenever another process held a core (SPEC §7)
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
-    trained = trainer.model
+    trained = trainer.accelerator.unwrap_model(trainer.model)
     if settings.lora:
         trained = trained.merge_and_unload()
-    trained.save_pretrained(folder.policy)
-    tokenizer.save_pretrained(folder.policy)
+    if hardware.is_main:
+        trained.save_pretrained(folder.policy)
+        tokenizer.save_pretrained(folder.policy)
     return trained, seconds
 
 
@@ -268,29 +282,41 @@ def run_training(
     resume: bool = True,
     progress: Any = None,
     log: Log = lambda message: None,
-) -> dict[str, Any]:
+    options: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
     """The whole ``alft train`` job.
 
     Args:
         settings: what to run.
-        folder: the run folder (created; an existing one must hold the same settings).
+        folder: the run folder (created once every check passed; an existing one must hold the same settings).
         resume: continue from the folder's last checkpoint if it has one.
         progress: a started ``rich.progress.Progress`` for the GRPO bar, or None.
         log: receives one line per stage (the CLI prints them to stderr).
+        options: the command's options, written to config.yaml (``alft train --config`` re-runs them).
 
     Returns:
-        The summary (also written to summary.json).
+        The summary (also written to summary.json); None on the processes other than the main one.
     """
-    run = RunFolder(Path(folder)).create()
-    run.check_config(settings.to_json())
-    start = time.perf_counter()
-    log("base policy: " + ("loading " + settings.model if settings.model else "built-in warm-up (cached after the first run)"))
-    policy = base_policy(settings, show_progress=progress is not None)
+    run = RunFolder(Path(folder))
+    config = settings.to_json()
+    run.check_config(config, ignore=NOT_COMPARED)  # a different run in this folder is refused before any work
+    hardware = runtime(settings)
+    if settings.model is not None:
+        load_tokenizer(settings.model)  # a model that does not load is refused before the folder is written
     train, evaluation = prompts(settings)
-    train, references = with_references(policy, train, settings, progress, log)
-    before, before_seconds = _evaluate_base(policy, evaluation, train, settings, run, log)
+    if hardware.is_main:
+        run.create().write_config(config, options)
+    start = time.perf_counter()
+    log(f"base policy: {'loading ' + settings.model if settings.model else 'built-in (warm-up cached after the first run)'}"
+        f" on {hardware.device}{' (bf16)' if hardware.bf16 else ''}, {hardware.processes} process(es)")
+    with PartialState().main_process_first():  # one process warms up / draws references, the others read the cache
+        policy = base_policy(settings, show_progress=progress is not None)
+        train, references = with_references(policy, train, settings, hardware, progress, log)
+    before, before_seconds = _evaluate_base(policy, evaluation, train, settings, hardware, run, log)
     log(f"GRPO: {settings.steps} steps, {settings.label}, K={settings.num_generations}")
-    trained, grpo_seconds = train_grpo(policy, train, settings, run, progress, resume, log)
+    trained, grpo_seconds = train_grpo(policy, train, settings, run, hardware, progress, resume, log)
+    if not hardware.is_main:
+        return None
     log("evaluating the trained policy")
     tokenizer = AutoTokenizer.from_pretrained(run.policy)
     after_start = time.perf_counter()
@@ -302,6 +328,7 @@ def run_training(
         "settings": settings.to_json(),
         "method": settings.label,
         "base_policy": policy.path,
+        "hardware": {"device": hardware.device, "bf16": hardware.bf16, "processes": hardware.processes},
         "before": before,
         "after": after,
         "training": training_summary(metrics),
@@ -323,6 +350,12 @@ def run_training(
     return summary
 
 
+def _load(policy: BasePolicy, hardware: Runtime) -> tuple[torch.nn.Module, PreTrainedTokenizerBase]:
+    """The base policy and its tokenizer, the model on the run's device (evaluation and sampling)."""
+    model, tokenizer = load_policy(policy.path)
+    return model.to(hardware.device), tokenizer
+
+
 def _equilibrium_summary(run: RunFolder, after: dict[str, Any] | None) -> dict[str, Any] | None:
     """Before (base policy), during (every save interval, smaller probe) and after: TV to p*."""
     path = run.path / "equilibrium_before.json"
@@ -333,14 +366,17 @@ def _equilibrium_summary(run: RunFolder, after: dict[str, Any] | None) -> dict[s
 
 
 def _evaluate_base(policy: BasePolicy, evaluation: datasets.Dataset | None, train: datasets.Dataset,
-                   settings: TrainSettings, run: RunFolder, log: Log) -> tuple[dict[str, Any] | None, float]:
+                   settings: TrainSettings, hardware: Runtime, run: RunFolder,
+                   log: Log) -> tuple[dict[str, Any] | None, float]:
     """Evaluate the base policy once per run folder (a resumed run reads the stored result), and measure its
-    distance to the predicted equilibrium (anchored games)."""
+    distance to the predicted equilibrium (anchored games). The main process only."""
+    if not hardware.is_main:
+        return None, 0.0
     if run.eval_before.exists():
         return run.read_json(run.eval_before), 0.0
     log("evaluating the base policy")
     start = time.perf_counter()
-    model, tokenizer = load_policy(policy.path)
+    model, tokenizer = _load(policy, hardware)
     before = evaluate(model, tokenizer, evaluation, settings)
     equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.probe_prompts, settings.probe_samples)
     if equilibrium is not None:

@@ -4,11 +4,13 @@
 
     runs/<name>/
       config.json        the TrainSettings (a resumed run must match it)
+      config.yaml        the command's options: `alft train --config runs/<name>/config.yaml` runs it again
       metrics.jsonl      one line per GRPO step (appended; a resumed run drops lines past its checkpoint)
       eval_before.json   evaluation of the base policy (kept, so a resumed run does not redo it)
       summary.json       before/after evaluation, timing, final training metrics
       reward.png, entropy.png, accuracy.png
-      checkpoints/       Trainer checkpoints (checkpoint-<step>/), for --resume
+      checkpoints/       Trainer checkpoints (checkpoint-<step>/), for --resume; runs/ (TensorBoard),
+                         completions/ (--log-completions) when asked for
       policy/            the trained policy (model + tokenizer, from_pretrained-ready)
 """
 
@@ -45,6 +47,10 @@ class RunFolder:
     @property
     def config(self) -> Path:
         return self.path / "config.json"
+
+    @property
+    def options(self) -> Path:
+        return self.path / "config.yaml"
 
     @property
     def metrics(self) -> Path:
@@ -92,26 +98,38 @@ class RunFolder:
     def read_json(self, path: Path) -> Any:
         return json.loads(path.read_text())
 
-    def check_config(self, config: dict[str, Any]) -> None:
-        """Write config.json, or — if the folder already has one — refuse a different configuration.
+    def check_config(self, config: dict[str, Any], ignore: tuple[str, ...] = ()) -> None:
+        """Refuse a configuration different from the one the folder was started with (reads only).
 
         Args:
             config: the run's settings as JSON.
+            ignore: settings that do not change the run's numbers (a resumed run may change them).
 
         Raises:
             AlftInputError: naming the first setting that differs from the folder's.
         """
-        if self.config.exists():
-            stored = self.read_json(self.config)
-            for key in sorted(set(stored) | set(config)):
-                if stored.get(key) != config.get(key):
-                    raise AlftInputError(
-                        f"--{key.replace('_', '-')}: got {config.get(key)!r}, but the run folder {self.path} was "
-                        f"started with {stored.get(key)!r}; expected the same settings to resume, or a new "
-                        "--output-dir"
-                    )
+        if not self.config.exists():
             return
-        self.write_json(self.config, config)
+        stored = self.read_json(self.config)
+        for key in sorted((set(stored) | set(config)) - set(ignore)):
+            if stored.get(key) != config.get(key):
+                raise AlftInputError(
+                    f"--{key.replace('_', '-')}: got {config.get(key)!r}, but the run folder {self.path} was "
+                    f"started with {stored.get(key)!r}; expected the same settings to resume, or a new "
+                    "--output-dir"
+                )
+
+    def write_config(self, config: dict[str, Any], options: dict[str, Any] | None = None) -> None:
+        """Write config.json (once: a resumed run keeps the first) and the command's options as config.yaml,
+        which ``alft train --config`` re-runs."""
+        if not self.config.exists():
+            self.write_json(self.config, config)
+        if options is not None:
+            import yaml
+
+            tmp = self.options.with_suffix(".yaml.tmp")
+            tmp.write_text(yaml.safe_dump(options, sort_keys=False))
+            tmp.replace(self.options)
 
 
 def _complete(checkpoint: Path) -> bool:

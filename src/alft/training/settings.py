@@ -2,9 +2,9 @@
 
 Presets size the built-in task (SPEC §7, measured on 2 CPU cores):
 
-* ``default`` — the 0.53 M-parameter Qwen2 warmed up for 1500 steps (≈ 150–175 s, cached), then
-  Coherence-GRPO with K = 8, 8 prompts a step, lr 3e-5 (≥ 1e-4 hacks the reward, SPEC §7), evaluated on
-  1000 held-out problems (greedy + K samples) before and after. Whole run ≲ 10 minutes.
+* ``default`` — the shipped 0.53 M-parameter Qwen2 base policy, then the anchored game with K = 8, 8 prompts a
+  step, lr 3e-5 (on this task, lr ≥ 1e-4 hacked the reward), evaluated on 1000 held-out problems (greedy + K
+  samples) before and after. Whole run ≲ 10 minutes.
 * ``tiny`` — a few-step warm-up of a 1-layer, 32-wide model and a handful of GRPO steps: seconds, for tests.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -23,6 +24,10 @@ from alft.games import Reward
 from alft.games.objectives import Objective, sharpened
 
 SCALE_REWARDS = ("group", "batch", "none")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+VLLM_MODES = ("colocate", "server")  # TRL's GRPOConfig.vllm_mode
+# Settings that do not change a run's numbers: a resumed run may change them (config.json check).
+NOT_COMPARED = ("report_to", "log_completions")
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,19 @@ class TrainSettings:
         prompt_column: the dataset's prompt column.
         answer_column: the dataset's reference-answer column ("" for none: no accuracy, agreement only).
         lora: train a LoRA adapter (PEFT) instead of all weights.
-        lora_rank: LoRA rank.
+        lora_rank: LoRA rank r.
+        lora_alpha: LoRA scaling α (None: 2 × rank).
+        lora_target_modules: PEFT's ``target_modules``: ``all-linear`` or comma-separated module names.
+        gradient_accumulation_steps: micro-batches per optimizer step (TRL's name); the per-device batch is
+            ``prompts_per_step × K / (processes × gradient_accumulation_steps)`` completions.
+        device: ``auto`` (CUDA, else MPS, else CPU, as ``accelerate`` picks; the built-in model stays on CPU),
+            ``cpu``, ``cuda`` or ``mps``. bf16 mixed precision on CUDA devices that support it, fp32 elsewhere.
+        report_to: TRL/transformers trackers, comma-separated (``none``, ``tensorboard``, ``wandb``, ``trackio``…).
+        use_vllm: generate completions with vLLM (TRL's ``use_vllm``; vLLM must be installed).
+        vllm_mode: TRL's ``vllm_mode``: ``colocate`` (in the training process) or ``server`` (``trl vllm-serve``).
+        vllm_server_base_url: the vLLM server's URL in server mode (None: TRL's default host and port).
+        log_completions: write every step's prompts, completions and rewards (TRL's ``log_completions``: Parquet
+            files under checkpoints/completions/).
         warmup_seed: seed of the built-in warm-up (shared by runs that differ only in ``seed``).
         reference_draws: M, reference answers per training prompt (anchored objectives).
         probe_prompts: prompts of the equilibrium measurement (0: none).
@@ -137,6 +154,15 @@ class TrainSettings:
     answer_column: str = "answer"
     lora: bool = False
     lora_rank: int = 8
+    lora_alpha: float | None = None
+    lora_target_modules: str = "all-linear"
+    gradient_accumulation_steps: int = 1
+    device: str = "auto"
+    report_to: str = "none"
+    use_vllm: bool = False
+    vllm_mode: str = "colocate"
+    vllm_server_base_url: str | None = None
+    log_completions: bool = False
     warmup_seed: int = 0
     reference_draws: int | None = None
     probe_prompts: int | None = None
@@ -151,6 +177,10 @@ class TrainSettings:
                      "probe_samples", "temperature"):
             if getattr(self, name) is None:
                 object.__setattr__(self, name, getattr(preset, name))
+        if self.lora_alpha is None:
+            object.__setattr__(self, "lora_alpha", 2.0 * self.lora_rank)
+        for name in ("model", "dataset"):  # a local path is one setting however it is spelled
+            object.__setattr__(self, name, resolved_path(getattr(self, name)))
         if self.reward is None:
             object.__setattr__(self, "reward", task_reward(self.dataset))
         require(isinstance(self.reward, Reward), "reward", self.reward, "an alft.games.Reward")
@@ -183,6 +213,15 @@ class TrainSettings:
         require(self.eval_problems >= 0, "--eval-problems", self.eval_problems, "an integer ≥ 0")
         require(self.save_steps >= 1, "--save-steps", self.save_steps, "an integer ≥ 1")
         require(self.lora_rank >= 1, "--lora-rank", self.lora_rank, "an integer ≥ 1")
+        require(math.isfinite(self.lora_alpha) and self.lora_alpha > 0, "--lora-alpha", self.lora_alpha, "a number > 0")
+        require(self.lora_target_modules.strip() != "", "--lora-target-modules", self.lora_target_modules,
+                "all-linear or comma-separated module names")
+        require(self.gradient_accumulation_steps >= 1, "--gradient-accumulation-steps",
+                self.gradient_accumulation_steps, "an integer ≥ 1")
+        require(self.device in DEVICES, "--device", self.device, f"one of {DEVICES}")
+        require(self.vllm_mode in VLLM_MODES, "--vllm-mode", self.vllm_mode, f"one of {VLLM_MODES}")
+        require(self.dataset is None or self.model is not None, "--dataset", self.dataset,
+                "a --model beside it (the built-in model's tokenizer knows only digits and arithmetic signs)")
         require(self.probe_prompts >= 0, "--probe-prompts", self.probe_prompts, "an integer ≥ 0")
         require(self.probe_samples >= 2, "--probe-samples", self.probe_samples, "an integer ≥ 2")
         if self.reward.uses_reference:
@@ -209,6 +248,12 @@ class TrainSettings:
             return f"anchored-s{s:g}:{reward.estimator}"
         return reward.estimator if name == "coherence" else f"{name}:{reward.estimator}"
 
+    @property
+    def lora_targets(self) -> str | list[str]:
+        """PEFT's ``target_modules``: ``"all-linear"`` or the list of module names."""
+        names = [n.strip() for n in self.lora_target_modules.split(",") if n.strip()]
+        return "all-linear" if names == ["all-linear"] else names
+
     def to_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["reward"] = self.reward.to_json()
@@ -226,6 +271,13 @@ def task_reward(dataset: str | None, **fields: Any) -> Reward:
     if fields.get("objective") is None and fields.get("peer") is None:
         fields["objective"] = sharpened(DEFAULT_SHARPENING)
     return Reward(**fields)
+
+
+def resolved_path(name: str | None) -> str | None:
+    """An existing local path made absolute (``./m`` and ``/home/me/m`` are the same model); a hub id unchanged."""
+    if name is None or not Path(name).exists():
+        return name
+    return str(Path(name).resolve())
 
 
 def objective_for(objective: str | None, sharpening: float | None) -> Objective | str | None:

@@ -38,11 +38,17 @@ def _post_init(self: Any) -> None:
     GRPOConfig.__post_init__(self)
 
 
+def _to_dict(self: Any) -> dict[str, Any]:
+    """TrainingArguments' dict with the reward's fields JSON-safe (an objective as its spec, callables by
+    name): trackers such as TensorBoard write the arguments as JSON."""
+    return {**GRPOConfig.to_dict(self), **self.reward.to_json()}
+
+
 AlftGRPOConfig = dataclasses.make_dataclass(
     "AlftGRPOConfig",
     [_config_field(f) for f in reward_fields()],
     bases=(GRPOConfig,),
-    namespace={"__post_init__": _post_init, "__module__": __name__,
+    namespace={"__post_init__": _post_init, "to_dict": _to_dict, "__module__": __name__,
                "__doc__": "``GRPOConfig`` with the fields of :class:`alft.games.Reward`; see TRL's docs for the rest."},
 )
 
