@@ -38,13 +38,19 @@ def settings_for(args: argparse.Namespace, estimator: str, seed: int) -> Any:
                          probe_samples=args.probe_samples, prompts_per_step=args.prompts_per_step)
 
 
+def same_settings(stored: dict[str, Any], settings: Any) -> bool:
+    """A finished run is reused when its stored settings agree with these (keys added later: at their defaults)."""
+    current = json.loads(json.dumps(settings.to_json()))
+    return all(stored[k] == current[k] for k in stored if k in current)
+
+
 def run_one(args: argparse.Namespace, estimator: str, seed: int) -> dict[str, Any]:
     from alft.training.pipeline import run_training
 
     folder = RUNS / f"K{args.k}-M{args.reference_draws}-s{args.sharpening:g}" / f"{estimator}-seed{seed}"
     settings = settings_for(args, estimator, seed)
     summary = folder / "summary.json"
-    if summary.exists() and json.loads(summary.read_text())["settings"] == json.loads(json.dumps(settings.to_json())):
+    if summary.exists() and same_settings(json.loads(summary.read_text())["settings"], settings):
         return json.loads(summary.read_text())
     return run_training(settings, folder, log=lambda m: print(f"[{estimator} seed {seed}] {m}", flush=True))
 
@@ -52,9 +58,10 @@ def run_one(args: argparse.Namespace, estimator: str, seed: int) -> dict[str, An
 def draw_references_once(settings: Any) -> None:
     from alft.task import base_policy_path
     from alft.training.pipeline import BasePolicy, prompts, with_references
+    from alft.training.runtime import runtime
 
     policy = BasePolicy(str(base_policy_path("default").path), 0.0, True)
-    with_references(policy, prompts(settings)[0], settings, None, print)
+    with_references(policy, prompts(settings)[0], settings, runtime(settings), None, print)
 
 
 def row(estimator: str, seed: int, summary: dict[str, Any]) -> dict[str, Any]:

@@ -56,13 +56,19 @@ def settings_for(group: str, seed: int, probe_prompts: int, probe_samples: int) 
                          allow_collapse=allow_collapse, probe_prompts=probe_prompts, probe_samples=probe_samples)
 
 
+def same_settings(stored: dict[str, Any], settings: Any) -> bool:
+    """A finished run is reused when its stored settings agree with these (keys added later: at their defaults)."""
+    current = json.loads(json.dumps(settings.to_json()))
+    return all(stored[k] == current[k] for k in stored if k in current)
+
+
 def run_one(group: str, seed: int, probe_prompts: int, probe_samples: int) -> dict[str, Any]:
     from alft.training.pipeline import run_training
 
     folder = RUNS / f"{group}-seed{seed}"
     summary_path = folder / "summary.json"
     settings = settings_for(group, seed, probe_prompts, probe_samples)
-    if summary_path.exists() and json.loads(summary_path.read_text())["settings"] == json.loads(json.dumps(settings.to_json())):
+    if summary_path.exists() and same_settings(json.loads(summary_path.read_text())["settings"], settings):
         return json.loads(summary_path.read_text())
     return run_training(settings, folder, log=lambda m: print(f"[{group} seed {seed}] {m}", flush=True))
 
