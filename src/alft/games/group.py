@@ -137,9 +137,13 @@ def _check_scores(scores: Sequence[float] | None, n: int) -> np.ndarray | None:
 
 
 def _ids(answers: list[str | None]) -> np.ndarray:
-    """Integer labels, −1 for None (labels are only compared within a group)."""
-    index: dict[str, int] = {}
-    return np.array([_NONE_ID if a is None else index.setdefault(a, len(index)) for a in answers], dtype=np.int64)
+    """Integer labels, −1 for None (labels are only compared within a group).
+
+    A label is the row of the answer's last occurrence: two C-level dict passes, no Python loop per answer.
+    """
+    index: dict[str | None, int] = dict(zip(answers, range(len(answers))))
+    index[None] = _NONE_ID
+    return np.array(list(map(index.__getitem__, answers)), dtype=np.int64)
 
 
 def _counted(ids: np.ndarray, reward: Reward) -> tuple[np.ndarray, np.ndarray]:
