@@ -12,6 +12,7 @@ from alft.answers.stats import (
     group_stats,
     majority_labels,
     majority_share,
+    value_labels,
 )
 
 N = UNANSWERED
@@ -38,3 +39,10 @@ def test_majority_hit_when_any_member_of_the_majority_class_equals_the_reference
     stats = group_stats(IDS, hits)
     assert stats.sample_hits.tolist() == [1, 2, 0]
     assert stats.majority_hit.tolist() == [True, False, False]  # group 2's majority is 5, the hits are 9s
+
+
+def test_value_labels_number_distinct_values_in_first_seen_order_and_mark_unanswered():
+    labels, index = value_labels(["7", None, "3", "7", "", "3"], unanswered=("", None))
+    assert labels.tolist() == [0, N, 2, 0, N, 2]
+    assert index["7"] == 0 and index[""] == index[None] == N
+    assert value_labels(["b", "a", "b"])[0].tolist() == [0, 1, 0]

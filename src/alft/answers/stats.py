@@ -42,8 +42,8 @@ def value_labels(values: Sequence[Hashable], unanswered: tuple = (None,)) -> tup
 
 def class_sizes(ids: np.ndarray) -> np.ndarray:
     """(G, K): how many completions of the group share each completion's answer (itself included); 0 if unanswered."""
-    same = (ids[:, :, None] == ids[:, None, :]) & (ids[:, None, :] != UNANSWERED)
-    return np.where(ids == UNANSWERED, 0, np.count_nonzero(same, axis=2))
+    same = ids[:, :, None] == ids[:, None, :]  # an unanswered completion shares no answer's label
+    return np.where(ids == UNANSWERED, 0, same.sum(axis=2))
 
 
 def majority_labels(ids: np.ndarray) -> np.ndarray:

@@ -33,7 +33,11 @@ from alft.integrations.verl.settings import CONFIG_PREFIX, VerlRewardSettings
 
 
 def _group_rewards(
-    labels: list[str | None], K: int, settings: VerlRewardSettings, verifier_scores: np.ndarray | None = None
+    labels: list[str | None],
+    K: int,
+    settings: VerlRewardSettings,
+    verifier_scores: np.ndarray | None = None,
+    label_ids: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The one adapter into alft's game layer: rewards (and the leave-one-out baseline) of whole groups of K.
 
@@ -42,12 +46,13 @@ def _group_rewards(
         K: the group size.
         settings: objective, estimator and policies.
         verifier_scores: per completion, for objectives with a verifier term.
+        label_ids: the integer labels of ``labels`` (``alft.answers.stats.value_labels``), when already known.
 
     Returns:
         (rewards, baseline_loo) as flat float64 arrays; baseline_loo is None for the peers.
     """
     batch = games.batch_group_rewards(labels, K, settings.reward, verifier_scores,
-                                      loo_baseline=settings.baseline == "loo")
+                                      loo_baseline=settings.baseline == "loo", labels=label_ids)
     rewards = np.asarray(batch.rewards, dtype=float)
     return rewards, None if settings.is_peer else np.asarray(batch.baseline_loo, dtype=float)
 
@@ -230,7 +235,8 @@ def answer_advantages(
         grouped = time.perf_counter()
         labels, label_ids = _class_labels(answers, rows, group_answer_ids, non_numbers, settings.grouper)
         scored = time.perf_counter()
-        group_rewards, baseline = _group_rewards(labels, K, settings, None if scores is None else scores[rows])
+        group_scores = None if scores is None else scores[rows]
+        group_rewards, baseline = _group_rewards(labels, K, settings, group_scores, label_ids.ravel())
         shaped = None if baseline is None or settings.baseline == "mean" else baseline.reshape(-1, K)
         advantages[rows] = _advantages(group_rewards.reshape(-1, K), shaped, settings).ravel()
         rewards[rows] = group_rewards
