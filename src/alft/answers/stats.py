@@ -33,7 +33,7 @@ def value_labels(values: Sequence[Hashable], unanswered: tuple = (None,)) -> tup
     :data:`UNANSWERED`; and the value → label lookup.
 
     The distinct values are numbered in first-seen order by two C-level dict passes, with no Python loop per
-    value (16k answers in about a millisecond).
+    value (16k answers in 1–2 ms on one core here).
     """
     index = dict(zip(dict.fromkeys(values), range(len(values))))
     index.update(dict.fromkeys(unanswered, UNANSWERED))
