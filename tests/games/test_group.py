@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from alft.answers.stats import value_labels
 from alft.errors import AlftInputError
 from alft.estimators import get_estimator
 from alft.games import (
@@ -155,6 +156,23 @@ def test_batch_equals_groups(answers, policy):
         assert np.allclose(batch.group(g).rewards, single.rewards)
         assert np.allclose(batch.group(g).baseline_loo, single.baseline_loo)
     assert np.all(np.isfinite(batch.rewards))
+
+
+@given(st.lists(st.sampled_from(["1", "2", "3", None]), min_size=12, max_size=12), st.sampled_from(UNEXTRACTABLE_POLICIES))
+@settings(max_examples=30, deadline=None)
+def test_given_labels_give_the_same_rewards_as_labelling_here(answers, policy):
+    reward = Reward(coherence(), "digamma", unextractable=policy)
+    own = batch_group_rewards(answers, 4, reward)
+    given_labels = batch_group_rewards(answers, 4, reward, labels=value_labels(answers)[0])
+    np.testing.assert_array_equal(given_labels.rewards, own.rewards)
+    np.testing.assert_array_equal(given_labels.baseline_loo, own.baseline_loo)
+
+
+def test_given_labels_of_the_wrong_shape_or_type_are_refused():
+    with pytest.raises(AlftInputError, match="labels: .*4 integer labels"):
+        batch_group_rewards(["1", "2", "1", "2"], 4, Reward(coherence()), labels=np.zeros(3, dtype=np.int64))
+    with pytest.raises(AlftInputError, match="labels: got 'float64"):
+        batch_group_rewards(["1", "2", "1", "2"], 4, Reward(coherence()), labels=np.zeros(4))
 
 
 def test_count_form_of_the_simulator_equals_group_rewards():

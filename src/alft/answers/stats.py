@@ -8,7 +8,7 @@ answer classes (entropy, distinct answers, majority) and counted apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,37 +28,105 @@ def label_array(class_ids: Sequence[Sequence[int | None]]) -> np.ndarray:
     return np.array(rows, dtype=np.int64).reshape(len(rows), sizes.pop() if sizes else 0)
 
 
+def value_labels(values: Sequence[Hashable], unanswered: tuple = (None,)) -> tuple[np.ndarray, dict]:
+    """Integer labels of a flat list of answers: equal values get equal labels, ``unanswered`` values
+    :data:`UNANSWERED`; and the value → label lookup.
+
+    The distinct values are numbered in first-seen order by two C-level dict passes, with no Python loop per
+    value (16k answers in 1–2 ms on one core here).
+    """
+    index = dict(zip(dict.fromkeys(values), range(len(values))))
+    index.update(dict.fromkeys(unanswered, UNANSWERED))
+    return np.array(list(map(index.__getitem__, values)), dtype=np.int64), index
+
+
 def class_sizes(ids: np.ndarray) -> np.ndarray:
     """(G, K): how many completions of the group share each completion's answer (itself included); 0 if unanswered."""
-    same = (ids[:, :, None] == ids[:, None, :]) & (ids[:, None, :] != UNANSWERED)
+    same = ids[:, :, None] == ids[:, None, :]  # an unanswered completion shares no answer's label
     return np.where(ids == UNANSWERED, 0, same.sum(axis=2))
 
 
 def majority_labels(ids: np.ndarray) -> np.ndarray:
     """(G,) the most frequent answer label per group, ties to the answer seen first; −1 if none answered."""
-    sizes = class_sizes(ids)
-    first = np.argmax(sizes, axis=1)  # argmax takes the first position holding the largest class
-    return np.where(sizes.max(axis=1, initial=0) > 0, ids[np.arange(len(ids)), first], UNANSWERED)
+    return _majority(ids, class_sizes(ids))
 
 
 def answer_entropy(ids: np.ndarray) -> np.ndarray:
     """(G,) entropy (nats) of each group's answered completions: −(1/n) Σ_i log(c_i/n); 0 if none answered."""
-    sizes = class_sizes(ids)
+    return _entropy(class_sizes(ids))
+
+
+def majority_share(ids: np.ndarray) -> np.ndarray:
+    """(G,) size of the largest answer class divided by the group size K."""
+    return _share(class_sizes(ids))
+
+
+def distinct_answers(ids: np.ndarray) -> np.ndarray:
+    """(G,) number of distinct answers per group (unanswered completions not counted)."""
+    return _distinct(class_sizes(ids))
+
+
+def _majority(ids: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    first = np.argmax(sizes, axis=1)  # argmax takes the first position holding the largest class
+    return np.where(sizes.max(axis=1, initial=0) > 0, ids[np.arange(len(ids)), first], UNANSWERED)
+
+
+def _entropy(sizes: np.ndarray) -> np.ndarray:
     answered = sizes > 0
     n = answered.sum(axis=1)
     logs = np.log(np.where(answered, sizes, 1) / np.maximum(n, 1)[:, None])
     return -np.where(answered, logs, 0.0).sum(axis=1) / np.maximum(n, 1)
 
 
-def majority_share(ids: np.ndarray) -> np.ndarray:
-    """(G,) size of the largest answer class divided by the group size K."""
-    return class_sizes(ids).max(axis=1, initial=0) / max(ids.shape[1], 1)
+def _share(sizes: np.ndarray) -> np.ndarray:
+    return sizes.max(axis=1, initial=0) / max(sizes.shape[1], 1)
 
 
-def distinct_answers(ids: np.ndarray) -> np.ndarray:
-    """(G,) number of distinct answers per group (unanswered completions not counted)."""
-    sizes = class_sizes(ids)
+def _distinct(sizes: np.ndarray) -> np.ndarray:
     return np.where(sizes > 0, 1.0 / np.maximum(sizes, 1), 0.0).sum(axis=1).round().astype(int)
+
+
+@dataclass(frozen=True)
+class GroupStats:
+    """Answer-level statistics per group, each of shape (G,): what :func:`answer_stats` averages.
+
+    Attributes:
+        entropy: :func:`answer_entropy`.
+        majority_share: :func:`majority_share`.
+        n_distinct: :func:`distinct_answers`.
+        n_unanswered: completions without an answer.
+        majority: :func:`majority_labels`.
+        sample_hits: completions whose answer equals the reference (None without ``hits``).
+        majority_hit: a completion of the majority class equals the reference (None without ``hits``).
+    """
+
+    entropy: np.ndarray
+    majority_share: np.ndarray
+    n_distinct: np.ndarray
+    n_unanswered: np.ndarray
+    majority: np.ndarray
+    sample_hits: np.ndarray | None = None
+    majority_hit: np.ndarray | None = None
+
+
+def group_stats(ids: np.ndarray, hits: np.ndarray | None = None) -> GroupStats:
+    """Every per-group statistic of label rows ``ids`` (G, K), from one count of the answer classes.
+
+    Args:
+        ids: integer answer labels, :data:`UNANSWERED` for no answer.
+        hits: optional (G, K) bools, True where a completion's answer equals its prompt's reference.
+    """
+    sizes = class_sizes(ids)
+    majority = _majority(ids, sizes)
+    sample_hits = majority_hit = None
+    if hits is not None:
+        sample_hits = hits.sum(axis=1)
+        majority_hit = (hits & (ids == majority[:, None])).any(axis=1)
+    return GroupStats(
+        entropy=_entropy(sizes), majority_share=_share(sizes), n_distinct=_distinct(sizes),
+        n_unanswered=(ids == UNANSWERED).sum(axis=1), majority=majority, sample_hits=sample_hits,
+        majority_hit=majority_hit,
+    )
 
 
 @dataclass(frozen=True)
@@ -103,24 +171,21 @@ def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequenc
     ids = groups.label_ids()
     if unanswered_is_answer:
         ids = np.where(ids == UNANSWERED, ids.max(initial=0) + 1, ids)
-    answered = (ids != UNANSWERED).any(axis=1)
-    sample_accuracy = majority_accuracy = None
+    hits = None
     per_group_refs = _per_group(references, groups.n_groups, groups.K)
     if per_group_refs is not None:
         hits = np.array([_matches(a, per_group_refs[i // groups.K]) for i, a in enumerate(groups.canonical)])
         hits = hits.reshape(ids.shape)
-        majority = majority_labels(ids)
-        majority_hit = (hits & (ids == majority[:, None])).any(axis=1)
-        sample_accuracy, majority_accuracy = float(hits.mean()), float(majority_hit.mean())
+    per_group = group_stats(ids, hits)
     return AnswerStats(
-        answer_entropy=float(answer_entropy(ids).mean()),
-        majority_share=float(majority_share(ids).mean()),
-        n_distinct=float(distinct_answers(ids).mean()),
-        n_unextractable=int((ids == UNANSWERED).sum()),
+        answer_entropy=float(per_group.entropy.mean()),
+        majority_share=float(per_group.majority_share.mean()),
+        n_distinct=float(per_group.n_distinct.mean()),
+        n_unextractable=int(per_group.n_unanswered.sum()),
         n_groups=groups.n_groups,
-        unextractable_groups=int((~answered).sum()),
-        sample_accuracy=sample_accuracy,
-        majority_accuracy=majority_accuracy,
+        unextractable_groups=int((per_group.n_unanswered == groups.K).sum()),
+        sample_accuracy=None if hits is None else float(hits.mean()),
+        majority_accuracy=None if hits is None else float(per_group.majority_hit.mean()),
     )
 
 

@@ -36,7 +36,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from alft.answers.stats import UNANSWERED, distinct_answers
+from alft.answers.stats import UNANSWERED, distinct_answers, value_labels
 from alft.errors import AlftInputError, require
 from alft.estimators import leave_one_out_counts
 from alft.estimators.counts import check_group_size
@@ -136,10 +136,11 @@ def _check_scores(scores: Sequence[float] | None, n: int) -> np.ndarray | None:
     return values
 
 
-def _ids(answers: list[str | None]) -> np.ndarray:
-    """Integer labels, −1 for None (labels are only compared within a group)."""
-    index: dict[str, int] = {}
-    return np.array([_NONE_ID if a is None else index.setdefault(a, len(index)) for a in answers], dtype=np.int64)
+def _checked_labels(labels: np.ndarray, n: int) -> np.ndarray:
+    labels = np.asarray(labels)
+    require(labels.shape == (n,) and labels.dtype.kind == "i", "labels",
+            f"{labels.dtype} array of shape {labels.shape}", f"{n} integer labels, one per answer")
+    return labels
 
 
 def _counted(ids: np.ndarray, reward: Reward) -> tuple[np.ndarray, np.ndarray]:
@@ -271,6 +272,7 @@ def batch_group_rewards(
     reference_counts: Sequence[int] | None = None,
     reference_draws: int | None = None,
     loo_baseline: bool = True,
+    labels: np.ndarray | None = None,
 ) -> BatchRewards:
     """Rewards for a flat batch of G·K completions in consecutive groups of K (TRL's layout, SPEC §6).
 
@@ -284,6 +286,9 @@ def batch_group_rewards(
             ``reference_draws`` = M reference answers are equivalent to it.
         loo_baseline: compute ``baseline_loo`` (about two thirds of the cost at K = 16); when False it is
             all zeros, for callers that use the group mean (verl's GRPO baseline, TRL).
+        labels: the answers' G·K integer labels as :func:`alft.answers.stats.value_labels` gives them (equal
+            within a group exactly for equal answers, −1 for None), when the caller has them already (the verl
+            plugin labels its whole batch once); computed from ``answers`` when None.
 
     Returns:
         :class:`BatchRewards` (flat arrays; ``group(i)`` gives one group).
@@ -299,7 +304,7 @@ def batch_group_rewards(
     scores = _check_scores(verifier_scores, len(answers))
     reward.refuse_too_small(K)
     G = len(answers) // K
-    ids = _ids(answers).reshape(G, K)
+    ids = (value_labels(answers)[0] if labels is None else _checked_labels(labels, len(answers))).reshape(G, K)
     objective = _objective_now(reward, duals)
     reference_log_p = None
     if reward.uses_reference:

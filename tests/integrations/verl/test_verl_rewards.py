@@ -99,3 +99,19 @@ def test_math_verify_merges_equivalent_non_numeric_answers_and_only_those():
     result = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft"}))
     assert result.rewards[0] == result.rewards[1] == result.rewards[2]  # two classes of two: one answer
     assert result.stats.n_distinct.tolist() == [2.0, 3.0]
+
+
+def test_metrics_equal_the_trl_integrations_answer_stats_on_the_same_groups():
+    from alft.answers.groups import answer_groups
+    from alft.answers.stats import answer_stats
+
+    answers = ["\\sqrt{12}", "2\\sqrt{3}", "5", None, "7", "7", "8", "7"]  # group a merges its first two
+    references = ["2\\sqrt{3}"] * 4 + ["8"] * 4  # a's reference is the merged class's second member
+    metrics = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft"}),
+                                references=references).metrics()
+    stats = answer_stats(answer_groups([a or "" for a in answers], 4, lambda text: text or None, "math"), references)
+    assert (metrics["alft/label_accuracy"], metrics["alft/sample_accuracy"]) == (0.5, 0.25)
+    assert metrics["alft/label_accuracy"] == stats.majority_accuracy
+    assert metrics["alft/sample_accuracy"] == stats.sample_accuracy
+    assert metrics["alft/answer_entropy"] == stats.answer_entropy and metrics["alft/n_distinct"] == stats.n_distinct
+    assert metrics["alft/majority_share"] == stats.majority_share

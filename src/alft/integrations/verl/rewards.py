@@ -21,18 +21,23 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from alft import games
 from alft.errors import AlftInputError
 from alft.answers.groups import answer_groups
+from alft.answers.stats import UNANSWERED, GroupStats, distinct_answers, group_stats, value_labels
 from alft.integrations.verl.settings import CONFIG_PREFIX, VerlRewardSettings
 
 
 def _group_rewards(
-    labels: list[str | None], K: int, settings: VerlRewardSettings, verifier_scores: np.ndarray | None = None
+    labels: list[str | None],
+    K: int,
+    settings: VerlRewardSettings,
+    verifier_scores: np.ndarray | None = None,
+    label_ids: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The one adapter into alft's game layer: rewards (and the leave-one-out baseline) of whole groups of K.
 
@@ -41,18 +46,25 @@ def _group_rewards(
         K: the group size.
         settings: objective, estimator and policies.
         verifier_scores: per completion, for objectives with a verifier term.
+        label_ids: the integer labels of ``labels`` (``alft.answers.stats.value_labels``), when already known.
 
     Returns:
         (rewards, baseline_loo) as flat float64 arrays; baseline_loo is None for the peers.
     """
     batch = games.batch_group_rewards(labels, K, settings.reward, verifier_scores,
-                                      loo_baseline=settings.baseline == "loo")
+                                      loo_baseline=settings.baseline == "loo", labels=label_ids)
     rewards = np.asarray(batch.rewards, dtype=float)
     return rewards, None if settings.is_peer else np.asarray(batch.baseline_loo, dtype=float)
 
 
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
 """``canonicalize``'s form of every plain number: distinct ones are distinct values, math-verify adds nothing."""
+_PLAIN_NUMBERS = re.compile(r"(?:-?[0-9]+(?:/[0-9]+)?\n)*")
+"""Plain numbers, one per line."""
+
+
+_BLANK = ("", None)
+"""The unanswered values of ``alft_answer``."""
 
 
 def _given_answer(text: str) -> str | None:
@@ -60,86 +72,52 @@ def _given_answer(text: str) -> str | None:
     return text or None
 
 
-def _class_labels(texts: list[str], K: int, grouper: str) -> list[str | None]:
-    """One label per row for consecutive groups of K: the canonical answer of its class's first member.
+def _class_labels(
+    answers: list[str | None], rows: np.ndarray, answer_ids: np.ndarray, non_numbers: list[int], grouper: str
+) -> tuple[list[str | None], np.ndarray]:
+    """Per row of ``rows`` (whole groups of K, consecutive): the canonical answer of its class's first member,
+    and the (G, K) integer labels of the classes.
 
     Answers arrive canonical (compute_score canonicalises in the reward workers), so equal strings are one
-    class. Only a group with two distinct answers, one of them not a plain number, can merge classes through
-    math-verify; only such groups go through ``alft.answers.groups.answer_groups`` (SPEC §6 fast paths).
+    class. Only a group with two distinct answers, one of them not a plain number (ids ``non_numbers``), can
+    merge classes through math-verify; only such groups go through ``alft.answers.groups.answer_groups``
+    (SPEC §6 fast paths).
     """
-    labels = [text or None for text in texts]
-    if grouper == "exact":
-        return labels
-    non_numbers = {t for t in set(texts) if t and not _PLAIN_NUMBER.fullmatch(t)}
-    if not non_numbers:
-        return labels
-    starts = [g for g in range(0, len(texts), K) if _may_merge(texts[g : g + K], non_numbers)]
-    if starts:
-        merged = answer_groups([t for g in starts for t in texts[g : g + K]], K, _given_answer, grouper).labels()
-        for i, g in enumerate(starts):
-            labels[g : g + K] = merged[i * K : (i + 1) * K]
-    return labels
+    labels = [answers[r] or None for r in rows.tolist()]
+    if grouper == "exact" or not non_numbers:
+        return labels, answer_ids
+    K = answer_ids.shape[1]
+    may_merge = np.flatnonzero(np.isin(answer_ids, non_numbers).any(axis=1) & (distinct_answers(answer_ids) >= 2))
+    if not may_merge.size:
+        return labels, answer_ids
+    texts = [labels[g * K + i] or "" for g in may_merge.tolist() for i in range(K)]
+    merged = answer_groups(texts, K, _given_answer, grouper).labels()
+    for i, g in enumerate(may_merge.tolist()):
+        labels[g * K : (g + 1) * K] = merged[i * K : (i + 1) * K]
+    label_ids = answer_ids.copy()
+    label_ids[may_merge] = value_labels(merged, _BLANK)[0].reshape(-1, K)  # ids only compared within a group
+    return labels, label_ids
 
 
-def _may_merge(group: list[str], non_numbers: set[str]) -> bool:
-    distinct = set(group) - {""}
-    return len(distinct) >= 2 and not distinct.isdisjoint(non_numbers)
+def _non_number_ids(index: dict[str | None, int]) -> list[int]:
+    """Ids of the batch's answers that are not plain numbers: one regex pass over all of them when all are."""
+    answers = list(filter(None, index))
+    joined = "\n".join(answers) + "\n"
+    if joined.count("\n") == len(answers) and _PLAIN_NUMBERS.fullmatch(joined):  # no answer spans two lines
+        return []
+    return [index[answer] for answer in answers if not _PLAIN_NUMBER.fullmatch(answer)]
 
 
-@dataclass(frozen=True)
-class GroupStats:
-    """Answer-level statistics of the groups of size ≥ 2 (per group, concatenated over sizes).
-
-    Attributes:
-        entropy: entropy (nats) of the group's answered samples' answer distribution.
-        majority_share: size of the largest answer class / group size.
-        n_distinct: answer classes in the group.
-        n_unanswered: samples without an answer.
-        size: the group size.
-        sample_hits: answers equal to the reference (None without references).
-        majority_hit: the majority answer (ties: the class seen first) equals the reference (None without).
-    """
-
-    entropy: np.ndarray
-    majority_share: np.ndarray
-    n_distinct: np.ndarray
-    n_unanswered: np.ndarray
-    size: np.ndarray
-    sample_hits: np.ndarray | None
-    majority_hit: np.ndarray | None
+_NO_MATCH = -2
+"""The id of a reference no answer of the batch equals."""
 
 
-def _group_stats(labels: list[str | None], texts: list[str], refs: list[str] | None, K: int) -> dict:
-    """Vectorised statistics of consecutive groups of K (class sizes from one sort of the whole batch)."""
-    codes: dict[str | None, int] = {None: -1}
-    ids = np.array([codes.setdefault(label, len(codes) - 1) for label in labels]).reshape(-1, K)
-    G = ids.shape[0]
-    answered = ids >= 0
-    keyed = np.where(answered, ids + (np.arange(G) * len(codes))[:, None], -1 - np.arange(G * K).reshape(G, K))
-    _, inverse, counts = np.unique(keyed, return_inverse=True, return_counts=True)
-    sizes = np.where(answered, counts[inverse.reshape(G, K)], 0)  # class size of each answered sample
-    n_answered = answered.sum(axis=1)
-    share = sizes / np.maximum(n_answered, 1)[:, None]
-    out = {
-        "entropy": -np.where(answered, np.log(np.where(answered, share, 1.0)), 0.0).sum(axis=1)
-        / np.maximum(n_answered, 1),
-        "majority_share": sizes.max(axis=1) / K,
-        "n_distinct": np.where(answered, 1.0 / np.maximum(sizes, 1), 0.0).sum(axis=1),
-        "n_unanswered": K - n_answered,
-        "size": np.full(G, K),
-        "sample_hits": None,
-        "majority_hit": None,
-    }
-    if refs is not None:
-        text_array, ref_array = np.array(texts, dtype=object), np.array(refs, dtype=object)
-        hits = ((text_array == ref_array) & (text_array != "")).reshape(G, K)
-        first_majority = np.argmax(sizes, axis=1)  # first position of the largest class = first seen
-        majority_label = np.array([labels[g * K + i] or "" for g, i in enumerate(first_majority)], dtype=object)
-        group_refs = ref_array[::K]
-        out["sample_hits"] = hits.sum(axis=1)
-        has_ref = (group_refs != "") & (group_refs != None)  # noqa: E711 — elementwise on an object array
-        out["majority_hit"] = (majority_label == group_refs) & (n_answered > 0) & has_ref
-    return out
+def _hits(
+    answer_ids: np.ndarray, index: dict[str | None, int], references: Sequence[object], first_rows: list[int]
+) -> np.ndarray:
+    """(G, K): the answer equals its group's reference (the reference of the group's first row; "" = none)."""
+    reference_ids = np.array([index.get(references[r], _NO_MATCH) for r in first_rows], dtype=np.int64)
+    return (answer_ids == reference_ids[:, None]) & (answer_ids != UNANSWERED)
 
 
 @dataclass(frozen=True)
@@ -151,7 +129,7 @@ class AnswerAdvantages:
         rewards: alft's reward per row (0 for singleton groups).
         group_sizes: the size of each row's uid group.
         singleton_groups: uid groups of one sample (advantage 0).
-        stats: answer-level statistics of the groups of size ≥ 2.
+        stats: answer-level statistics of the groups of size ≥ 2 (``alft.answers.stats``, one entry per group).
         equivalence_seconds: time spent finding answer classes.
         estimator_seconds: time spent in alft's game layer and the baseline.
         seconds: the whole call.
@@ -170,8 +148,9 @@ class AnswerAdvantages:
         """Answer-level metrics for verl's logger, under ``alft/`` (means over groups of size ≥ 2).
 
         ``unanswered`` is the fraction of those groups' rows without an answer; ``sample_accuracy`` (answers
-        equal to the reference) and ``label_accuracy`` (the majority answer equals the reference, TTRL's
-        metric) appear when compute_score had references.
+        equal to the reference) and ``label_accuracy`` (an answer of the majority class equals the reference,
+        TTRL's metric) appear when compute_score had references; all as ``alft.answers.stats`` computes them
+        for the TRL integration.
         """
         metrics = {
             "alft/singleton_groups": float(self.singleton_groups),
@@ -180,9 +159,9 @@ class AnswerAdvantages:
             "alft/step_seconds": self.seconds,
         }
         stats = self.stats
-        if not stats.size.size:
+        if not stats.entropy.size:
             return metrics
-        rows = float(stats.size.sum())
+        rows = float((self.group_sizes >= 2).sum())
         metrics["alft/reward_mean"] = float(self.rewards[self.group_sizes >= 2].mean())
         for name in ("entropy", "majority_share", "n_distinct"):
             metrics[f"alft/{'answer_entropy' if name == 'entropy' else name}"] = float(getattr(stats, name).mean())
@@ -215,10 +194,9 @@ def _advantages(rewards: np.ndarray, baseline: np.ndarray | None, settings: Verl
 
 def _uid_groups(uids: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
     """(rows ordered by uid group, batch order kept inside a group; each row's group size)."""
-    index: dict[object, int] = {}
-    values = uids.tolist() if isinstance(uids, np.ndarray) else uids  # numpy str scalars hash slowly
-    group = np.fromiter((index.setdefault(uid, len(index)) for uid in values), dtype=np.int64, count=len(values))
-    sizes = np.bincount(group, minlength=len(index))
+    values = uids.tolist() if isinstance(uids, np.ndarray) else list(uids)  # numpy str scalars hash slowly
+    group = value_labels(values, unanswered=())[0]  # 0, 1, … in order of first appearance
+    sizes = np.bincount(group)
     return np.argsort(group, kind="stable"), sizes[group]
 
 
@@ -236,32 +214,36 @@ def answer_advantages(
         uids: verl's uid per row (rows of one prompt share it).
         settings: the plugin's settings.
         verifier_scores: verl's per-row score (compute_score's ``score``), used by verifier terms only.
-        references: canonical reference answer per row, for label-accuracy metrics (optional).
+        references: canonical reference answer per row ("" or None = none), for label-accuracy metrics
+            (optional); a uid group's reference is its first row's (all rows of a prompt carry the same).
 
     Returns:
         An :class:`AnswerAdvantages`.
     """
     start = time.perf_counter()
     _check_rows(answers, uids, references)
-    texts = ["" if a is None else a for a in answers]
-    refs = None if references is None else list(references)  # canonical strings (None/"" = no reference)
+    answers = list(answers)
+    answer_ids, index = value_labels(answers, _BLANK)
+    non_numbers = [] if settings.grouper == "exact" else _non_number_ids(index)
+    scores = None if verifier_scores is None else np.asarray(verifier_scores, dtype=float)
     order, row_sizes = _uid_groups(uids)
-    advantages, rewards = np.zeros(len(texts)), np.zeros(len(texts))
+    advantages, rewards = np.zeros(len(answers)), np.zeros(len(answers))
     stats, equivalence_seconds, estimator_seconds = [], 0.0, 0.0
     for K in np.unique(row_sizes[row_sizes >= 2]).tolist():
         rows = order[row_sizes[order] == K]  # whole groups of size K, consecutive
-        group_texts = [texts[r] for r in rows]
+        group_answer_ids = answer_ids[rows].reshape(-1, K)
         grouped = time.perf_counter()
-        labels = _class_labels(group_texts, K, settings.grouper)
+        labels, label_ids = _class_labels(answers, rows, group_answer_ids, non_numbers, settings.grouper)
         scored = time.perf_counter()
-        scores = None if verifier_scores is None else np.asarray(verifier_scores, dtype=float)[rows]
-        group_rewards, baseline = _group_rewards(labels, K, settings, scores)
+        group_scores = None if scores is None else scores[rows]
+        group_rewards, baseline = _group_rewards(labels, K, settings, group_scores, label_ids.ravel())
         shaped = None if baseline is None or settings.baseline == "mean" else baseline.reshape(-1, K)
         advantages[rows] = _advantages(group_rewards.reshape(-1, K), shaped, settings).ravel()
         rewards[rows] = group_rewards
         estimator_seconds += time.perf_counter() - scored
         equivalence_seconds += scored - grouped
-        stats.append(_group_stats(labels, group_texts, None if refs is None else [refs[r] for r in rows], K))
+        hits = None if references is None else _hits(group_answer_ids, index, references, rows[::K].tolist())
+        stats.append(group_stats(label_ids, hits))
     return AnswerAdvantages(
         advantages=advantages,
         rewards=rewards,
@@ -274,11 +256,13 @@ def answer_advantages(
     )
 
 
-def _concatenated(parts: list[dict]) -> GroupStats:
-    names = GroupStats.__dataclass_fields__
+def _concatenated(parts: list[GroupStats]) -> GroupStats:
     if not parts:
-        return GroupStats(**{name: np.zeros(0) for name in names})
-    return GroupStats(**{n: None if parts[0][n] is None else np.concatenate([p[n] for p in parts]) for n in names})
+        return group_stats(np.zeros((0, 2), dtype=np.int64))
+    if len(parts) == 1:
+        return parts[0]
+    return GroupStats(**{f.name: None if getattr(parts[0], f.name) is None
+                         else np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(GroupStats)})
 
 
 def preflight(settings: VerlRewardSettings, K: int) -> None:
