@@ -55,6 +55,41 @@ def test_other_prompts_or_models_get_another_set_and_a_foreign_file_is_refused()
         read_references(path, other)
 
 
+def test_runs_drawing_at_once_share_one_set_drawn_once(tmp_path):
+    """Parallel seeds of a comparison start together: the first draws, the others wait and read its set
+    (unlocked, both appended every chunk and the file held twice the prompts)."""
+    import threading
+    import time
+
+    prompts = [f"p{i}" for i in range(24)]
+    header = _header(prompts)
+    calls, results = [], []
+    slow = _sampler(calls)
+
+    def sample(chunk, seed):
+        time.sleep(0.02)  # let the other run reach the file mid-draw
+        return slow(chunk, seed)
+
+    runs = [threading.Thread(target=lambda: results.append(draw_references(prompts, header, sample)[0]))
+            for _ in range(3)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert len(calls) == len(range(0, len(prompts), 8))  # every chunk drawn once
+    assert results[0] == results[1] == results[2] == read_references(reference_path(header), header)
+    assert len(results[0]) == len(prompts)
+
+
+def test_a_file_with_more_answers_than_prompts_is_refused():
+    prompts = ["a", "b"]
+    header = _header(prompts)
+    _, path = draw_references(prompts, header, _sampler([]))
+    path.write_text(path.read_text() + path.read_text().splitlines()[1] + "\n")
+    with pytest.raises(AlftInputError, match="holds 4 prompts' answers, expected at most 2"):
+        read_references(path, header)
+
+
 def test_predicted_equilibrium_sharpens_the_reference():
     p_star = predicted_equilibrium(["1", "1", "1", "2", None], 2.0)
     assert p_star == pytest.approx({"1": 0.9, "2": 0.1})

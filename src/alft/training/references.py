@@ -6,7 +6,8 @@ settings and seed), so runs that share a base policy and prompts — other seeds
 ``alft compare`` — reuse one set, and a set made for other prompts or another model is never reused: its
 header is checked on every read and a mismatch is refused. Prompts are drawn in chunks, each seeded from
 its index and appended as one JSON line, so a killed stage resumes without redoing finished prompts and
-gives the same answers as an uninterrupted one.
+gives the same answers as an uninterrupted one. Runs that start together (parallel seeds of a comparison)
+take a file lock: the first draws, the others wait and read its set.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from alft.errors import AlftInputError
 from alft.paths import cache_root
@@ -69,6 +72,11 @@ def read_references(path: Path, header: dict[str, Any]) -> list[list[str | None]
             answers.extend(json.loads(line))
         except json.JSONDecodeError:
             break
+    if len(answers) > header["n_prompts"]:
+        raise AlftInputError(
+            f"reference_answers: {path} holds {len(answers)} prompts' answers, expected at most {header['n_prompts']} "
+            "(a file written by two runs at once); delete it to draw new ones"
+        )
     return answers
 
 
@@ -90,6 +98,12 @@ def draw_references(prompts: Sequence[str], header: dict[str, Any], sample: Samp
     """
     path = reference_path(header)
     path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(f"{path}.lock"):  # two appending runs would each write every chunk
+        return _draw_locked(path, prompts, header, sample, on_chunk), path
+
+
+def _draw_locked(path: Path, prompts: Sequence[str], header: dict[str, Any], sample: Sampler,
+                 on_chunk: Callable[[int], None]) -> list[list[str | None]]:
     answers = read_references(path, header)
     if not path.exists():
         path.write_text(json.dumps(header) + "\n")
@@ -102,7 +116,7 @@ def draw_references(prompts: Sequence[str], header: dict[str, Any], sample: Samp
             out.flush()
             answers.extend(chunk)
             on_chunk(len(answers))
-    return answers, path
+    return answers
 
 
 def _drop_torn_line(path: Path, n_answers: int) -> None:
