@@ -6,7 +6,7 @@ import pytest
 
 from alft.errors import AlftInputError, AlftNumericalError
 from alft.estimators import get_estimator, minimax_value
-from alft.estimators.aqp import AqpProblem, _phase_one_start, solve_aqp
+from alft.estimators.aqp import AqpProblem, ConditionedBasis, _CheckGrids, _phase_one_start, solve_aqp
 from alft.estimators.base import metric_grid
 from alft.estimators.bernstein import binomial_basis
 
@@ -61,9 +61,12 @@ def test_running_out_of_rounds_raises_instead_of_returning():
 
 
 def test_phase_one_finds_a_strictly_feasible_start():
-    # The path taken at K ≥ 128, where the least-distance NNLS cannot meet the budget in float64.
+    # The path taken where the least-distance start over the well-determined directions cannot reach the
+    # budget (K = 256, κ = 8).
     K, budget = 16, 4.0 * minimax_value(16)
-    table = _phase_one_start(AqpProblem(K, budget))
+    problem = AqpProblem(K, budget)
+    basis = ConditionedBasis.of(problem)
+    table = basis.table(_phase_one_start(problem, _CheckGrids.of(problem), basis))
     p = metric_grid()
     err = p * np.abs(binomial_basis(K - 1, p) @ table - np.log(p))
     assert err.max() < 0.95 * budget
