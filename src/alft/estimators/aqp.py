@@ -163,9 +163,9 @@ def solve_aqp(problem: AqpProblem, worst_case: bool = False, max_rounds: int = 1
         The table with its certificate (see :class:`AqpSolution`).
 
     Raises:
-        AlftNumericalError: no table inside the budget was found (at K = 256 and κ = 8 none exists with
-            average variance below 10⁸), or the rounds ran out before the budget held on the dense grid
-            (and, for the worst case, before the certified gap closed).
+        AlftNumericalError: phase one found no table strictly inside the budget with average variance
+            ≤ 1e8 (κ = 1, the minimax value itself, has none), or the rounds ran out before the budget held
+            on the dense grid (and, for the worst case, before the certified gap closed).
     """
     grids = _CheckGrids.of(problem)
     basis = ConditionedBasis.of(problem)
