@@ -57,7 +57,8 @@ _PROGRESS = 1e-2  # a phase-one round that lowers the bias by less than this fra
 _SCALE_FLOOR = 1e-8  # directions below this relative singular value keep unit scale (see ConditionedBasis)
 _START_RANK = 1e-7  # directions the least-distance start uses: beyond, the NNLS loses the budget
 _SHIFT_COST = 1e-3  # least-distance start: weight of the constant shift, which has no variance
-_GAP = 5e-3  # worst case: stop when sup variance ≤ certified lower bound · (1 + _GAP)
+_GAP = 5e-3  # worst case: stop when sup variance ≤ certified lower bound · (1 + _GAP) + _ZERO_VARIANCE
+_ZERO_VARIANCE = 1e-12  # variances this small are 0 (the constant tables at K ≤ 3)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def solve_aqp(problem: AqpProblem, worst_case: bool = False, max_rounds: int = 1
         objective = float(var.max()) if worst_case else result.objective
         solution = AqpSolution(g, float(err.max()), objective, result.lower, round_, False)
         budget_met = solution.sup_bias <= problem.budget * (1 + _BUDGET_TOLERANCE)
-        certified = result.centred and objective <= result.lower * (1 + _GAP)
+        certified = result.centred and objective <= result.lower * (1 + _GAP) + _ZERO_VARIANCE
         if budget_met and certified:
             return replace(solution, converged=True)
         if budget_met and not worst_case:

@@ -32,6 +32,7 @@ _DECREMENT = 1e-10  # Newton decrement λ²/2 at which centring stops
 _CENTRED = 0.25  # a point with Newton decrement λ ≤ 0.25 counts as centred (its dual bound is corrected)
 _SHRINK = 10.0  # μ ← μ/10 between centrings
 _GAP = 1e-4  # relative barrier gap m·μ/objective at which the program is solved
+_ABSOLUTE_GAP = 1e-14  # ... or absolute, for an optimum at 0 (a constant table at K ≤ 3 has no variance)
 _T, _S = -2, -1  # positions of t and s in x
 
 
@@ -118,9 +119,9 @@ def _solve(program: Program, x: np.ndarray, free: int, initial_gap: float, stop_
     mu = initial_gap * x[free] / m
     while True:
         x, decrement = _centre(program, x, mu, free)
-        lam = np.sqrt(2 * decrement)
+        lam = np.sqrt(max(2 * decrement, 0.0))  # rounding makes it slightly negative at an exact optimum (K ≤ 3)
         centred = lam <= _CENTRED
-        if m * mu <= _GAP * x[free] or not centred or x[free] < stop_below:
+        if m * mu <= _GAP * x[free] + _ABSOLUTE_GAP or not centred or x[free] < stop_below:
             break
         mu /= _SHRINK
     # Duality gap of an approximately centred point of an m-self-concordant barrier (Nesterov–Nemirovski):
