@@ -188,7 +188,7 @@ def get_estimator(name: str, K: int, target: str | RewardForm | list[float] = "l
     Raises:
         AlftInputError: unknown name or parameter, K out of range, a polynomial of degree ≥ K, a budget
             below the minimax value, ``ustat`` asked for a log target.
-        AlftNumericalError: a budget infeasible in float64 (the message names one that solves), or an
+        AlftNumericalError: a budget out of reach (the message names one that solves), or an
             ``aqp-worst`` solve that ran out of exchange rounds before its certified 0.5 % gap closed.
     """
     if name not in ESTIMATORS:

@@ -107,7 +107,7 @@ def frontier(
         try:
             sweep.append(table_metrics("aqp", K, label=f"aqp κ={kappa:g}", kappa=kappa))
         except AlftNumericalError:
-            infeasible.append(kappa)  # budgets this close to E*_K are not representable in float64
+            infeasible.append(kappa)  # no table found strictly inside budgets this close to E*_K
     points = []
     for name in named:
         progress(name)

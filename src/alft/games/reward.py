@@ -171,7 +171,7 @@ class Reward:
         Raises:
             AlftInputError: K out of range, a polynomial objective of degree ≥ K, a log table whose entries
                 exceed the training bound (e.g. ``minimax`` at large K, SPEC §3.5).
-            AlftNumericalError: a table infeasible in float64 (the message names a setting that works).
+            AlftNumericalError: a table budget out of reach (the message names a setting that works).
         """
         K = check_group_size(K, field)
         if self.target is None:
