@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alft.answers.canonical import canonicalize
+from alft.answers.equivalence import AnswerGrouper
+from alft.answers.references import read_references, reference_hits
 from alft.errors import AlftInputError
 
 UNANSWERED = -1
@@ -72,8 +73,9 @@ class AnswerStats:
         n_unextractable: completions without an answer, summed over the batch.
         n_groups: groups in the batch.
         unextractable_groups: groups in which no completion has an answer.
-        sample_accuracy: fraction of completions whose answer equals the reference (None without references).
-        majority_accuracy: fraction of groups whose majority answer equals the reference (None without).
+        sample_accuracy: fraction of completions whose answer is equivalent to the reference, over the groups
+            that have one (None without references).
+        majority_accuracy: fraction of those groups whose majority answer is equivalent to the reference.
     """
 
     answer_entropy: float
@@ -87,13 +89,17 @@ class AnswerStats:
 
 
 def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequence[object] | None = None, *,
+                 grouper: str | AnswerGrouper = "math", hits: np.ndarray | None = None,
                  unanswered_is_answer: bool = False) -> AnswerStats:
     """Summarise a batch of groups.
 
     Args:
         groups: the batch.
         references: optional reference answer per completion (a dataset's ``answer`` column, repeated K
-            times by TRL) or per group; compared after canonicalisation.
+            times by TRL) or per group, in any form :func:`alft.answers.read_reference` reads; ``None`` for
+            a prompt without one (left out of the accuracies).
+        grouper: the equivalence deciding "answer = reference" (:func:`alft.answers.reference_hits`).
+        hits: those verdicts per completion if already computed (the verifier term's), to skip a second pass.
         unanswered_is_answer: count unanswered completions as one more answer (as the reward does under
             ``unextractable="own-class"``); otherwise they belong to no answer class.
 
@@ -105,13 +111,15 @@ def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequenc
         ids = np.where(ids == UNANSWERED, ids.max(initial=0) + 1, ids)
     answered = (ids != UNANSWERED).any(axis=1)
     sample_accuracy = majority_accuracy = None
-    per_group_refs = _per_group(references, groups.n_groups, groups.K)
-    if per_group_refs is not None:
-        hits = np.array([_matches(a, per_group_refs[i // groups.K]) for i, a in enumerate(groups.canonical)])
+    if references is not None:
+        refs = read_references(references, groups.n_groups, groups.K)
+        hits = reference_hits(groups.labels(), refs, grouper) if hits is None else np.asarray(hits, dtype=bool)
         hits = hits.reshape(ids.shape)
-        majority = majority_labels(ids)
-        majority_hit = (hits & (ids == majority[:, None])).any(axis=1)
-        sample_accuracy, majority_accuracy = float(hits.mean()), float(majority_hit.mean())
+        has_reference = np.array([r is not None for r in refs[:: groups.K]])
+        majority_hit = (hits & (ids == majority_labels(ids)[:, None])).any(axis=1)
+        if has_reference.any():
+            sample_accuracy = float(hits[has_reference].mean())
+            majority_accuracy = float(majority_hit[has_reference].mean())
     return AnswerStats(
         answer_entropy=float(answer_entropy(ids).mean()),
         majority_share=float(majority_share(ids).mean()),
@@ -121,27 +129,4 @@ def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequenc
         unextractable_groups=int((~answered).sum()),
         sample_accuracy=sample_accuracy,
         majority_accuracy=majority_accuracy,
-    )
-
-
-def _matches(canonical_answer: str | None, canonical_reference: str | None) -> bool:
-    return canonical_answer is not None and canonical_answer == canonical_reference
-
-
-def _canonical_reference(reference: object) -> str | None:
-    return None if reference is None else canonicalize(str(reference))
-
-
-def _per_group(references: Sequence[object] | None, n_groups: int, K: int) -> list[str | None] | None:
-    """Canonical references per group from a per-completion (TRL repeats columns K times) or per-group list."""
-    if references is None:
-        return None
-    references = list(references)
-    if len(references) == n_groups * K:
-        return [_canonical_reference(r) for r in references[::K]]
-    if len(references) == n_groups:
-        return [_canonical_reference(r) for r in references]
-    raise AlftInputError(
-        f"answer: got {len(references)} reference answers, expected {n_groups * K} (one per completion) "
-        f"or {n_groups} (one per group)"
     )
