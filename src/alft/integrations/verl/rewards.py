@@ -27,6 +27,7 @@ import numpy as np
 
 from alft import games
 from alft.errors import AlftInputError
+from alft.answers import reference_hits
 from alft.answers.groups import answer_groups
 from alft.integrations.verl.settings import CONFIG_PREFIX, VerlRewardSettings
 
@@ -96,8 +97,8 @@ class GroupStats:
         n_distinct: answer classes in the group.
         n_unanswered: samples without an answer.
         size: the group size.
-        sample_hits: answers equal to the reference (None without references).
-        majority_hit: the majority answer (ties: the class seen first) equals the reference (None without).
+        sample_hits: answers equivalent to the reference (None without references).
+        majority_hit: the majority answer (ties: the class seen first) is equivalent to the reference.
     """
 
     entropy: np.ndarray
@@ -109,7 +110,7 @@ class GroupStats:
     majority_hit: np.ndarray | None
 
 
-def _group_stats(labels: list[str | None], texts: list[str], refs: list[str] | None, K: int) -> dict:
+def _group_stats(labels: list[str | None], hits: np.ndarray | None, K: int) -> dict:
     """Vectorised statistics of consecutive groups of K (class sizes from one sort of the whole batch)."""
     codes: dict[str | None, int] = {None: -1}
     ids = np.array([codes.setdefault(label, len(codes) - 1) for label in labels]).reshape(-1, K)
@@ -130,15 +131,11 @@ def _group_stats(labels: list[str | None], texts: list[str], refs: list[str] | N
         "sample_hits": None,
         "majority_hit": None,
     }
-    if refs is not None:
-        text_array, ref_array = np.array(texts, dtype=object), np.array(refs, dtype=object)
-        hits = ((text_array == ref_array) & (text_array != "")).reshape(G, K)
+    if hits is not None:  # answer class equivalent to the reference, per row
+        hits = hits.reshape(G, K)
         first_majority = np.argmax(sizes, axis=1)  # first position of the largest class = first seen
-        majority_label = np.array([labels[g * K + i] or "" for g, i in enumerate(first_majority)], dtype=object)
-        group_refs = ref_array[::K]
         out["sample_hits"] = hits.sum(axis=1)
-        has_ref = (group_refs != "") & (group_refs != None)  # noqa: E711 — elementwise on an object array
-        out["majority_hit"] = (majority_label == group_refs) & (n_answered > 0) & has_ref
+        out["majority_hit"] = hits[np.arange(G), first_majority] & (n_answered > 0)
     return out
 
 
@@ -205,6 +202,13 @@ def _check_rows(answers: Sequence[str | None], uids: Sequence[object], reference
         raise AlftInputError(f"alft_answer[{bad}]: got {answers[bad]!r}, expected a string ('' or None = unanswered)")
 
 
+def _check_every_row_has_a_reference(refs: list[str | None]) -> None:
+    missing = next((i for i, r in enumerate(refs) if r is None), None)
+    if missing is not None:
+        raise AlftInputError(f"alft_reference[{missing}]: empty, expected a reference answer for every row "
+                             "(the objective has a verifier term; reward_model.ground_truth)")
+
+
 def _advantages(rewards: np.ndarray, baseline: np.ndarray | None, settings: VerlRewardSettings) -> np.ndarray:
     """(R − b) / (std + ε) for groups of equal size, rows of shape (G, K)."""
     centered = rewards - (rewards.mean(axis=1, keepdims=True) if baseline is None else baseline)
@@ -235,8 +239,11 @@ def answer_advantages(
         answers: the canonical answer compute_score extracted, per row ("" or None = unanswered).
         uids: verl's uid per row (rows of one prompt share it).
         settings: the plugin's settings.
-        verifier_scores: verl's per-row score (compute_score's ``score``), used by verifier terms only.
-        references: canonical reference answer per row, for label-accuracy metrics (optional).
+        verifier_scores: verl's per-row score (a compute_score's ``score``), used by verifier terms only when
+            the rows carry no references.
+        references: canonical reference answer per row (compute_score's ``alft_reference``; "" or None = none),
+            for accuracy metrics and, with a verifier term, the verifier score: the answer's class is
+            equivalent to the reference (``alft.answers.reference_hits``, the grouper of the counts).
 
     Returns:
         An :class:`AnswerAdvantages`.
@@ -244,7 +251,9 @@ def answer_advantages(
     start = time.perf_counter()
     _check_rows(answers, uids, references)
     texts = ["" if a is None else a for a in answers]
-    refs = None if references is None else list(references)  # canonical strings (None/"" = no reference)
+    refs = None if references is None else [r or None for r in references]  # canonical strings or None
+    if refs is not None and settings.needs_verifier:
+        _check_every_row_has_a_reference(refs)
     order, row_sizes = _uid_groups(uids)
     advantages, rewards = np.zeros(len(texts)), np.zeros(len(texts))
     stats, equivalence_seconds, estimator_seconds = [], 0.0, 0.0
@@ -253,15 +262,19 @@ def answer_advantages(
         group_texts = [texts[r] for r in rows]
         grouped = time.perf_counter()
         labels = _class_labels(group_texts, K, settings.grouper)
+        group_refs = None if refs is None else [refs[r] for r in rows]
+        hits = None if group_refs is None else reference_hits(labels, group_refs, settings.grouper)
         scored = time.perf_counter()
         scores = None if verifier_scores is None else np.asarray(verifier_scores, dtype=float)[rows]
+        if hits is not None and settings.needs_verifier:
+            scores = hits.astype(float)  # the verifier sees the classes the counts see
         group_rewards, baseline = _group_rewards(labels, K, settings, scores)
         shaped = None if baseline is None or settings.baseline == "mean" else baseline.reshape(-1, K)
         advantages[rows] = _advantages(group_rewards.reshape(-1, K), shaped, settings).ravel()
         rewards[rows] = group_rewards
         estimator_seconds += time.perf_counter() - scored
         equivalence_seconds += scored - grouped
-        stats.append(_group_stats(labels, group_texts, None if refs is None else [refs[r] for r in rows], K))
+        stats.append(_group_stats(labels, hits, K))
     return AnswerAdvantages(
         advantages=advantages,
         rewards=rewards,
