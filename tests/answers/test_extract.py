@@ -136,3 +136,10 @@ def test_a_trace_ending_in_a_number_yields_it(value, prefix):
     text = f"{prefix}={value}"
     assert extract_arithmetic(text) == str(value)
     assert extract_answer(text.replace("#", "")) is not None
+
+
+def test_the_extractor_help_documents_the_opt_in_fallback():
+    from alft.games.reward import REWARD_HELP
+
+    help_text = REWARD_HELP["extractor"]
+    assert "auto-last-number" in help_text and "fallback" in help_text and "has no answer" in help_text
