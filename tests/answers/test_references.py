@@ -55,6 +55,11 @@ def test_hits_use_math_verify_classes_and_exact_numbers():
     assert reference_hits(labels, refs, "exact").tolist() == [False, False, True, False, False, False, True]
 
 
+def test_hits_send_non_canonical_numbers_to_the_grouper():
+    # canonical inputs are the contract; forms the fast path cannot read as canonical numbers reach the grouper
+    assert reference_hits(["0.50", "1,000", "+3"], ["1/2", "1000", "3"], "exact").tolist() == [True, True, True]
+
+
 def test_hits_follow_a_custom_grouper():
     same_first_letter = lambda answers: [a[0] for a in answers]  # noqa: E731 — a toy equivalence
     assert reference_hits(["apple", "banana"], ["avocado", "cherry"], same_first_letter).tolist() == [True, False]

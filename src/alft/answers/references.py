@@ -15,15 +15,18 @@ verifier term and accuracy metrics, verl's ``compute_score`` and advantage step,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from alft.answers.canonical import as_number, canonicalize
+from alft.answers.canonical import canonicalize
 from alft.answers.equivalence import AnswerEquivalence, AnswerGrouper, get_grouper
 from alft.answers.extract import _BOXED_RE, _HASHES_RE, _accept, _after_last_marker, _last_boxed, _prepare
 from alft.errors import AlftInputError, require
 
+_CANONICAL_NUMBER = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
+"""``canonicalize``'s form of every plain number: two different ones are different values."""
 REFERENCE_FORMS = "plain ('72'), GSM8K ('… #### 72') or boxed ('\\boxed{72}')"
 
 
@@ -90,34 +93,29 @@ def reference_hits(
     """Per completion, whether its answer is equivalent to its reference (False where either is ``None``).
 
     Args:
-        labels: canonical answers per completion — for consistency with the counts, each class's label
-            (``AnswerGroups.labels()``), so that a class's members share one verdict.
+        labels: canonical answers per completion (``alft.answers.canonicalize``; a fraction not in lowest
+            terms such as ``2/4`` is not canonical and would be told apart from ``1/2``) — for consistency with
+            the counts, each class's label (``AnswerGroups.labels()``), so a class's members share one verdict.
         references: canonical references per completion (:func:`read_reference`), ``None`` for none.
         grouper: the equivalence of the counts (a name of ``alft.answers.GROUPERS`` or a callable).
 
     Returns:
-        A bool array. Each distinct (reference, answer) pair is decided once; equal strings and two plain
-        numbers need no grouper call.
+        A bool array. Equal strings match and two different canonical plain numbers do not, with no grouper
+        call (vectorised: a numeric batch costs string comparisons only); each remaining distinct (reference,
+        answer) pair is decided once by the grouper.
     """
     require(len(labels) == len(references), "references", len(references), f"one per answer ({len(labels)})")
-    undecided = list(dict.fromkeys(
-        (ref, label) for label, ref in zip(labels, references)
-        if label is not None and ref is not None and label != ref and not _both_numbers(label, ref)))
-    equivalent = _decide(undecided, get_grouper(grouper))
-    return np.fromiter(
-        (label is not None and ref is not None and (label == ref or _same_number(label, ref)
-                                                    or equivalent.get((ref, label), False))
-         for label, ref in zip(labels, references)),
-        dtype=bool, count=len(labels))
-
-
-def _both_numbers(a: str, b: str) -> bool:
-    return as_number(a) is not None and as_number(b) is not None
-
-
-def _same_number(a: str, b: str) -> bool:
-    value = as_number(a)
-    return value is not None and value == as_number(b)
+    answers, refs = np.array(labels, dtype=object), np.array(references, dtype=object)
+    present = (answers != None) & (refs != None)  # noqa: E711 — elementwise on object arrays
+    hits = present & (answers == refs)
+    open_rows = np.flatnonzero(present & ~hits)
+    strings = set(answers[open_rows].tolist()) | set(refs[open_rows].tolist())
+    symbolic = {text for text in strings if not _CANONICAL_NUMBER.fullmatch(text)}
+    if symbolic:
+        rows = [i for i in open_rows.tolist() if answers[i] in symbolic or refs[i] in symbolic]
+        verdicts = _decide(list(dict.fromkeys((refs[i], answers[i]) for i in rows)), get_grouper(grouper))
+        hits[rows] = [verdicts[(refs[i], answers[i])] for i in rows]
+    return hits
 
 
 def _decide(pairs: list[tuple[str, str]], group: AnswerGrouper) -> dict[tuple[str, str], bool]:
