@@ -11,6 +11,7 @@ from alft.answers import (
     MAX_ANSWER_CHARS,
     MAX_SCAN_CHARS,
     extract_answer,
+    extract_answer_or_last_number,
     extract_arithmetic,
     extract_boxed,
     extract_last_number,
@@ -32,10 +33,11 @@ from alft.errors import AlftInputError
         ("final answer: x+1", "x+1"),
         ("so the answer is 3.5 apples. Then more", "3.5 apples"),
         ("The answer is: 12", "12"),
-        ("we get 5-3", "3"),
+        ("work\nAnswer: 12 apples.\nthanks", "12 apples"),
         ("x=-3", "-3"),
         ("3+8-5=11-5=6", "6"),
-        ("half is 1/2", "1/2"),
+        ("so 2+2 = 4.", "4"),
+        ("  42. ", "42"),
         ("１２＋３＝１５", "15"),
         ("\u22127", "-7"),
         ("", None),
@@ -44,6 +46,25 @@ from alft.errors import AlftInputError
 )
 def test_auto_rules(text, expected):
     assert extract_answer(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["u)B6}Ui", "we get 5-3", "half is 1/2", "I think 3 apples, maybe 4 pears", "x=3 and y", "answers: 5"]
+)
+def test_auto_finds_no_answer_without_a_marker(text):
+    # a stray number is not an answer: on old code "u)B6}Ui" gave "6"
+    assert extract_answer(text) is None
+    assert get_extractor("auto")(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("u)B6}Ui", "6"), ("we get 5-3", "3"), ("half is 1/2", "1/2"), ("no digits here", None),
+     ("the answer is 4 and then 9", "4 and then 9"), ("\\boxed{7} and 8", "7")],
+)
+def test_auto_last_number_is_the_opt_in_fallback(text, expected):
+    assert extract_answer_or_last_number(text) == expected
+    assert get_extractor("auto-last-number")(text) == expected
 
 
 def test_precedence_boxed_beats_markers_and_numbers():
@@ -71,7 +92,7 @@ def test_arithmetic_rule(text, expected):
 
 
 def test_named_extractors_and_plugins():
-    assert set(EXTRACTORS) >= {"auto", "boxed", "last-number", "arithmetic"}
+    assert set(EXTRACTORS) >= {"auto", "auto-last-number", "boxed", "last-number", "arithmetic"}
     assert get_extractor("boxed") is extract_boxed
     assert get_extractor("last-number")("a 1 b 22") == "22" == extract_last_number("a 1 b 22")
     custom = lambda text: text[:1] or None  # noqa: E731
@@ -115,3 +136,10 @@ def test_a_trace_ending_in_a_number_yields_it(value, prefix):
     text = f"{prefix}={value}"
     assert extract_arithmetic(text) == str(value)
     assert extract_answer(text.replace("#", "")) is not None
+
+
+def test_the_extractor_help_documents_the_opt_in_fallback():
+    from alft.games.reward import REWARD_HELP
+
+    help_text = REWARD_HELP["extractor"]
+    assert "auto-last-number" in help_text and "fallback" in help_text and "has no answer" in help_text

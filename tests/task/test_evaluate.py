@@ -26,16 +26,19 @@ def test_pass_at_k_bad_inputs():
 
 
 def test_scoring_one_prompt():
-    # layout: [gold, greedy, samples...]; the gold is class 0
-    result = _score_prompt([0, 0, 1, 1, 0, None, 2, 1], k=6)  # samples: 1 ×3, 0 ×1, 2 ×1, one unextractable
+    # layout: [greedy, samples...]; hits say which answers are equivalent to the reference (here: class 0)
+    def score(ids):
+        return _score_prompt(ids, [i == 0 for i in ids])
+
+    result = score([0, 1, 1, 0, None, 2, 1])  # samples: 1 ×3, 0 ×1, 2 ×1, one unextractable
     assert result.greedy_correct and not result.majority_correct
     assert result.n_correct == 1 and result.distinct == 3 and result.unextractable == 1
     assert math.isclose(result.entropy, -(3 / 5 * math.log(3 / 5) + 2 * (1 / 5) * math.log(1 / 5)))
-    tie = _score_prompt([0, None, 1, 0, 0, 1], k=4)  # 2–2 tie: the first sampled answer (class 1) wins, not the gold
+    tie = score([None, 1, 0, 0, 1])  # 2–2 tie: the first sampled answer (class 1) wins, not the right one
     assert not tie.greedy_correct and not tie.majority_correct
-    tie_gold_first = _score_prompt([0, None, 0, 1, 1, 0], k=4)
-    assert tie_gold_first.majority_correct
-    nothing = _score_prompt([0, None, None, None], k=2)
+    tie_right_first = score([None, 0, 1, 1, 0])
+    assert tie_right_first.majority_correct
+    nothing = score([None, None, None])
     assert nothing.entropy == 0.0 and nothing.distinct == 0 and not nothing.majority_correct
 
 
@@ -70,6 +73,18 @@ def test_a_policy_that_always_answers_right_scores_one(tiny_policy):
     assert report.answer_entropy == 0.0 and report.distinct_answers == 1.0
 
 
+def test_gsm8k_and_boxed_gold_answers_are_read(tiny_policy):
+    # old code grouped the raw gold text with the answers: "… #### 9" never matched an answer "9"
+    model, tokenizer = tiny_policy
+    report = evaluate_policy(model, tokenizer, ["1+2=", "3*3="], ["1+2 = 3\n#### 3", "\\boxed{9}"], k=2,
+                             max_new_tokens=2, extractor=lambda text: None, grouper="exact")
+    assert report.greedy_accuracy == 0.0  # nothing answered
+    per_prompt = iter(["3", "3", "3", "9", "9", "9"])  # greedy and 2 samples, prompt by prompt
+    report = evaluate_policy(model, tokenizer, ["1+2=", "3*3="], ["1+2 = 3\n#### 3", "\\boxed{9}"], k=2,
+                             max_new_tokens=2, extractor=lambda text: next(per_prompt), grouper="exact")
+    assert report.greedy_accuracy == report.majority_accuracy == report.mean_sample_accuracy == 1.0
+
+
 def test_bad_evaluation_inputs(tiny_policy):
     model, tokenizer = tiny_policy
     with pytest.raises(AlftInputError, match="answers"):
@@ -78,3 +93,7 @@ def test_bad_evaluation_inputs(tiny_policy):
         evaluate_policy(model, tokenizer, [], [], k=2)
     with pytest.raises(AlftInputError, match="temperature"):
         evaluate_policy(model, tokenizer, ["1+2="], ["3"], temperature=0.0)
+    with pytest.raises(AlftInputError, match=r"answers\[1\]: got '#### '"):
+        evaluate_policy(model, tokenizer, ["1+2=", "2+2="], ["3", "#### "], k=2)
+    with pytest.raises(AlftInputError, match=r"answers\[0\]: got None"):
+        evaluate_policy(model, tokenizer, ["1+2="], [None], k=2)

@@ -61,3 +61,13 @@ def test_load_prompts_errors(tmp_path):
     nested = write_jsonl(tmp_path / "nested.jsonl", [{"prompt": {"text": "hi"}, "answer": 1}])
     with pytest.raises(AlftInputError, match="plain text"):
         load_prompts(nested)
+
+
+def test_answers_are_checked_when_loaded_gsm8k_and_boxed_forms_pass(tmp_path):
+    # an unreadable answer used to load fine and then score every completion 0 (or stop a run mid-way)
+    good = write_jsonl(tmp_path / "good.jsonl", [{"prompt": "a", "gold": "4+4 = 8\n#### 8"},
+                                                 {"prompt": "b", "gold": "\\boxed{9}"}, {"prompt": "c", "gold": None}])
+    assert load_prompts(good, answer_column="gold")["answer"][:2] == ["4+4 = 8\n#### 8", "\\boxed{9}"]
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "a", "gold": "8"}, {"prompt": "b", "gold": "#### "}])
+    with pytest.raises(AlftInputError, match=r"gold\[1\]: got '#### ', expected a reference answer"):
+        load_prompts(bad, answer_column="gold")

@@ -7,7 +7,9 @@ Typical use in a group reward::
     grouping = AnswerEquivalence().group(answers)   # grouping.class_ids, grouping.stats.seconds
 
 Both halves are pluggable: any ``str -> str | None`` callable is an extractor (:data:`AnswerExtractor`),
-any ``answers -> class ids`` callable is a grouper (:data:`AnswerGrouper`).
+any ``answers -> class ids`` callable is a grouper (:data:`AnswerGrouper`). A dataset's reference answers
+(plain, GSM8K ``#### 72`` or boxed) are read by :func:`read_reference` and matched with the grouper's
+classes by :func:`reference_hits`, the one "answer = reference" decision of verifier terms and accuracies.
 """
 
 from alft.answers.canonical import as_number, canonicalize
@@ -27,11 +29,13 @@ from alft.answers.extract import (
     MAX_SCAN_CHARS,
     AnswerExtractor,
     extract_answer,
+    extract_answer_or_last_number,
     extract_arithmetic,
     extract_boxed,
     extract_last_number,
     get_extractor,
 )
+from alft.answers.references import read_reference, read_references, reference_hits
 
 __all__ = [
     "EXTRACTORS",
@@ -47,10 +51,14 @@ __all__ = [
     "as_number",
     "canonicalize",
     "extract_answer",
+    "extract_answer_or_last_number",
     "extract_arithmetic",
     "extract_boxed",
     "extract_last_number",
     "get_extractor",
     "get_grouper",
     "group_equivalent",
+    "read_reference",
+    "read_references",
+    "reference_hits",
 ]

@@ -12,7 +12,14 @@ because models restate and correct themselves and the final statement is the com
 2. ``#### X`` (GSM8K style), X up to the end of the line.
 3. ``Final answer: X`` / ``final answer is X`` (any case), X up to the end of the line.
 4. ``the answer is X`` (any case), X up to the end of the line or of the sentence.
-5. The last number (integer, decimal or simple fraction a/b, optional sign, thousands commas allowed).
+5. ``Answer: X`` at the start of a line (any case), X up to the end of the line.
+6. ``= N`` ending the text (``3+8-5=11-5=6`` → ``6``), N a number (a final full stop allowed).
+7. The whole text is one number (``" 42."`` → ``42``).
+
+Text with none of these markers has no answer: ``auto`` never guesses one from a stray number
+(``"u)B6}Ui"`` → ``None``). The ``"auto-last-number"`` extractor opts into that guess: the ``auto`` rules,
+then the last number of the text (integer, decimal or simple fraction a/b, optional sign, thousands commas
+allowed) — for datasets whose completions state bare answers in prose.
 
 The ``"arithmetic"`` extractor is the built-in task's rule: the text after the last ``=`` must be an integer
 (``3+8-5=11-5=6`` → ``6``); a trace cut before its last reduction (``…=11-``) has no answer.
@@ -48,6 +55,7 @@ _NUMBER_RE = re.compile(_NUMBER)
 _HASHES_RE = re.compile(r"####")
 _FINAL_RE = re.compile(r"final answer\s*(?::|is\b)", re.IGNORECASE)
 _ANSWER_IS_RE = re.compile(r"the answer is\b:?", re.IGNORECASE)
+_ANSWER_LINE_RE = re.compile(r"^[ \t]*answer[ \t]*:", re.IGNORECASE | re.MULTILINE)
 _SENTENCE_END_RE = re.compile(r"\.(?:\s|$)")
 _BOXED_RE = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _INTEGER_RE = re.compile(r"[+-]?[0-9]+")
@@ -142,22 +150,29 @@ def extract_arithmetic(text: str) -> str | None:
     return _accept(segment) if _INTEGER_RE.fullmatch(segment) else None
 
 
-def extract_answer(text: str) -> str | None:
-    """The ``"auto"`` extractor: the first rule that matches, in the module docstring's order.
+def _after_last_equals(text: str) -> str | None:
+    """The number after the text's last ``=``, when nothing but a full stop follows it ("…=11-5=6" → "6")."""
+    if "=" not in text:
+        return None
+    return _whole_number(text.rsplit("=", 1)[1])
 
-    Args:
-        text: a completion (any length, any unicode; only the last :data:`MAX_SCAN_CHARS` characters are read).
 
-    Returns:
-        The answer string, stripped, or ``None`` if no rule finds one (empty text included).
-    """
-    tail = _prepare(text)
+def _whole_number(text: str) -> str | None:
+    """``text`` itself when it is one number (surrounding spaces and a final full stop aside), else None."""
+    candidate = text.strip().removesuffix(".").strip()
+    return candidate if _NUMBER_RE.fullmatch(candidate) else None
+
+
+def _marked_answer(tail: str) -> str | None:
+    """The first ``auto`` rule that finds an answer in a prepared tail (module docstring's order)."""
     candidates = (
         lambda: _last_boxed(tail),
         lambda: _after_last_marker(_HASHES_RE, tail),
         lambda: _strip_trailing_period(_up_to_sentence_end(_after_last_marker(_FINAL_RE, tail))),
         lambda: _strip_trailing_period(_up_to_sentence_end(_after_last_marker(_ANSWER_IS_RE, tail))),
-        lambda: (_NUMBER_RE.findall(tail) or [None])[-1],
+        lambda: _strip_trailing_period(_after_last_marker(_ANSWER_LINE_RE, tail)),
+        lambda: _after_last_equals(tail),
+        lambda: _whole_number(tail),
     )
     for candidate in candidates:
         answer = _accept(candidate())
@@ -166,9 +181,37 @@ def extract_answer(text: str) -> str | None:
     return None
 
 
+def extract_answer(text: str) -> str | None:
+    """The ``"auto"`` extractor: the first rule that matches, in the module docstring's order.
+
+    Args:
+        text: a completion (any length, any unicode; only the last :data:`MAX_SCAN_CHARS` characters are read).
+
+    Returns:
+        The answer string, stripped, or ``None`` if no rule finds one (empty text and text without an answer
+        marker included: a stray number is not an answer here, see :func:`extract_answer_or_last_number`).
+    """
+    return _marked_answer(_prepare(text))
+
+
+def extract_answer_or_last_number(text: str) -> str | None:
+    """The ``"auto-last-number"`` extractor (opt-in): the ``auto`` rules, then the text's last number.
+
+    Use it only for completions that state a bare answer in prose ("so she has 12 left"): on text with no
+    answer at all it still returns a number (``"u)B6}Ui"`` → ``"6"``), which then counts as an answer.
+    """
+    tail = _prepare(text)
+    answer = _marked_answer(tail)
+    if answer is None:
+        numbers = _NUMBER_RE.findall(tail)
+        answer = _accept(numbers[-1]) if numbers else None
+    return answer
+
+
 EXTRACTORS: Mapping[str, AnswerExtractor] = MappingProxyType(
     {
         "auto": extract_answer,
+        "auto-last-number": extract_answer_or_last_number,
         "boxed": extract_boxed,
         "last-number": extract_last_number,
         "arithmetic": extract_arithmetic,

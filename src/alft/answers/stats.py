@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from alft.answers.canonical import canonicalize
+from alft.answers.equivalence import AnswerGrouper
+from alft.answers.references import read_references, reference_hits
 from alft.errors import AlftInputError
 
 UNANSWERED = -1
@@ -140,8 +141,9 @@ class AnswerStats:
         n_unextractable: completions without an answer, summed over the batch.
         n_groups: groups in the batch.
         unextractable_groups: groups in which no completion has an answer.
-        sample_accuracy: fraction of completions whose answer equals the reference (None without references).
-        majority_accuracy: fraction of groups whose majority answer equals the reference (None without).
+        sample_accuracy: fraction of completions whose answer is equivalent to the reference, over the groups
+            that have one (None without references).
+        majority_accuracy: fraction of those groups whose majority answer is equivalent to the reference.
     """
 
     answer_entropy: float
@@ -155,13 +157,17 @@ class AnswerStats:
 
 
 def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequence[object] | None = None, *,
+                 grouper: str | AnswerGrouper = "math", hits: np.ndarray | None = None,
                  unanswered_is_answer: bool = False) -> AnswerStats:
     """Summarise a batch of groups.
 
     Args:
         groups: the batch.
         references: optional reference answer per completion (a dataset's ``answer`` column, repeated K
-            times by TRL) or per group; compared after canonicalisation.
+            times by TRL) or per group, in any form :func:`alft.answers.read_reference` reads; ``None`` for
+            a prompt without one (left out of the accuracies).
+        grouper: the equivalence deciding "answer = reference" (:func:`alft.answers.reference_hits`).
+        hits: those verdicts per completion if already computed (the verifier term's), to skip a second pass.
         unanswered_is_answer: count unanswered completions as one more answer (as the reward does under
             ``unextractable="own-class"``); otherwise they belong to no answer class.
 
@@ -171,12 +177,14 @@ def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequenc
     ids = groups.label_ids()
     if unanswered_is_answer:
         ids = np.where(ids == UNANSWERED, ids.max(initial=0) + 1, ids)
-    hits = None
-    per_group_refs = _per_group(references, groups.n_groups, groups.K)
-    if per_group_refs is not None:
-        hits = np.array([_matches(a, per_group_refs[i // groups.K]) for i, a in enumerate(groups.canonical)])
-        hits = hits.reshape(ids.shape)
-    per_group = group_stats(ids, hits)
+    hits_rows = has_reference = None
+    if references is not None:
+        refs = read_references(references, groups.n_groups, groups.K)
+        hits_rows = reference_hits(groups.labels(), refs, grouper) if hits is None else np.asarray(hits, dtype=bool)
+        hits_rows = hits_rows.reshape(ids.shape)
+        has_reference = np.array([r is not None for r in refs[:: groups.K]], dtype=bool)
+    per_group = group_stats(ids, hits_rows)
+    scored = has_reference is not None and has_reference.any()  # prompts without a reference: no accuracy
     return AnswerStats(
         answer_entropy=float(per_group.entropy.mean()),
         majority_share=float(per_group.majority_share.mean()),
@@ -184,29 +192,6 @@ def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequenc
         n_unextractable=int(per_group.n_unanswered.sum()),
         n_groups=groups.n_groups,
         unextractable_groups=int((per_group.n_unanswered == groups.K).sum()),
-        sample_accuracy=None if hits is None else float(hits.mean()),
-        majority_accuracy=None if hits is None else float(per_group.majority_hit.mean()),
-    )
-
-
-def _matches(canonical_answer: str | None, canonical_reference: str | None) -> bool:
-    return canonical_answer is not None and canonical_answer == canonical_reference
-
-
-def _canonical_reference(reference: object) -> str | None:
-    return None if reference is None else canonicalize(str(reference))
-
-
-def _per_group(references: Sequence[object] | None, n_groups: int, K: int) -> list[str | None] | None:
-    """Canonical references per group from a per-completion (TRL repeats columns K times) or per-group list."""
-    if references is None:
-        return None
-    references = list(references)
-    if len(references) == n_groups * K:
-        return [_canonical_reference(r) for r in references[::K]]
-    if len(references) == n_groups:
-        return [_canonical_reference(r) for r in references]
-    raise AlftInputError(
-        f"answer: got {len(references)} reference answers, expected {n_groups * K} (one per completion) "
-        f"or {n_groups} (one per group)"
+        sample_accuracy=float(hits_rows[has_reference].mean()) if scored else None,
+        majority_accuracy=float(per_group.majority_hit[has_reference].mean()) if scored else None,
     )

@@ -75,7 +75,10 @@ class Reward:
         "no advantage) or penalty (the fixed penalty reward)."))
     penalty: float = field(default=-1.0, metadata=_help("Reward of an unanswered completion under 'penalty'."))
     extractor: str | Callable[[str], str | None] = field(default="auto", metadata=_help(
-        "Answer extractor: " + ", ".join(EXTRACTORS) + "."))
+        "Answer extractor: " + ", ".join(EXTRACTORS) + ". auto reads \\boxed{}, '#### X', 'final answer', "
+        "'the answer is', an 'Answer:' line, a final '= N' or a bare number; text with none has no answer. "
+        "auto-last-number adds the opt-in fallback: otherwise the last number anywhere in the text (it turns "
+        "any stray digit into an answer)."))
     grouper: str | Callable = field(default="math", metadata=_help(
         "Answer equivalence: math (math-verify, with fast paths) or exact (normalised strings)."))
     constraints: tuple[Constraint | str, ...] = field(default=(), metadata=_help(

@@ -17,10 +17,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from alft.answers import AnswerExtractor, AnswerGrouper, canonicalize, get_extractor, get_grouper
+from alft.answers import (AnswerExtractor, AnswerGrouper, canonicalize, get_extractor, get_grouper, read_references,
+                          reference_hits)
+from alft.answers.groups import answer_groups
 from alft.answers.stats import UNANSWERED, answer_entropy, distinct_answers, label_array, majority_labels
 from alft.errors import require
 from alft.task.arithmetic import ArithmeticConfig, generate_problems
@@ -92,16 +95,15 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
-def _score_prompt(class_ids: Sequence[int | None], k: int) -> _PromptResult:
-    """Score one prompt from class ids laid out as [gold, greedy, sample_1 … sample_K]."""
-    gold, greedy = class_ids[0], class_ids[1]
-    samples = label_array([class_ids[2:]])
-    # ties go to the answer sampled first, never to the gold's id (which is 0 and would favour the gold)
-    majority = int(majority_labels(samples)[0])
+def _score_prompt(class_ids: Sequence[int | None], hits: Sequence[bool]) -> _PromptResult:
+    """Score one prompt from the class ids of [greedy, sample_1 … sample_K] and whether each answer is
+    equivalent to the prompt's reference (:func:`alft.answers.reference_hits`)."""
+    samples, sample_hits = label_array([class_ids[1:]]), np.asarray(hits[1:], dtype=bool)
+    majority = int(majority_labels(samples)[0])  # ties go to the answer sampled first
     return _PromptResult(
-        greedy_correct=greedy is not None and greedy == gold,
-        majority_correct=majority != UNANSWERED and majority == gold,
-        n_correct=int((samples == gold).sum()) if gold is not None else 0,
+        greedy_correct=bool(hits[0]),
+        majority_correct=majority != UNANSWERED and bool(sample_hits[list(samples[0]).index(majority)]),
+        n_correct=int(sample_hits.sum()),
         entropy=float(answer_entropy(samples)[0]),
         distinct=int(distinct_answers(samples)[0]),
         unextractable=int((samples == UNANSWERED).sum()),
@@ -153,7 +155,8 @@ def evaluate_policy(
         model: a ``transformers`` causal LM (its training/eval mode is restored afterwards).
         tokenizer: its tokenizer, with a pad token.
         prompts: plain-text prompts.
-        answers: the true answer of each prompt (compared through ``grouper``).
+        answers: the true answer of each prompt, plain, GSM8K (``… #### 72``) or boxed; an answer's class
+            is right when it is equivalent to it under ``grouper`` (:func:`alft.answers.reference_hits`).
         k: samples per prompt (≥ 1).
         max_new_tokens: completion length limit (a completion cut there usually has no answer).
         temperature: sampling temperature (> 0).
@@ -173,6 +176,9 @@ def evaluate_policy(
     require(batch_size >= 1, "batch_size", batch_size, "an integer ≥ 1")
     require(tokenizer.pad_token_id is not None, "tokenizer.pad_token", None, "a pad token (set it to eos)")
     extract, group = get_extractor(extractor), get_grouper(grouper)
+    references = read_references(answers, len(prompts), 1, "answers")  # before any generation: fail early
+    missing = next((i for i, r in enumerate(references) if r is None), None)
+    require(missing is None, f"answers[{missing}]", None, "a reference answer for every prompt")
     start, equivalence_seconds, results = time.perf_counter(), 0.0, []
     was_training = model.training
     model.eval()
@@ -184,12 +190,14 @@ def evaluate_policy(
                 options = {"k": k, "max_new_tokens": max_new_tokens, "temperature": temperature}
                 greedy = _generate(model, tokenizer, chunk, sample=False, **options)
                 sampled = _generate(model, tokenizer, chunk, sample=True, **options)
-                for i, prompt_answer in enumerate(answers[first : first + batch_size]):
-                    texts = [greedy[i], *sampled[i * k : (i + 1) * k]]
-                    group_start = time.perf_counter()
-                    class_ids = group([str(prompt_answer), *(extract(text) for text in texts)])
-                    equivalence_seconds += time.perf_counter() - group_start
-                    results.append(_score_prompt(class_ids, k))
+                texts = [text for i in range(len(chunk)) for text in (greedy[i], *sampled[i * k : (i + 1) * k])]
+                group_start = time.perf_counter()
+                groups = answer_groups(texts, k + 1, extract, group)  # per prompt: greedy and samples
+                refs = [r for r in references[first : first + batch_size] for _ in range(k + 1)]
+                hits = reference_hits(groups.labels(), refs, group)
+                equivalence_seconds += time.perf_counter() - group_start
+                results.extend(_score_prompt(ids, hits[i * (k + 1) : (i + 1) * (k + 1)])
+                               for i, ids in enumerate(groups.class_ids))
     finally:
         model.train(was_training)
     return _report(results, k, time.perf_counter() - start, equivalence_seconds)

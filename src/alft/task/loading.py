@@ -14,6 +14,7 @@ from pathlib import Path
 import datasets
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
+from alft.answers import read_references
 from alft.errors import AlftInputError, require
 
 _FILE_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -125,7 +126,8 @@ def load_prompts(
 
     Raises:
         AlftInputError: for a missing file, an empty dataset, a missing column (the message lists the
-            columns present) or empty prompts.
+            columns present), empty prompts or an answer with nothing readable (``alft.answers.read_reference``:
+            plain, GSM8K ``… #### 72`` and boxed forms are read; a missing answer means "no reference").
     """
     data = _load_raw(dataset, split)
     require(len(data) > 0, "dataset", dataset, "at least one row")
@@ -141,6 +143,7 @@ def load_prompts(
     data = _checked_messages(data, prompt_column) if is_conversational(data) else _as_strings(data, "prompt", prompt_column)
     if answer_column is not None:
         data = _as_strings(_rename(data, answer_column, "answer"), "answer", answer_column)
+        read_references(data["answer"], len(data), 1, answer_column)  # an unreadable answer fails here, not mid-run
     return data
 
 

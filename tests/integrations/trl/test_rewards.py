@@ -67,6 +67,28 @@ def test_verifier_objective_without_reference_answers_is_a_clear_error():
         reward(completions=["=3", "=4"])
 
 
+@pytest.mark.parametrize("reference", ["3", "#### 3", "she has 1+2 = 3 left\n#### 3", "\\boxed{3}", 3])
+def test_verifier_reads_plain_gsm8k_and_boxed_references(reference):
+    # old code compared canonical strings: "#### 3" scored every completion 0
+    reward = answer_reward(2, "verifier", "digamma", extractor="arithmetic", grouper="exact")
+    assert reward(completions=["=3", "=4"], answer=[reference] * 2) == [1.0, 0.0]
+
+
+def test_verifier_uses_the_classes_of_the_counts():
+    # x+1 and 1+x are one math-verify class; old code compared canonical strings and scored "1+x" 0
+    reward = answer_reward(4, "verifier", "digamma", extractor="boxed", grouper="math")
+    completions = ["\\boxed{1+x}", "\\boxed{x+1}", "\\boxed{2x}", "\\boxed{\\sqrt{12}}"]
+    assert reward(completions=completions, answer=["$x+1$"] * 4) == [1.0, 1.0, 0.0, 0.0]
+    assert reward(completions=completions, answer=["2\\sqrt{3}"] * 4) == [0.0, 0.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("reference", ["", "#### ", None, float("nan")])
+def test_an_unreadable_or_missing_reference_is_refused_not_scored_zero(reference):
+    reward = answer_reward(2, "coherence+verifier", "digamma", extractor="arithmetic")
+    with pytest.raises(AlftInputError, match=r"answer\[2\]: got"):
+        reward(completions=["=3", "=4", "=3", "=4"], answer=["3", "3", reference, reference])
+
+
 @pytest.mark.parametrize("policy", ["own-class", "exclude", "penalty"])
 def test_all_unextractable_group_gets_finite_equal_rewards(policy):
     reward = answer_reward(4, "coherence", "aqp", extractor="arithmetic", unextractable=policy)

@@ -81,6 +81,22 @@ def test_verifier_terms_read_the_per_row_scores():
     assert result.rewards[0] > result.rewards[2]
 
 
+def test_with_references_the_verifier_scores_the_answer_classes():
+    # old code took verl's per-row score (canonical string equality): "1+x" against "x+1" scored 0 while its
+    # class-mate "x+1" scored 1, although the counts treat them as one answer
+    settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "verifier"}})
+    answers, refs = ["x+1", "1+x", "2x", "2x"], ["x+1"] * 4
+    result = answer_advantages(answers, ["a"] * 4, settings, verifier_scores=[1.0, 0.0, 0.0, 0.0], references=refs)
+    assert result.rewards.tolist() == [1.0, 1.0, 0.0, 0.0]
+    assert result.metrics()["alft/sample_accuracy"] == pytest.approx(0.5)
+
+
+def test_a_verifier_term_refuses_rows_without_a_reference():
+    settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+verifier"}})
+    with pytest.raises(AlftInputError, match=r"alft_reference\[2\]: empty"):
+        answer_advantages(["4", "4", "5", "5"], ["a"] * 4, settings, [1.0] * 4, references=["4", "4", "", "4"])
+
+
 def test_bad_rows_are_refused():
     with pytest.raises(AlftInputError, match="alft_answer: got 2 answers for 3 rows"):
         answer_advantages(["4", "5"], ["a", "a", "a"], COHERENCE)

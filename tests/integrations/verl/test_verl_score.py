@@ -19,3 +19,25 @@ def test_extractor_is_chosen_by_keyword_as_verl_reward_kwargs_pass_it():
     text = "\\boxed{5} and later 7"
     assert compute_score("x", text, "5", extractor="boxed")[ANSWER_KEY] == "5"
     assert compute_score("x", text, "5", extractor="last-number")[ANSWER_KEY] == "7"
+
+
+def test_gsm8k_and_boxed_ground_truths_are_read_not_scored_zero():
+    # old code compared canonical strings: a GSM8K ground truth "… #### 72" scored every completion 0
+    solution = "She sold 48/2 = <<48/2=24>>24 clips.\n#### 72"
+    assert compute_score("gsm8k", "#### 72", solution) == {"score": 1.0, ANSWER_KEY: "72", REFERENCE_KEY: "72"}
+    assert compute_score("math", "so \\boxed{72}", "\\boxed{72}")["score"] == 1.0
+
+
+def test_score_uses_math_verify_equivalence_unless_exact_is_asked():
+    assert compute_score("math", "\\boxed{1+x}", "x+1")["score"] == 1.0  # old code: canonical strings differ → 0
+    assert compute_score("math", "\\boxed{1+x}", "x+1", grouper="exact")["score"] == 0.0
+
+
+def test_an_unreadable_ground_truth_is_a_clear_error():
+    import pytest
+
+    from alft.errors import AlftInputError
+
+    for ground_truth in ("", "#### ", "\\boxed{7"):
+        with pytest.raises(AlftInputError, match="reward_model.ground_truth: got"):
+            compute_score("gsm8k", "#### 7", ground_truth)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from alft import games
-from alft.answers import canonicalize
+from alft.answers import read_references, reference_hits
 from alft.answers.groups import AnswerGroups, answer_groups, reference_counts
 from alft.answers.stats import AnswerStats, answer_stats
 from alft.errors import AlftInputError, require
@@ -133,10 +133,13 @@ class AnswerLevelReward:
         K = self.num_generations
         if prompts is not None:
             _check_one_prompt_per_group(prompts, K)
-        groups = answer_groups(completions, K, self.reward.extractor, grouper_override or self.reward.grouper)
-        stats = answer_stats(groups, references, unanswered_is_answer=self.reward.unextractable == "own-class")
+        grouper = grouper_override or self.reward.grouper
+        groups = answer_groups(completions, K, self.reward.extractor, grouper)
+        refs = None if references is None else read_references(references, groups.n_groups, K)
+        hits = None if refs is None else reference_hits(groups.labels(), refs, grouper)
+        stats = answer_stats(groups, refs, hits=hits, unanswered_is_answer=self.reward.unextractable == "own-class")
         start = time.perf_counter()
-        scores = _verifier_scores(groups, references) if self.reward.uses_verifier else None
+        scores = _verifier_scores(refs, hits) if self.reward.uses_verifier else None
         counts = draws = None
         if self.reward.uses_reference:
             require(reference_answers is not None, "reference_answers", None,
@@ -193,19 +196,18 @@ def _check_one_prompt_per_group(prompts: Sequence[object], K: int) -> None:
         )
 
 
-def _verifier_scores(groups: AnswerGroups, references: Sequence[object] | None) -> list[float]:
-    """1.0 where a completion's canonical answer equals its canonical reference, else 0.0."""
-    if references is None:
+def _verifier_scores(references: list[str | None] | None, hits: np.ndarray | None) -> list[float]:
+    """1.0 where a completion's answer class is equivalent to its prompt's reference, else 0.0
+    (:func:`alft.answers.reference_hits`, the grouper of the counts); every prompt needs a reference."""
+    if references is None or hits is None:
         raise AlftInputError(
             "answer: the objective has a verifier term, expected an 'answer' column in the dataset (reference answers)"
         )
-    refs = list(references)
-    per_completion = refs if len(refs) == len(groups.answers) else [r for r in refs for _ in range(groups.K)]
-    canonical_refs = {r: canonicalize(str(r)) for r in set(map(str, per_completion))}
-    return [
-        float(a is not None and r is not None and a == canonical_refs[str(r)])
-        for a, r in zip(groups.canonical, per_completion)
-    ]
+    missing = next((i for i, r in enumerate(references) if r is None), None)
+    if missing is not None:
+        raise AlftInputError(f"answer[{missing}]: got None, expected a reference answer for every prompt "
+                             "(the objective has a verifier term)")
+    return hits.astype(float).tolist()
 
 
 def answer_reward(num_generations: int, *args: Any, **fields: Any) -> AnswerLevelReward:

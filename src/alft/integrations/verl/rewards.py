@@ -27,8 +27,9 @@ import numpy as np
 
 from alft import games
 from alft.errors import AlftInputError
+from alft.answers import reference_hits
 from alft.answers.groups import answer_groups
-from alft.answers.stats import UNANSWERED, GroupStats, distinct_answers, group_stats, value_labels
+from alft.answers.stats import GroupStats, distinct_answers, group_stats, value_labels
 from alft.integrations.verl.settings import CONFIG_PREFIX, VerlRewardSettings
 
 
@@ -108,16 +109,6 @@ def _non_number_ids(index: dict[str | None, int]) -> list[int]:
     return [index[answer] for answer in answers if not _PLAIN_NUMBER.fullmatch(answer)]
 
 
-_NO_MATCH = -2
-"""The id of a reference no answer of the batch equals."""
-
-
-def _hits(
-    answer_ids: np.ndarray, index: dict[str | None, int], references: Sequence[object], first_rows: list[int]
-) -> np.ndarray:
-    """(G, K): the answer equals its group's reference (the reference of the group's first row; "" = none)."""
-    reference_ids = np.array([index.get(references[r], _NO_MATCH) for r in first_rows], dtype=np.int64)
-    return (answer_ids == reference_ids[:, None]) & (answer_ids != UNANSWERED)
 
 
 @dataclass(frozen=True)
@@ -184,6 +175,13 @@ def _check_rows(answers: Sequence[str | None], uids: Sequence[object], reference
         raise AlftInputError(f"alft_answer[{bad}]: got {answers[bad]!r}, expected a string ('' or None = unanswered)")
 
 
+def _check_every_row_has_a_reference(refs: list[str | None]) -> None:
+    missing = next((i for i, r in enumerate(refs) if r is None), None)
+    if missing is not None:
+        raise AlftInputError(f"alft_reference[{missing}]: empty, expected a reference answer for every row "
+                             "(the objective has a verifier term; reward_model.ground_truth)")
+
+
 def _advantages(rewards: np.ndarray, baseline: np.ndarray | None, settings: VerlRewardSettings) -> np.ndarray:
     """(R − b) / (std + ε) for groups of equal size, rows of shape (G, K)."""
     centered = rewards - (rewards.mean(axis=1, keepdims=True) if baseline is None else baseline)
@@ -213,9 +211,11 @@ def answer_advantages(
         answers: the canonical answer compute_score extracted, per row ("" or None = unanswered).
         uids: verl's uid per row (rows of one prompt share it).
         settings: the plugin's settings.
-        verifier_scores: verl's per-row score (compute_score's ``score``), used by verifier terms only.
-        references: canonical reference answer per row ("" or None = none), for label-accuracy metrics
-            (optional); a uid group's reference is its first row's (all rows of a prompt carry the same).
+        verifier_scores: verl's per-row score (a compute_score's ``score``), used by verifier terms only when
+            the rows carry no references.
+        references: canonical reference answer per row (compute_score's ``alft_reference``; "" or None = none),
+            for accuracy metrics and, with a verifier term, the verifier score: the answer's class is
+            equivalent to the reference (``alft.answers.reference_hits``, the grouper of the counts).
 
     Returns:
         An :class:`AnswerAdvantages`.
@@ -226,6 +226,9 @@ def answer_advantages(
     answer_ids, index = value_labels(answers, _BLANK)
     non_numbers = [] if settings.grouper == "exact" else _non_number_ids(index)
     scores = None if verifier_scores is None else np.asarray(verifier_scores, dtype=float)
+    refs = None if references is None else [r or None for r in references]  # canonical strings or None
+    if refs is not None and settings.needs_verifier:
+        _check_every_row_has_a_reference(refs)
     order, row_sizes = _uid_groups(uids)
     advantages, rewards = np.zeros(len(answers)), np.zeros(len(answers))
     stats, equivalence_seconds, estimator_seconds = [], 0.0, 0.0
@@ -234,16 +237,18 @@ def answer_advantages(
         group_answer_ids = answer_ids[rows].reshape(-1, K)
         grouped = time.perf_counter()
         labels, label_ids = _class_labels(answers, rows, group_answer_ids, non_numbers, settings.grouper)
+        hits = None if refs is None else reference_hits(labels, [refs[r] for r in rows.tolist()], settings.grouper)
         scored = time.perf_counter()
         group_scores = None if scores is None else scores[rows]
+        if hits is not None and settings.needs_verifier:
+            group_scores = hits.astype(float)  # the verifier sees the classes the counts see
         group_rewards, baseline = _group_rewards(labels, K, settings, group_scores, label_ids.ravel())
         shaped = None if baseline is None or settings.baseline == "mean" else baseline.reshape(-1, K)
         advantages[rows] = _advantages(group_rewards.reshape(-1, K), shaped, settings).ravel()
         rewards[rows] = group_rewards
         estimator_seconds += time.perf_counter() - scored
         equivalence_seconds += scored - grouped
-        hits = None if references is None else _hits(group_answer_ids, index, references, rows[::K].tolist())
-        stats.append(group_stats(label_ids, hits))
+        stats.append(group_stats(label_ids, None if hits is None else np.asarray(hits, dtype=bool).reshape(-1, K)))
     return AnswerAdvantages(
         advantages=advantages,
         rewards=rewards,

@@ -7,14 +7,17 @@ alft trainer hook hands them to the advantage estimator, which sees whole uid gr
     reward.custom_reward_function.name=compute_score
 
 and choose the extractor with ``+reward.custom_reward_function.reward_kwargs.extractor=boxed`` (default
-``auto``: boxed, ``#### X``, "final answer", last number; see ``alft.answers``). No verl import here.
+``auto``: boxed, ``#### X``, "final answer", "the answer is", a final ``= N``; no marker, no answer; see
+``alft.answers``). The reference (``ground_truth``) may be plain, GSM8K (``… #### 72``) or boxed; "answer =
+reference" is ``alft.answers.reference_hits`` with ``grouper`` (``math`` by default, as ``algorithm.alft.grouper``).
+No verl import here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from alft.answers import canonicalize, get_extractor
+from alft.answers import canonicalize, get_extractor, read_reference, reference_hits
 
 ANSWER_KEY = "alft_answer"
 """``reward_extra_info`` key of the extracted answer, canonical (``alft.answers.canonicalize``; "" for none).
@@ -31,24 +34,30 @@ def compute_score(
     ground_truth: Any,
     extra_info: Any = None,
     extractor: str = "auto",
+    grouper: str = "math",
     **kwargs: Any,
 ) -> dict[str, Any]:
-    """Score one completion: 1.0 when its canonical answer equals the canonical reference, else 0.0.
+    """Score one completion: 1.0 when its answer is equivalent to the reference, else 0.0.
 
     Args:
         data_source: verl's dataset tag (unused: every source is scored alike).
         solution_str: the decoded completion.
-        ground_truth: the reference answer (``reward_model.ground_truth`` in verl's parquet), or None.
+        ground_truth: the reference answer (``reward_model.ground_truth`` in verl's parquet) in plain, GSM8K or
+            boxed form, or None.
         extra_info: verl's per-sample extras (unused).
         extractor: an ``alft.answers`` extractor name.
+        grouper: the answer equivalence (``math`` or ``exact``), as ``algorithm.alft.grouper``.
         **kwargs: whatever else verl passes (ignored).
 
     Returns:
-        ``{"score": float, "alft_answer": str, "alft_reference": str}``, answer and reference canonical. The score is what objectives with a
-        verifier term use and what verl logs as the reward; the answer-level reward itself is computed at the
-        advantage step from ``alft_answer``.
+        ``{"score": float, "alft_answer": str, "alft_reference": str}``, answer and reference canonical. The score is
+        what verl logs as the reward; the answer-level reward (verifier terms included) is computed at the
+        advantage step from ``alft_answer`` and ``alft_reference``, with the group's answer classes.
+
+    Raises:
+        AlftInputError: a ground truth with no readable answer (empty, ``####`` with nothing after it, …).
     """
-    answer = canonicalize(get_extractor(extractor)(solution_str)) or ""
-    reference = "" if ground_truth is None else (canonicalize(str(ground_truth)) or "")
-    correct = bool(answer) and answer == reference
-    return {"score": float(correct), ANSWER_KEY: answer, REFERENCE_KEY: reference}
+    answer = canonicalize(get_extractor(extractor)(solution_str))
+    reference = read_reference(ground_truth, "reward_model.ground_truth")
+    correct = bool(reference_hits([answer], [reference], grouper)[0])
+    return {"score": float(correct), ANSWER_KEY: answer or "", REFERENCE_KEY: reference or ""}
