@@ -126,7 +126,8 @@ def test_metrics_equal_the_trl_integrations_answer_stats_on_the_same_groups():
     metrics = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft"}),
                                 references=references).metrics()
     stats = answer_stats(answer_groups([a or "" for a in answers], 4, lambda text: text or None, "math"), references)
-    assert (metrics["alft/label_accuracy"], metrics["alft/sample_accuracy"]) == (0.5, 0.25)
+    # a: both members of the merged class equal the reference (the classes decide, not the strings); b: one "8"
+    assert (metrics["alft/label_accuracy"], metrics["alft/sample_accuracy"]) == (0.5, 0.375)
     assert metrics["alft/label_accuracy"] == stats.majority_accuracy
     assert metrics["alft/sample_accuracy"] == stats.sample_accuracy
     assert metrics["alft/answer_entropy"] == stats.answer_entropy and metrics["alft/n_distinct"] == stats.n_distinct
