@@ -156,10 +156,13 @@ def plot(rows: list[dict[str, Any]], floor: dict[str, float], path: Path) -> Non
     for r in rows:
         if r.get("tv_during"):
             steps, tvs = zip(*[(s, t) for s, t in r["tv_during"] if s is not None])
-            left.plot(steps, tvs, color=colours[r["group"]], alpha=0.6,
+            left.plot(steps, tvs, color=colours[r["group"]], alpha=0.35, lw=1)
+            left.plot([0, r["steps"]], [r["tv_before"], r["tv_after"]], "o", color=colours[r["group"]],
                       label=r["group"] if r["seed"] == 0 else None)
-    left.axhline(floor["reference_floor"], color="grey", ls="--", label="reference floor (probe)")
-    left.set(xlabel="GRPO step", ylabel="mean TV to p̂* (small probe, 16 × 32)", title="distance to the predicted equilibrium")
+    left.axhline(floor["sampling_floor"], color="grey", ls=":", label="floor: 256 draws from p̂*")
+    left.axhline(floor["reference_floor"], color="grey", ls="--", label="p̂* of an independent reference set")
+    left.set(xlabel="GRPO step", ylabel="mean TV to p̂*",
+             title="distance to p* (dots: 128 × 256 probe; lines: 16 × 32 every 50 steps)")
     left.legend(fontsize=8)
     labels = ["greedy", "majority-of-8", "sample"]
     for i, group in enumerate(GROUPS):
@@ -184,7 +187,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--probe-prompts", type=int, default=128)
     parser.add_argument("--probe-samples", type=int, default=256)
+    parser.add_argument("--plot-only", action="store_true", help="redraw the PNG from the JSON")
     args = parser.parse_args()
+    if args.plot_only:
+        stored = json.loads(RESULT.read_text())
+        plot(stored["rows"], stored["probe"], RESULT.with_suffix(".png"))
+        return
     jobs = [(g, s) for g in sorted(args.groups, key=lambda g: -GROUPS[g][1]) for s in args.seeds]  # longest first
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
         futures = {job: pool.submit(run_one, *job, args.probe_prompts, args.probe_samples) for job in jobs}
