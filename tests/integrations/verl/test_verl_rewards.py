@@ -132,3 +132,24 @@ def test_metrics_equal_the_trl_integrations_answer_stats_on_the_same_groups():
     assert metrics["alft/sample_accuracy"] == stats.sample_accuracy
     assert metrics["alft/answer_entropy"] == stats.answer_entropy and metrics["alft/n_distinct"] == stats.n_distinct
     assert metrics["alft/majority_share"] == stats.majority_share
+
+
+@pytest.mark.parametrize("grouper", ["math", "exact"])
+def test_the_id_comparison_of_numeric_batches_decides_as_reference_hits(grouper):
+    from alft.answers import reference_hits
+    from alft.answers.stats import value_labels
+    from alft.integrations.verl.rewards import _BLANK, _hits, _non_number_ids
+
+    rng = np.random.default_rng(0)
+    K, G = 4, 50
+    answers = [None if x < 0 else str(x) for x in rng.integers(-1, 6, G * K)]
+    if grouper == "exact":
+        answers[:4] = ["\\frac{1}{2}", "1/2", "x", None]  # symbolic answers take reference_hits' own path
+    refs = [r for g in range(G) for r in [None if g % 7 == 0 else str(rng.integers(0, 6))] * K]
+    refs[:4] = ["1/2"] * 4
+    ids, index = value_labels(answers, _BLANK)
+    non_numbers = _non_number_ids(index)
+    rows = np.arange(G * K)
+    fast = _hits(answers, ids.reshape(G, K), index, refs, rows, non_numbers, grouper)
+    assert fast.dtype == bool and fast.any() and not fast.all()
+    assert fast.tolist() == reference_hits(answers, refs, grouper).tolist()
