@@ -5,7 +5,7 @@ table's bias, so the tables differ in speed only. Here the game is played where 
 shifts the fixed point most: a larger group (K = 16), many more reference answers (M = 255) and a sharper
 target (s = 3). Each (estimator, seed) is one ``run_training`` run from the shipped base policy (two at a
 time, one torch thread each); the distance to p̂* is measured on ``--probe-prompts`` training prompts ×
-``--probe-samples`` samples. Writes benchmarks/results/anchored_estimators.json.
+``--probe-samples`` samples. Writes benchmarks/results/anchored_estimators_K<K>_M<M>_s<s>.json.
 
     python benchmarks/anchored_estimators.py [--seeds 0 1] [-k 16] [--reference-draws 255] [--sharpening 3]
 """
@@ -23,7 +23,6 @@ from typing import Any
 
 HERE = Path(__file__).parent
 RUNS = HERE / "runs" / "anchored_estimators"
-RESULT = HERE / "results" / "anchored_estimators.json"
 ESTIMATORS = ("plugin", "digamma", "aqp")
 METRICS = ("greedy_accuracy", "majority_accuracy", "mean_sample_accuracy", "answer_entropy")
 
@@ -109,7 +108,8 @@ def main() -> None:
     rows = [row(e, s, summaries[(e, s)]) for e, s in jobs]
     result = {"settings": {k: v for k, v in vars(args).items() if k != "jobs"}, "rows": rows,
               "aggregate": aggregate(rows), "machine": platform.platform()}
-    RESULT.write_text(json.dumps(result, indent=2) + "\n")
+    path = HERE / "results" / f"anchored_estimators_K{args.k}_M{args.reference_draws}_s{args.sharpening:g}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result["aggregate"], indent=2))
 
 
