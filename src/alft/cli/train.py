@@ -1,7 +1,8 @@
 """``alft train`` and ``alft compare``: answer-level GRPO on the built-in task (or a real model and dataset).
 
-``alft train`` with no option runs the whole default: the cached warm-up, then Coherence-GRPO with the
-``aqp`` estimator, with progress bars, and ends with a before/after table. ``alft compare`` runs several
+``alft train`` with no option runs the whole default: the shipped base policy, its reference answers (cached),
+then the anchored game p* ∝ p_ref^2 with the ``aqp`` estimator, with progress bars, and ends with a
+before/after table and the distance to p*. ``alft compare`` runs several
 methods on the same seeds and prints one table with the seed spread. torch is imported inside the commands.
 """
 
