@@ -39,7 +39,7 @@ def _preset_default(field: str) -> str:
 
 
 PresetOption = Annotated[Literal["default", "tiny"], Opt("--preset",
-                                  help="Sizes of the run: default (≈ 10 min on 2 cores) or tiny (seconds, for tests).")]
+                                  help="Sizes of the run: default (≈ 2 min on 2 cores) or tiny (seconds, for tests).")]
 ObjectiveOption = Annotated[str | None, Opt("--objective", help=REWARD_HELP["objective"])]
 PeerOption = Annotated[Literal["ttrl", "empo"] | None, Opt("--peer", help=REWARD_HELP["peer"])]
 EstimatorOption = Annotated[str, Opt("--estimator", help=REWARD_HELP["estimator"])]
