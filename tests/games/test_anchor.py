@@ -75,3 +75,23 @@ def test_anchored_objective_may_only_add_linear_terms():
     with pytest.raises(AlftInputError, match="objective"):
         run(default_game(), coherence(0.5), "exact", 4, anchor=Anchor(0.5, 1.0))
     assert run(default_game(), verifier(), "exact", 4, Dynamics(steps=5), anchor=Anchor(0.5, 1.0)).final_tv >= 0
+
+
+@pytest.mark.parametrize("s", [1.5, 2.0, 3.0])
+def test_the_training_reward_of_the_sharpened_objective_is_the_anchored_formula(s):
+    """alft.games.Reward(objective=sharpened(s)) — what TRL, verl and alft train use — gives
+    R = (γ − β)·g[N] + β·g_ref[C_ref] with γ = β(1 − 1/s), β = 1: the formula the simulator plays."""
+    from alft.games import Reward, batch_group_rewards
+    from alft.games.objectives import sharpened
+
+    K, M = 8, 32
+    rng = np.random.default_rng(int(10 * s))
+    answers = [str(a) for a in rng.integers(0, 4, 4 * K)]
+    reference = rng.integers(0, M + 1, 4 * K)
+    reward = Reward(objective=sharpened(s), estimator="aqp", reference_estimator="digamma")
+    got = batch_group_rewards(answers, K, reward, reference_counts=reference, reference_draws=M, loo_baseline=False)
+    groups = np.array(answers).reshape(-1, K)
+    loo = (groups[:, :, None] == groups[:, None, :]).sum(axis=2).ravel() - 1  # N_i: the others with z_i's answer
+    expected = anchored_rewards(loo, reference, get_estimator("aqp", K).table, get_estimator("digamma", M + 1).table,
+                                gamma=1.0 - 1.0 / s, beta=1.0)
+    assert np.allclose(got.rewards, expected, rtol=1e-12, atol=1e-12)

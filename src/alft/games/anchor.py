@@ -10,7 +10,9 @@ reference draws made once per prompt (a §3 table at size M + 1, indexed by the 
 the M draws; an answer never drawn uses the entry C = 0, finite for every registered log table). Its
 stationary point is p* ∝ p_ref^s·exp(r/(β − γ)) with the sharpening exponent s = β/(β − γ).
 
-numpy only: the training reward and the exact-game simulator share :func:`anchored_rewards`.
+numpy only. The exact-game simulator plays this game through :class:`Anchor`; the training reward writes the
+same R through the objective terms ``sharpened(s)`` = β(1 − 1/s)·coherence + β·anchor (:mod:`alft.games.objectives`)
+and :class:`alft.games.Reward`. :func:`anchored_rewards` is the formula written out, against which both are tested.
 """
 
 from __future__ import annotations
