@@ -11,10 +11,11 @@ training does not change what training samples next (SPEC §7).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,26 +181,20 @@ def evaluate_policy(
     missing = next((i for i, r in enumerate(references) if r is None), None)
     require(missing is None, f"answers[{missing}]", None, "a reference answer for every prompt")
     start, equivalence_seconds, results = time.perf_counter(), 0.0, []
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.random.fork_rng(devices=[]), torch.inference_mode():
-            torch.manual_seed(seed)
-            for first in range(0, len(prompts), batch_size):
-                chunk = list(prompts[first : first + batch_size])
-                options = {"k": k, "max_new_tokens": max_new_tokens, "temperature": temperature}
-                greedy = _generate(model, tokenizer, chunk, sample=False, **options)
-                sampled = _generate(model, tokenizer, chunk, sample=True, **options)
-                texts = [text for i in range(len(chunk)) for text in (greedy[i], *sampled[i * k : (i + 1) * k])]
-                group_start = time.perf_counter()
-                groups = answer_groups(texts, k + 1, extract, group)  # per prompt: greedy and samples
-                refs = [r for r in references[first : first + batch_size] for _ in range(k + 1)]
-                hits = reference_hits(groups.labels(), refs, group)
-                equivalence_seconds += time.perf_counter() - group_start
-                results.extend(_score_prompt(ids, hits[i * (k + 1) : (i + 1) * (k + 1)])
-                               for i, ids in enumerate(groups.class_ids))
-    finally:
-        model.train(was_training)
+    with _seeded_inference(model, seed):
+        for first in range(0, len(prompts), batch_size):
+            chunk = list(prompts[first : first + batch_size])
+            options = {"k": k, "max_new_tokens": max_new_tokens, "temperature": temperature}
+            greedy = _generate(model, tokenizer, chunk, sample=False, **options)
+            sampled = _generate(model, tokenizer, chunk, sample=True, **options)
+            texts = [text for i in range(len(chunk)) for text in (greedy[i], *sampled[i * k : (i + 1) * k])]
+            group_start = time.perf_counter()
+            groups = answer_groups(texts, k + 1, extract, group)  # per prompt: greedy and samples
+            refs = [r for r in references[first : first + batch_size] for _ in range(k + 1)]
+            hits = reference_hits(groups.labels(), refs, group)
+            equivalence_seconds += time.perf_counter() - group_start
+            results.extend(_score_prompt(ids, hits[i * (k + 1) : (i + 1) * (k + 1)])
+                           for i, ids in enumerate(groups.class_ids))
     return _report(results, k, time.perf_counter() - start, equivalence_seconds)
 
 
@@ -242,21 +237,29 @@ def sample_answers(
     extract = get_extractor(extractor)
     per_call = max(1, batch_size // k)
     out: list[list[str | None]] = []
+    with _seeded_inference(model, seed):
+        for first in range(0, len(prompts), per_call):
+            chunk = list(prompts[first : first + per_call])
+            texts = _generate(model, tokenizer, chunk, sample=True, k=k, max_new_tokens=max_new_tokens,
+                              temperature=temperature)
+            answers = [extract(text) for text in texts]
+            canonical = [None if a is None else canonicalize(a) for a in answers]
+            out.extend(canonical[i * k : (i + 1) * k] for i in range(len(chunk)))
+    return out
+
+
+@contextlib.contextmanager
+def _seeded_inference(model: torch.nn.Module, seed: int) -> Iterator[None]:
+    """Eval mode, no autograd and torch seeded inside ``fork_rng``: the caller's random stream and the model's
+    training mode are as they were afterwards."""
     was_training = model.training
     model.eval()
     try:
         with torch.random.fork_rng(devices=[]), torch.inference_mode():
             torch.manual_seed(seed)
-            for first in range(0, len(prompts), per_call):
-                chunk = list(prompts[first : first + per_call])
-                texts = _generate(model, tokenizer, chunk, sample=True, k=k, max_new_tokens=max_new_tokens,
-                                  temperature=temperature)
-                answers = [extract(text) for text in texts]
-                canonical = [None if a is None else canonicalize(a) for a in answers]
-                out.extend(canonical[i * k : (i + 1) * k] for i in range(len(chunk)))
+            yield
     finally:
         model.train(was_training)
-    return out
 
 
 def evaluate_on_task(
