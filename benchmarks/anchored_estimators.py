@@ -21,6 +21,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from training_runs import prompts_with_references, run_or_reuse
+
 HERE = Path(__file__).parent
 RUNS = HERE / "runs" / "anchored_estimators"
 ESTIMATORS = ("plugin", "digamma", "aqp")
@@ -37,30 +39,9 @@ def settings_for(args: argparse.Namespace, estimator: str, seed: int) -> Any:
                          probe_samples=args.probe_samples, prompts_per_step=args.prompts_per_step)
 
 
-def same_settings(stored: dict[str, Any], settings: Any) -> bool:
-    """A finished run is reused when its stored settings agree with these (keys added later: at their defaults)."""
-    current = json.loads(json.dumps(settings.to_json()))
-    return all(stored[k] == current[k] for k in stored if k in current)
-
-
 def run_one(args: argparse.Namespace, estimator: str, seed: int) -> dict[str, Any]:
-    from alft.training.pipeline import run_training
-
     folder = RUNS / f"K{args.k}-M{args.reference_draws}-s{args.sharpening:g}" / f"{estimator}-seed{seed}"
-    settings = settings_for(args, estimator, seed)
-    summary = folder / "summary.json"
-    if summary.exists() and same_settings(json.loads(summary.read_text())["settings"], settings):
-        return json.loads(summary.read_text())
-    return run_training(settings, folder, log=lambda m: print(f"[{estimator} seed {seed}] {m}", flush=True))
-
-
-def draw_references_once(settings: Any) -> None:
-    from alft.task import base_policy_path
-    from alft.training.pipeline import BasePolicy, prompts, with_references
-    from alft.training.runtime import runtime
-
-    policy = BasePolicy(str(base_policy_path("default").path), 0.0, True)
-    with_references(policy, prompts(settings)[0], settings, runtime(settings), None, print)
+    return run_or_reuse(settings_for(args, estimator, seed), folder, f"{estimator} seed {seed}")
 
 
 def row(estimator: str, seed: int, summary: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +83,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     jobs = [(e, s) for s in args.seeds for e in args.estimators]
-    draw_references_once(settings_for(args, *jobs[0]))  # cached by content: the parallel runs then share it
+    prompts_with_references(settings_for(args, *jobs[0]))  # drawn once here; the parallel runs read the cache
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
         summaries = dict(zip(jobs, pool.map(run_one, [args] * len(jobs), *zip(*jobs))))
     rows = [row(e, s, summaries[(e, s)]) for e, s in jobs]

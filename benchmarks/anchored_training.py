@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from training_runs import prompts_with_references, run_or_reuse
 
 HERE = Path(__file__).parent
 RUNS = HERE / "runs" / "anchored_training"
@@ -56,42 +57,23 @@ def settings_for(group: str, seed: int, probe_prompts: int, probe_samples: int) 
                          allow_collapse=allow_collapse, probe_prompts=probe_prompts, probe_samples=probe_samples)
 
 
-def same_settings(stored: dict[str, Any], settings: Any) -> bool:
-    """A finished run is reused when its stored settings agree with these (keys added later: at their defaults)."""
-    current = json.loads(json.dumps(settings.to_json()))
-    return all(stored[k] == current[k] for k in stored if k in current)
-
-
 def run_one(group: str, seed: int, probe_prompts: int, probe_samples: int) -> dict[str, Any]:
-    from alft.training.pipeline import run_training
-
-    folder = RUNS / f"{group}-seed{seed}"
-    summary_path = folder / "summary.json"
     settings = settings_for(group, seed, probe_prompts, probe_samples)
-    if summary_path.exists() and same_settings(json.loads(summary_path.read_text())["settings"], settings):
-        return json.loads(summary_path.read_text())
-    return run_training(settings, folder, log=lambda m: print(f"[{group} seed {seed}] {m}", flush=True))
+    return run_or_reuse(settings, RUNS / f"{group}-seed{seed}", f"{group} seed {seed}")
 
 
 def reference_floor(probe_prompts: int, probe_samples: int, seed: int) -> dict[str, float]:
     """TV of n draws from p̂*_B (an independent reference set) to the runs' p̂*_A, on the probe prompts."""
-    from alft.task import base_policy_path
     from alft.task.evaluate import sample_answers
     from alft.task.loading import load_policy
     from alft.task.threads import one_torch_thread
-    from alft.training.pipeline import prompts, with_references
+    from alft.training.pipeline import base_policy
     from alft.training.probe import predicted_equilibrium, sampling_floor, total_variation
 
     settings = settings_for("anchored-4x", seed, probe_prompts, probe_samples)
-    train, _ = prompts(settings)
-    policy = base_policy_path("default")
-    from alft.training.pipeline import BasePolicy
-    from alft.training.runtime import runtime
-
-    train, _ = with_references(BasePolicy(str(policy.path), 0.0, True), train, settings, runtime(settings), None,
-                               lambda m: None)
+    train = prompts_with_references(settings)
     probe = train.select(range(probe_prompts))
-    model, tokenizer = load_policy(str(policy.path))
+    model, tokenizer = load_policy(base_policy(settings, show_progress=False).path)
     with one_torch_thread():
         independent = sample_answers(model, tokenizer, list(probe["prompt"]), k=settings.reference_draws,
                                      max_new_tokens=settings.max_completion_length,
