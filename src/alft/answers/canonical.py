@@ -21,6 +21,9 @@ _DECIMAL_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _FRACTION_RE = re.compile(r"^([+-]?[0-9]+)/([0-9]+)$")
 _LATEX_FRACTION_RE = re.compile(r"^([+-]?)\\[dt]?frac\{([0-9]+)\}\{([0-9]+)\}$")
 _MAX_UNWRAP = 8
+CANONICAL_NUMBER = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
+"""``canonicalize``'s form of every plain number: two different ones are different values (math-verify adds
+nothing), so the equivalence fast paths compare such answers as strings."""
 _MAX_NUMBER_DIGITS = 100  # longer digit strings are left to string equality: exact rationals that big are slow
 
 

@@ -15,18 +15,15 @@ verifier term and accuracy metrics, verl's ``compute_score`` and advantage step,
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
-from alft.answers.canonical import canonicalize
+from alft.answers.canonical import CANONICAL_NUMBER, canonicalize
 from alft.answers.equivalence import AnswerEquivalence, AnswerGrouper, get_grouper
 from alft.answers.extract import _BOXED_RE, _HASHES_RE, _accept, _after_last_marker, _last_boxed, _prepare
 from alft.errors import AlftInputError, require
 
-_CANONICAL_NUMBER = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
-"""``canonicalize``'s form of every plain number: two different ones are different values."""
 REFERENCE_FORMS = "plain ('72'), GSM8K ('… #### 72') or boxed ('\\boxed{72}')"
 
 
@@ -110,7 +107,7 @@ def reference_hits(
     hits = present & (answers == refs)
     open_rows = np.flatnonzero(present & ~hits)
     strings = set(answers[open_rows].tolist()) | set(refs[open_rows].tolist())
-    symbolic = {text for text in strings if not _CANONICAL_NUMBER.fullmatch(text)}
+    symbolic = {text for text in strings if not CANONICAL_NUMBER.fullmatch(text)}
     if symbolic:
         rows = [i for i in open_rows.tolist() if answers[i] in symbolic or refs[i] in symbolic]
         verdicts = _decide(list(dict.fromkeys((refs[i], answers[i]) for i in rows)), get_grouper(grouper))

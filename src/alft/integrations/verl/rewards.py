@@ -28,6 +28,7 @@ import numpy as np
 from alft import games
 from alft.errors import AlftInputError
 from alft.answers import reference_hits
+from alft.answers.canonical import CANONICAL_NUMBER
 from alft.answers.groups import answer_groups
 from alft.answers.stats import UNANSWERED, GroupStats, distinct_answers, group_stats, value_labels
 from alft.integrations.verl.settings import CONFIG_PREFIX, VerlRewardSettings
@@ -58,9 +59,7 @@ def _group_rewards(
     return rewards, None if settings.is_peer else np.asarray(batch.baseline_loo, dtype=float)
 
 
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
-"""``canonicalize``'s form of every plain number: distinct ones are distinct values, math-verify adds nothing."""
-_PLAIN_NUMBERS = re.compile(r"(?:-?[0-9]+(?:/[0-9]+)?\n)*")
+_PLAIN_NUMBERS = re.compile(rf"(?:{CANONICAL_NUMBER.pattern}\n)*")
 """Plain numbers, one per line."""
 
 
@@ -106,7 +105,7 @@ def _non_number_ids(index: dict[str | None, int]) -> list[int]:
     joined = "\n".join(answers) + "\n"
     if joined.count("\n") == len(answers) and _PLAIN_NUMBERS.fullmatch(joined):  # no answer spans two lines
         return []
-    return [index[answer] for answer in answers if not _PLAIN_NUMBER.fullmatch(answer)]
+    return [index[answer] for answer in answers if not CANONICAL_NUMBER.fullmatch(answer)]
 
 
 
@@ -188,7 +187,7 @@ def _hits(labels: list[str | None], answer_ids: np.ndarray, index: dict[str | No
     """
     K = answer_ids.shape[1]
     group_refs = [refs[r] for r in rows[::K].tolist()]  # the rows of a uid share their prompt's reference
-    numeric = all(_PLAIN_NUMBER.fullmatch(r) for r in set(group_refs) - {None})
+    numeric = all(CANONICAL_NUMBER.fullmatch(r) for r in set(group_refs) - {None})
     if non_numbers or not numeric:
         return reference_hits(labels, [refs[r] for r in rows.tolist()], grouper)
     reference_ids = np.array([_NO_ANSWER_MATCHES if r is None else index.get(r, _NO_ANSWER_MATCHES) for r in group_refs])
