@@ -8,7 +8,7 @@ import pytest
 
 from alft.errors import AlftInputError
 from alft.training.probe import equilibrium_distance, predicted_equilibrium, total_variation
-from alft.training.references import draw_references, read_references, reference_header, reference_path
+from alft.training.references import draw_references, read_reference_cache, reference_header, reference_path
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +41,7 @@ def test_a_killed_stage_resumes_without_redoing_finished_prompts():
     resumed, _ = draw_references(prompts, header, _sampler(calls))
     assert resumed == full
     assert calls == full_calls[1:]  # only the unfinished chunks were drawn again
-    assert read_references(path, header) == full
+    assert read_reference_cache(path, header) == full
 
 
 def test_other_prompts_or_models_get_another_set_and_a_foreign_file_is_refused():
@@ -52,7 +52,7 @@ def test_other_prompts_or_models_get_another_set_and_a_foreign_file_is_refused()
     _, path = draw_references(prompts, header, _sampler([]))
     other = _header(["a", "c"])
     with pytest.raises(AlftInputError, match="reference_answers"):
-        read_references(path, other)
+        read_reference_cache(path, other)
 
 
 def test_runs_drawing_at_once_share_one_set_drawn_once(tmp_path):
@@ -77,7 +77,7 @@ def test_runs_drawing_at_once_share_one_set_drawn_once(tmp_path):
     for run in runs:
         run.join()
     assert len(calls) == len(range(0, len(prompts), 8))  # every chunk drawn once
-    assert results[0] == results[1] == results[2] == read_references(reference_path(header), header)
+    assert results[0] == results[1] == results[2] == read_reference_cache(reference_path(header), header)
     assert len(results[0]) == len(prompts)
 
 
@@ -87,7 +87,7 @@ def test_a_file_with_more_answers_than_prompts_is_refused():
     _, path = draw_references(prompts, header, _sampler([]))
     path.write_text(path.read_text() + path.read_text().splitlines()[1] + "\n")
     with pytest.raises(AlftInputError, match="holds 4 prompts' answers, expected at most 2"):
-        read_references(path, header)
+        read_reference_cache(path, header)
 
 
 def test_predicted_equilibrium_sharpens_the_reference():

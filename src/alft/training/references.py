@@ -52,7 +52,7 @@ def reference_path(header: dict[str, Any]) -> Path:
     return cache_root() / "references" / f"{key}.jsonl"
 
 
-def read_references(path: Path, header: dict[str, Any]) -> list[list[str | None]]:
+def read_reference_cache(path: Path, header: dict[str, Any]) -> list[list[str | None]]:
     """The finished chunks of a reference file (a torn last line is dropped: it is redone)."""
     if not path.exists():
         return []
@@ -104,7 +104,7 @@ def draw_references(prompts: Sequence[str], header: dict[str, Any], sample: Samp
 
 def _draw_locked(path: Path, prompts: Sequence[str], header: dict[str, Any], sample: Sampler,
                  on_chunk: Callable[[int], None]) -> list[list[str | None]]:
-    answers = read_references(path, header)
+    answers = read_reference_cache(path, header)
     if not path.exists():
         path.write_text(json.dumps(header) + "\n")
     else:
