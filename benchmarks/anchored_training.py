@@ -53,8 +53,8 @@ def settings_for(group: str, seed: int, probe_prompts: int, probe_samples: int) 
     from alft.training.settings import TrainSettings, task_reward
 
     objective, steps, allow_collapse = GROUPS[group]
-    return TrainSettings(reward=task_reward(None, objective=objective), steps=steps, seed=seed,
-                         allow_collapse=allow_collapse, probe_prompts=probe_prompts, probe_samples=probe_samples)
+    return TrainSettings(reward=task_reward(None, objective=objective, allow_collapse=allow_collapse), steps=steps,
+                         seed=seed, probe_prompts=probe_prompts, probe_samples=probe_samples)
 
 
 def run_one(group: str, seed: int, probe_prompts: int, probe_samples: int) -> dict[str, Any]:

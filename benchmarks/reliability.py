@@ -97,7 +97,7 @@ def finite_rewards(groups: int, seed: int = 0) -> dict:
         sizes.append(K)
         objective = objectives[rng.integers(len(objectives))]
         answers = [_random_answer(rng) for _ in range(K)]
-        result = games.group_rewards(answers, games.Reward(objective, estimator, unextractable=str(rng.choice(games.UNEXTRACTABLE_POLICIES))), verifier_scores=rng.normal(0, 1e3, K).tolist())
+        result = games.group_rewards(answers, games.Reward(objective, estimator, unextractable=str(rng.choice(games.UNEXTRACTABLE_POLICIES)), allow_collapse=True), verifier_scores=rng.normal(0, 1e3, K).tolist())
         values = np.concatenate([result.rewards, result.baseline_loo])
         checked["group rewards (incl. LOO baselines)"] += values.size
         non_finite += int(np.sum(~np.isfinite(values)))
@@ -107,7 +107,7 @@ def finite_rewards(groups: int, seed: int = 0) -> dict:
     texts += ["=1"] * (-len(texts) % 8)
     for rule in [{"objective": "coherence"}, {"objective": "diversity"}, {"objective": "pairwise"}, {"peer": "ttrl"}, {"peer": "empo"}, {"objective": "coherence+0.5*verifier"}]:
         for grouper in ("exact", "math"):
-            reward = answer_reward(8, estimator="aqp", grouper=grouper, **rule)
+            reward = answer_reward(8, estimator="aqp", grouper=grouper, allow_collapse=True, **rule)
             values = np.asarray(reward(prompts=[i // 8 for i in range(len(texts))], completions=texts,
                                        answer=["4"] * len(texts)))
             checked["TRL reward (adversarial + random completions)"] += values.size

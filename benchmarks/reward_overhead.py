@@ -43,7 +43,7 @@ class Alternating:
 
     def __init__(self, alft_parity: int) -> None:
         self.alft_parity = alft_parity
-        self.alft = answer_reward(K, "coherence", "aqp", extractor="arithmetic", grouper="math")
+        self.alft = answer_reward(K, "coherence", "aqp", extractor="arithmetic", grouper="math", allow_collapse=True)
         self.reward_seconds: dict[int, float] = {}
 
     def __call__(self, prompts, completions, completion_ids=None, **kwargs):  # noqa: ANN001 — TRL's signature

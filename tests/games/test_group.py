@@ -42,7 +42,7 @@ def test_polynomial_rewards_unbiased_by_monte_carlo(name):
     """E[R_i | z_i = z] = R(p_z) for U-statistic tables (SPEC §3.3), within 5 standard errors."""
     objective, K, G = POLYNOMIAL[name], 5, 40_000
     answers = _sample_groups(np.random.default_rng(7), K, G).ravel().tolist()
-    rewards = batch_group_rewards(answers, K, Reward(objective, "ustat")).rewards
+    rewards = batch_group_rewards(answers, K, Reward(objective, "ustat", allow_collapse=True)).rewards
     expected = objective.reward(P)
     for z, label in enumerate(LABELS):
         mine = rewards[np.asarray(answers) == label]
@@ -51,7 +51,7 @@ def test_polynomial_rewards_unbiased_by_monte_carlo(name):
 
 
 def test_pairwise_reward_is_twice_the_agreeing_fraction():
-    rewards = group_rewards(["x", "x", "y", "x", "z"], Reward(pairwise_coherence(), "ustat")).rewards
+    rewards = group_rewards(["x", "x", "y", "x", "z"], Reward(pairwise_coherence(), "ustat", allow_collapse=True)).rewards
     assert np.allclose(rewards, [2 * 2 / 4, 2 * 2 / 4, 0.0, 2 * 2 / 4, 0.0])
 
 
@@ -64,7 +64,7 @@ def test_polynomial_tables_are_exactly_unbiased(K):
 
 
 def test_log_reward_uses_the_named_table():
-    rewards = group_rewards(["1", "1", "2", "3"], Reward(coherence(0.5), "digamma")).rewards
+    rewards = group_rewards(["1", "1", "2", "3"], Reward(coherence(0.5), "digamma", allow_collapse=True)).rewards
     table = 0.5 * get_estimator("digamma", 4).table
     assert np.allclose(rewards, [table[1], table[1], table[0], table[0]])
     assert np.allclose(group_rewards(["1", "1", "2", "3"], Reward(diversity(), "digamma")).rewards, -2 * rewards)
@@ -77,27 +77,27 @@ def test_loo_baseline_does_not_depend_on_own_answer(policy):
     objective = coherence() + verifier(0.5)
     scores = [1.0, 0.0, 0.0, 1.0, 0.5]
     baselines = {
-        own: group_rewards([own] + others, Reward(objective, "aqp", unextractable=policy), verifier_scores=[0.3] + scores).baseline_loo[0]
+        own: group_rewards([own] + others, Reward(objective, "aqp", unextractable=policy, allow_collapse=True), verifier_scores=[0.3] + scores).baseline_loo[0]
         for own in ["1", "2", "9", None]
     }
     assert np.ptp(list(baselines.values())) < 1e-14
     # and it is what the definition says: others' rewards in the group without sample 0, tables for K−1
-    reduced = group_rewards(others, Reward(objective, "aqp", unextractable=policy), verifier_scores=scores)
+    reduced = group_rewards(others, Reward(objective, "aqp", unextractable=policy, allow_collapse=True), verifier_scores=scores)
     assert baselines["1"] == pytest.approx(reduced.rewards.mean(), abs=1e-14)
 
 
 def test_loo_baseline_for_K_2_is_the_other_samples_linear_terms():
-    result = group_rewards(["a", "b"], Reward(coherence() + verifier(2.0), "aqp"), verifier_scores=[1.0, 0.25])
+    result = group_rewards(["a", "b"], Reward(coherence() + verifier(2.0), "aqp", allow_collapse=True), verifier_scores=[1.0, 0.25])
     assert np.allclose(result.baseline_loo, [0.5, 2.0])
 
 
 def test_own_class_counts_none_as_an_answer():
-    result = group_rewards([None, None, "5", "5", "6"], Reward(coherence(), "plugin", unextractable="own-class"))
+    result = group_rewards([None, None, "5", "5", "6"], Reward(coherence(), "plugin", unextractable="own-class", allow_collapse=True))
     assert list(result.counts) == [1, 1, 1, 1, 0] and result.n_unextractable == 2 and result.n_distinct == 2
 
 
 def test_exclude_uses_the_table_of_the_counted_size():
-    result = group_rewards([None, "5", "5", "6"], Reward(coherence(), "plugin", unextractable="exclude"))
+    result = group_rewards([None, "5", "5", "6"], Reward(coherence(), "plugin", unextractable="exclude", allow_collapse=True))
     table = get_estimator("plugin", 3).table
     assert np.allclose(result.rewards[1:], [table[1], table[1], table[0]])
     assert result.rewards[0] == pytest.approx(result.rewards[1:].mean())
@@ -105,14 +105,14 @@ def test_exclude_uses_the_table_of_the_counted_size():
 
 
 def test_penalty_sets_none_rewards():
-    result = group_rewards([None, "5", "5", "6"], Reward(coherence() + verifier(), "plugin", unextractable="penalty", penalty=-3.0), verifier_scores=[9, 1, 1, 0])
+    result = group_rewards([None, "5", "5", "6"], Reward(coherence() + verifier(), "plugin", unextractable="penalty", penalty=-3.0, allow_collapse=True), verifier_scores=[9, 1, 1, 0])
     assert result.rewards[0] == -3.0
     assert result.rewards[3] == pytest.approx(get_estimator("plugin", 3).table[0])
 
 
 @pytest.mark.parametrize("policy", UNEXTRACTABLE_POLICIES)
 def test_all_none_group_is_finite_and_documented(policy):
-    result = group_rewards([None] * 4, Reward(coherence(), "aqp", unextractable=policy, penalty=-1.0))
+    result = group_rewards([None] * 4, Reward(coherence(), "aqp", unextractable=policy, penalty=-1.0, allow_collapse=True))
     assert np.all(np.isfinite(result.rewards)) and np.all(np.isfinite(result.baseline_loo))
     expected = {"own-class": get_estimator("aqp", 4).table[3], "exclude": 0.0, "penalty": -1.0, "lowest": 0.0}[policy]
     assert np.allclose(result.rewards, expected)
@@ -139,20 +139,20 @@ def test_bad_input_names_the_field(kwargs, field):
                  "verifier_scores": [1.0, 1.0, 0.0], **kwargs}
     reward_fields = {k: arguments.pop(k) for k in ("objective", "estimator", "unextractable", "penalty") if k in arguments}
     with pytest.raises(AlftInputError, match=field):
-        group_rewards(arguments.pop("answers"), Reward(**reward_fields), **arguments)
+        group_rewards(arguments.pop("answers"), Reward(**reward_fields, allow_collapse=True), **arguments)
 
 
 def test_batch_length_must_be_a_multiple_of_K():
     with pytest.raises(AlftInputError, match="multiple of K=4"):
-        batch_group_rewards(["1"] * 10, 4, Reward(coherence()))
+        batch_group_rewards(["1"] * 10, 4, Reward(coherence(), allow_collapse=True))
 
 
 @given(st.lists(st.sampled_from(["1", "2", "3", None]), min_size=12, max_size=12), st.sampled_from(UNEXTRACTABLE_POLICIES))
 @settings(max_examples=30, deadline=None)
 def test_batch_equals_groups(answers, policy):
-    batch = batch_group_rewards(answers, 4, Reward(coherence(), "digamma", unextractable=policy))
+    batch = batch_group_rewards(answers, 4, Reward(coherence(), "digamma", unextractable=policy, allow_collapse=True))
     for g in range(3):
-        single = group_rewards(answers[4 * g: 4 * g + 4], Reward(coherence(), "digamma", unextractable=policy))
+        single = group_rewards(answers[4 * g: 4 * g + 4], Reward(coherence(), "digamma", unextractable=policy, allow_collapse=True))
         assert np.allclose(batch.group(g).rewards, single.rewards)
         assert np.allclose(batch.group(g).baseline_loo, single.baseline_loo)
     assert np.all(np.isfinite(batch.rewards))
@@ -161,7 +161,7 @@ def test_batch_equals_groups(answers, policy):
 @given(st.lists(st.sampled_from(["1", "2", "3", None]), min_size=12, max_size=12), st.sampled_from(UNEXTRACTABLE_POLICIES))
 @settings(max_examples=30, deadline=None)
 def test_given_labels_give_the_same_rewards_as_labelling_here(answers, policy):
-    reward = Reward(coherence(), "digamma", unextractable=policy)
+    reward = Reward(coherence(), "digamma", unextractable=policy, allow_collapse=True)
     own = batch_group_rewards(answers, 4, reward)
     given_labels = batch_group_rewards(answers, 4, reward, labels=value_labels(answers)[0])
     np.testing.assert_array_equal(given_labels.rewards, own.rewards)
@@ -170,9 +170,9 @@ def test_given_labels_give_the_same_rewards_as_labelling_here(answers, policy):
 
 def test_given_labels_of_the_wrong_shape_or_type_are_refused():
     with pytest.raises(AlftInputError, match="labels: .*4 integer labels"):
-        batch_group_rewards(["1", "2", "1", "2"], 4, Reward(coherence()), labels=np.zeros(3, dtype=np.int64))
+        batch_group_rewards(["1", "2", "1", "2"], 4, Reward(coherence(), allow_collapse=True), labels=np.zeros(3, dtype=np.int64))
     with pytest.raises(AlftInputError, match="labels: got 'float64"):
-        batch_group_rewards(["1", "2", "1", "2"], 4, Reward(coherence()), labels=np.zeros(4))
+        batch_group_rewards(["1", "2", "1", "2"], 4, Reward(coherence(), allow_collapse=True), labels=np.zeros(4))
 
 
 def test_count_form_of_the_simulator_equals_group_rewards():
@@ -185,7 +185,7 @@ def test_count_form_of_the_simulator_equals_group_rewards():
             counts = rng.multinomial(K, P)
             answers = [label for label, n in zip(LABELS, counts) for _ in range(n)]
             scores = [linear[list(LABELS).index(a)] for a in answers]
-            result = group_rewards(answers, Reward(objective, "aqp"), verifier_scores=scores)
+            result = group_rewards(answers, Reward(objective, "aqp", allow_collapse=True), verifier_scores=scores)
             for baseline in ("loo", "mean"):
                 reward, base = count_rewards(counts[None, :], linear, tables, baseline)
                 index = [list(LABELS).index(a) for a in answers]

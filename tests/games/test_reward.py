@@ -15,7 +15,7 @@ from alft.games.peers import Peer
 
 
 def test_strings_become_values_once_and_round_trip():
-    reward = Reward("coherence+0.5*verifier", "aqp", {"kappa": 4}, constraints=("no-seven:7<=0.05",))
+    reward = Reward("coherence+0.5*verifier", "aqp", {"kappa": 4}, constraints=("no-seven:7<=0.05",), allow_collapse=True)
     assert reward.objective == parse_objective("coherence+0.5*verifier")
     assert reward.estimator_params == (("kappa", 4.0),)
     assert reward.constraints[0].bound == 0.05
@@ -43,7 +43,7 @@ def test_peers_are_rules_not_objectives():
 
 
 def test_tables_are_resolved_once_per_size():
-    reward = Reward(coherence(), "digamma").prepare(8)
+    reward = Reward(coherence(), "digamma", allow_collapse=True).prepare(8)
     assert set(reward._tables) >= {7, 8}
     table = reward.table(8)
     assert reward.table(8) is table and np.allclose(table, get_estimator("digamma", 8).table)
@@ -51,14 +51,14 @@ def test_tables_are_resolved_once_per_size():
 
 def test_prepare_refuses_an_untrainable_table_with_a_pointer():
     with pytest.raises(AlftInputError, match="aqp"):
-        Reward(coherence(), "minimax").prepare(32)
+        Reward(coherence(), "minimax", allow_collapse=True).prepare(32)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(["1", "2", "3", None]), min_size=2, max_size=10),
        st.sampled_from(["coherence", "diversity", "pairwise", "0.5*coherence+anchor"]))
 def test_an_unanswered_completion_scores_below_every_answered_one(answers, objective):
-    reward = Reward(objective, "aqp")  # the default policy, "lowest"
+    reward = Reward(objective, "aqp", allow_collapse=True)  # the default policy, "lowest"
     counts = [3 if a == "1" else 0 for a in answers]
     result = batch_group_rewards(answers, len(answers), reward, reference_counts=counts, reference_draws=8)
     unanswered = np.array([a is None for a in answers])
@@ -68,9 +68,9 @@ def test_an_unanswered_completion_scores_below_every_answered_one(answers, objec
 
 
 def test_own_class_lets_unanswered_completions_win_which_is_why_it_is_not_the_default():
-    shared = group_rewards([None, None, None, "8"], Reward(unextractable="own-class")).rewards
+    shared = group_rewards([None, None, None, "8"], Reward("coherence", unextractable="own-class", allow_collapse=True)).rewards
     assert shared[3] < shared[0]  # the only completion that answered gets the lowest reward
-    lowest = group_rewards([None, None, None, "8"], Reward()).rewards
+    lowest = group_rewards([None, None, None, "8"], Reward("coherence", allow_collapse=True)).rewards
     assert lowest[3] > lowest[0]
 
 

@@ -74,16 +74,16 @@ def test_group_rewards_are_finite_for_random_groups_of_random_sizes(groups, obje
         scores = data.draw(st.lists(st.floats(-1e6, 1e6), min_size=len(group), max_size=len(group)))
         if 2 <= len(group) <= objective.target.degree:  # no unbiased table for so few samples (SPEC §3.3)
             with pytest.raises(AlftInputError, match="target"):
-                games.group_rewards(group, games.Reward(objective, estimator), verifier_scores=scores)
+                games.group_rewards(group, games.Reward(objective, estimator, allow_collapse=True), verifier_scores=scores)
             continue
-        result = games.group_rewards(group, games.Reward(objective, estimator, unextractable=policy, penalty=penalty), verifier_scores=scores)
+        result = games.group_rewards(group, games.Reward(objective, estimator, unextractable=policy, penalty=penalty, allow_collapse=True), verifier_scores=scores)
         K = len(group)
         assert result.rewards.shape == result.baseline_loo.shape == (K,)
         assert np.all(np.isfinite(result.rewards)) and np.all(np.isfinite(result.baseline_loo))
         assert result.n_unextractable == sum(a is None for a in group)
         # permutation equivariance: rewards follow their samples
         order = data.draw(st.permutations(range(K)))
-        permuted = games.group_rewards([group[i] for i in order], games.Reward(objective, estimator, unextractable=policy, penalty=penalty), verifier_scores=[scores[i] for i in order])
+        permuted = games.group_rewards([group[i] for i in order], games.Reward(objective, estimator, unextractable=policy, penalty=penalty, allow_collapse=True), verifier_scores=[scores[i] for i in order])
         np.testing.assert_allclose(permuted.rewards, result.rewards[list(order)], rtol=1e-12, atol=1e-12)
 
 
@@ -92,7 +92,7 @@ def test_group_rewards_are_finite_for_random_groups_of_random_sizes(groups, obje
 def test_a_batch_is_the_concatenation_of_its_groups(G, K, objective, data):
     flat = data.draw(st.lists(st.sampled_from(["1", "2", "3", None]), min_size=G * K, max_size=G * K))
     scores = data.draw(st.lists(st.floats(-10, 10), min_size=G * K, max_size=G * K))
-    reward = games.Reward(objective, "digamma")
+    reward = games.Reward(objective, "digamma", allow_collapse=True)
     if 2 <= K < reward.least_counted:  # a polynomial of degree ≥ K has no unbiased table: refused, batch or group
         with pytest.raises(AlftInputError, match="target"):
             games.batch_group_rewards(flat, K, reward, scores)
@@ -101,7 +101,7 @@ def test_a_batch_is_the_concatenation_of_its_groups(G, K, objective, data):
         return
     batch = games.batch_group_rewards(flat, K, reward, scores)
     for g in range(G):
-        one = games.group_rewards(flat[g * K:(g + 1) * K], games.Reward(objective, "digamma"), verifier_scores=scores[g * K:(g + 1) * K])
+        one = games.group_rewards(flat[g * K:(g + 1) * K], games.Reward(objective, "digamma", allow_collapse=True), verifier_scores=scores[g * K:(g + 1) * K])
         np.testing.assert_allclose(batch.group(g).rewards, one.rewards, rtol=1e-12, atol=1e-12)
 
 
@@ -130,7 +130,7 @@ def test_a_group_of_adversarial_completions_gets_finite_rewards():
 
     completions = list(adversarial_completions().values())
     completions += ["=1"] * (-len(completions) % 4)
-    reward = answer_reward(4, "coherence", "aqp", grouper="exact")
+    reward = answer_reward(4, "coherence", "aqp", grouper="exact", allow_collapse=True)
     rewards = reward(prompts=[p for p in range(len(completions) // 4) for _ in range(4)], completions=completions)
     assert len(rewards) == len(completions) and all(math.isfinite(r) for r in rewards)
 
@@ -161,7 +161,7 @@ def test_the_trl_reward_is_finite_for_any_completions(texts, rule):
 
     K = 2
     texts = texts[: len(texts) - len(texts) % K]
-    reward = answer_reward(K, estimator="digamma", grouper="exact", **rule)
+    reward = answer_reward(K, estimator="digamma", grouper="exact", allow_collapse=True, **rule)
     rewards = reward(prompts=[i // K for i in range(len(texts))], completions=texts, answer=["4"] * len(texts))
     assert len(rewards) == len(texts) and all(math.isfinite(r) for r in rewards)
 

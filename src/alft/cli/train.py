@@ -243,7 +243,7 @@ def train(
         reward = task_reward(
             dataset, objective=objective_for(objective, sharpening), peer=peer, reference_estimator=reference_estimator, estimator=estimator, estimator_params=parse_params(param),
             unextractable=unextractable, penalty=penalty, extractor=extractor, grouper=grouper,
-            constraints=tuple(constraint or ()), dual_step=dual_step,
+            constraints=tuple(constraint or ()), dual_step=dual_step, allow_collapse=allow_collapse,
         )
         settings = _settings(
             preset=preset, reward=reward, num_generations=num_generations, steps=steps,
@@ -254,7 +254,7 @@ def train(
             prompt_column=prompt_column, answer_column=answer_column, device=device, report_to=report_to,
             use_vllm=use_vllm, vllm_mode=vllm_mode, vllm_server_base_url=vllm_server_base_url, lora=lora,
             lora_rank=lora_rank, lora_alpha=lora_alpha, lora_target_modules=lora_target_modules,
-            reference_draws=reference_draws, allow_collapse=allow_collapse, log_completions=log_completions,
+            reference_draws=reference_draws, log_completions=log_completions,
         )
     from alft.training.run_folder import default_run_name
 

@@ -302,7 +302,8 @@ def batch_group_rewards(
     if len(answers) == 0 or len(answers) % K:
         raise AlftInputError(f"answers: got {len(answers)} answers, expected a positive multiple of K={K}")
     scores = _check_scores(verifier_scores, len(answers))
-    reward.refuse_too_small(K)
+    if K >= 2:  # every refusal that depends on K, once per K (a dictionary lookup afterwards)
+        reward.prepare(K, "K")
     G = len(answers) // K
     ids = (value_labels(answers)[0] if labels is None else _checked_labels(labels, len(answers))).reshape(G, K)
     objective = _objective_now(reward, duals)

@@ -27,10 +27,11 @@ from alft.errors import AlftInputError, require
 from alft.estimators import ESTIMATORS, RewardForm, check_trainable, get_estimator
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import Constraint, parse_constraint
-from alft.games.objectives import Objective, coherence, parse_objective
+from alft.games.objectives import Objective, parse_objective, sharpened
 from alft.games.peers import PEERS, Peer
 
 UNEXTRACTABLE_POLICIES = ("lowest", "own-class", "exclude", "penalty")
+DEFAULT_SHARPENING = 2.0  # the default game: the anchored one, p* ∝ p_ref^2 (s = 2 fitted the built-in task best)
 UNANSWERED_MARGIN = 1.0  # "lowest": an unanswered completion scores this much below its group's lowest answered one
 
 
@@ -46,8 +47,8 @@ class Reward:
     0.5*verifier", estimator="aqp", estimator_params={"kappa": 4})``.
 
     Attributes:
-        objective: the game objective (an :class:`Objective` or its spec string); None means coherence
-            unless ``peer`` is set.
+        objective: the game objective (an :class:`Objective` or its spec string); None means the anchored
+            game ``sharpened(2)`` (p* ∝ p_ref², needs each prompt's reference answers) unless ``peer`` is set.
         estimator: the table estimating the objective's non-linear part from the group's counts.
         estimator_params: the table's solver parameters (``kappa`` for ``aqp``, ``c`` for ``aqp-floor``).
         peer: a peer method instead of an objective (``ttrl``, ``empo``; SPEC §5).
@@ -58,11 +59,15 @@ class Reward:
         grouper: answer equivalence name (``alft.answers.GROUPERS``) or a callable.
         constraints: :class:`Constraint` values or their spec strings (``NAME:A|B<=BOUND``; SPEC §2.4).
         dual_step: the constraints' dual ascent step η.
+        reference_estimator: the table for log p_ref from the M reference answers (anchored objectives).
+        allow_collapse: accept an objective whose optimum is one answer for every prompt, right or wrong
+            (plain coherence, γ ≥ β); refused otherwise, at every entry point.
     """
 
     objective: Objective | str | None = field(default=None, metadata=_help(
-        "Game objective: coherence, diversity, gini, pairwise, verifier, kl, l2, tsallis:ALPHA, kl+l2:MU, or a "
-        "weighted sum such as 'coherence+0.5*verifier' (default: coherence unless a peer is given)."))
+        "Game objective: coherence, diversity, gini, pairwise, verifier, anchor, kl, l2, tsallis:ALPHA, kl+l2:MU, or a "
+        "weighted sum such as '0.5*coherence+anchor' (default: the anchored game p* ∝ p_ref^2, "
+        "'0.5*coherence+anchor', unless a peer is given; it needs a 'reference_answers' column)."))
     estimator: str = field(default="aqp", metadata=_help(
         "Reward table estimating the objective from the group's counts: " + ", ".join(ESTIMATORS) + "."))
     estimator_params: Mapping[str, float] | tuple = field(default=(), metadata=_help(
@@ -87,6 +92,9 @@ class Reward:
     reference_estimator: str = field(default="digamma", metadata=_help(
         "Table estimating log p_ref from the count among the M reference answers (anchored objectives): "
         "digamma (finite at a count of 0, bias exponentially small), aqp, plugin."))
+    allow_collapse: bool = field(default=False, metadata=_help(
+        "Run an objective whose optimum is one answer for every prompt, right or wrong (plain coherence: "
+        "coherence weight ≥ anchor weight); refused otherwise."))
     _tables: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -106,6 +114,19 @@ class Reward:
                 "reference_estimator", self.reference_estimator, "a log-p table: digamma, aqp, plugin, …")
         require(not (self.constraints and self.peer), "constraints", len(self.constraints),
                 "no constraints with a peer method (constraints are terms of a game objective)")
+        require(isinstance(self.allow_collapse, bool), "allow_collapse", self.allow_collapse, "True or False")
+        self._refuse_collapse()
+
+    def _refuse_collapse(self) -> None:
+        """The collapse guard: a game whose optimum is one answer, right or wrong, runs only when asked for;
+        peers run as they are (they are the comparison)."""
+        if self.peer is None and self.objective.collapses and not self.allow_collapse:
+            raise AlftInputError(
+                f"objective: {self.objective.name!r} collapses onto one answer for every prompt, right or wrong "
+                "(its coherence weight is not below its anchor weight); use the anchored game (the default, "
+                "sharpened(s): p* ∝ p_ref^s; CLI --sharpening S), an objective such as '0.5*coherence+anchor', "
+                "or set allow_collapse=True (CLI --allow-collapse, verl +algorithm.alft.allow_collapse=true) to "
+                "run it anyway")
 
     # --- what the reward is ----------------------------------------------------------------------
     @property
@@ -176,16 +197,18 @@ class Reward:
                 exceed the training bound (e.g. ``minimax`` at large K, SPEC §3.5).
             AlftNumericalError: a table budget out of reach (the message names a setting that works).
         """
-        K = check_group_size(K, field)
-        if self.target is None:
+        if ("prepared", K) in self._tables:  # checked once per K; later calls (every step) cost a lookup
             return self
-        if self.target.log_weight != 0.0:
-            # The unit log table is checked, not the weighted one: a large weight is the user's choice of
-            # scale, an oscillating table is noise amplification.
-            check_trainable(get_estimator(self.estimator, K, "log", **dict(self.estimator_params)))
-        self.refuse_too_small(K)
-        for size in sorted({K, K - 1} - set(range(self.least_counted))):
-            self.table(size)
+        K = check_group_size(K, field)
+        if self.target is not None:
+            if self.target.log_weight != 0.0:
+                # The unit log table is checked, not the weighted one: a large weight is the user's choice of
+                # scale, an oscillating table is noise amplification.
+                check_trainable(get_estimator(self.estimator, K, "log", **dict(self.estimator_params)))
+            self.refuse_too_small(K)
+            for size in sorted({K, K - 1} - set(range(self.least_counted))):
+                self.table(size)
+        self._tables[("prepared", K)] = True
         return self
 
     # --- conversions -----------------------------------------------------------------------------
@@ -214,6 +237,7 @@ class Reward:
             "constraints": [c.spec for c in self.constraints],
             "dual_step": self.dual_step,
             "reference_estimator": self.reference_estimator,
+            "allow_collapse": self.allow_collapse,
         }
 
 
@@ -255,7 +279,7 @@ def _objective(objective: Objective | str | None, peer: object) -> Objective | N
         require(objective is None, "peer", peer, f"no objective beside it (got objective {objective!r})")
         return None
     if objective is None:
-        return coherence()
+        return sharpened(DEFAULT_SHARPENING)
     if isinstance(objective, Objective):
         return objective
     return parse_objective(objective)

@@ -122,9 +122,9 @@ def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: d
 
 def grpo_config(settings: TrainSettings, folder: RunFolder, hardware: Runtime) -> AlftGRPOConfig:
     """TRL's configuration for the run (lr and lengths from the preset; device and precision resolved)."""
-    return AlftGRPOConfig(
+    return AlftGRPOConfig.for_reward(
+        settings.reward,
         output_dir=str(folder.checkpoints),
-        **settings.reward.as_fields(),
         num_generations=settings.num_generations,
         per_device_train_batch_size=hardware.per_device_batch,
         gradient_accumulation_steps=settings.gradient_accumulation_steps,

@@ -19,7 +19,6 @@ from typing import Any
 
 from alft.errors import require
 from alft.estimators.counts import check_group_size
-from alft.errors import AlftInputError
 from alft.games import Reward
 from alft.games.objectives import Objective, sharpened
 
@@ -72,7 +71,6 @@ class Preset:
 # 256 training prompts, each seen ≈ 6 times in 200 steps, keep the one-off reference sampling near 40 s.
 # Temperature 0.7: the shipped base policy's majority-of-8 beats its greedy answer by 6 points there (+3.9 at
 # T = 1; benchmarks/results/task_premise.json), the premise of self-consistency (SPEC §7).
-DEFAULT_SHARPENING = 2.0
 PRESETS = MappingProxyType(
     {
         "default": Preset("default", "default", num_generations=8, prompts_per_step=8, steps=200, learning_rate=3e-5,
@@ -129,8 +127,6 @@ class TrainSettings:
         reference_draws: M, reference answers per training prompt (anchored objectives).
         probe_prompts: prompts of the equilibrium measurement (0: none).
         probe_samples: samples per probe prompt.
-        allow_collapse: run a game whose optimum is the collapse onto one answer (γ ≥ β, e.g. plain
-            coherence); refused otherwise (SPEC §2.6).
     """
 
     preset: str = "default"
@@ -167,7 +163,6 @@ class TrainSettings:
     reference_draws: int | None = None
     probe_prompts: int | None = None
     probe_samples: int | None = None
-    allow_collapse: bool = False
 
     def __post_init__(self) -> None:
         require(self.preset in PRESETS, "--preset", self.preset, f"one of {sorted(PRESETS)}")
@@ -186,18 +181,6 @@ class TrainSettings:
         require(isinstance(self.reward, Reward), "reward", self.reward, "an alft.games.Reward")
         self._validate()
         self.reward.prepare(self.num_generations, "--num-generations")  # tables solvable and trainable at this K
-        self._refuse_collapse()
-
-    def _refuse_collapse(self) -> None:
-        """The collapse guard (SPEC §2.6): a game whose optimum is one answer, right or wrong, runs only when
-        asked for; peers run as they are (they are the comparison)."""
-        reward = self.reward
-        if reward.peer is None and reward.objective.collapses and not self.allow_collapse:
-            raise AlftInputError(
-                f"--objective: {reward.objective.name!r} collapses onto one answer (coherence weight γ ≥ anchor "
-                f"weight β, SPEC §2.6); use --sharpening S (the default game, p* ∝ p_ref^S), an objective such as "
-                f"'0.5*coherence+anchor', or pass --allow-collapse to run it anyway"
-            )
 
     def _validate(self) -> None:
         K = self.num_generations
@@ -268,8 +251,6 @@ def task_reward(dataset: str | None, **fields: Any) -> Reward:
     (``arithmetic`` for the built-in task, whose traces end in ``= N``; ``auto`` for a user's dataset)."""
     if fields.get("extractor") is None:
         fields["extractor"] = "arithmetic" if dataset is None else "auto"
-    if fields.get("objective") is None and fields.get("peer") is None:
-        fields["objective"] = sharpened(DEFAULT_SHARPENING)
     return Reward(**fields)
 
 

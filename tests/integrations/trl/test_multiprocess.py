@@ -50,7 +50,7 @@ def test_two_processes_score_split_groups_like_one_process(tiny_policy, tmp_path
     assert done.returncode == 0, done.stderr[-3000:]
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert len(ranks[0]) == len(ranks[1]) == 2  # two GRPO steps on each process
-    reference = answer_reward(4, objective, estimator, extractor=mod3_length, grouper="exact")
+    reference = answer_reward(4, objective, estimator, extractor=mod3_length, grouper="exact", allow_collapse=True)
     for step0, step1 in zip(*ranks):
         assert step0["local_size"] == step1["local_size"] == 6  # groups were split across processes
         assert step0["completions"] == step1["completions"] and step0["rewards"] == step1["rewards"]

@@ -19,15 +19,15 @@ def _completions(answers):
 @pytest.mark.parametrize("estimator", ["aqp", "digamma", "plugin"])
 def test_rewards_equal_the_game_layer_on_the_same_answers(estimator):
     answers = ["4", "4", "5", None, "7", "7", "7", "7"]
-    reward = answer_reward(4, "coherence", estimator, extractor="arithmetic", grouper="exact")
+    reward = answer_reward(4, "coherence", estimator, extractor="arithmetic", grouper="exact", allow_collapse=True)
     got = reward(prompts=["p"] * 4 + ["q"] * 4, completions=_completions(answers))
-    expected = batch_group_rewards(answers, 4, Reward(parse_objective("coherence"), estimator)).rewards
+    expected = batch_group_rewards(answers, 4, Reward(parse_objective("coherence"), estimator, allow_collapse=True)).rewards
     assert got == pytest.approx(expected.tolist(), abs=0)
 
 
 def test_metrics_are_logged_with_equivalence_cost_apart_from_the_estimator():
     logged = {}
-    reward = answer_reward(4, "coherence", "aqp", extractor="arithmetic")
+    reward = answer_reward(4, "coherence", "aqp", extractor="arithmetic", allow_collapse=True)
     reward(completions=_completions(["4", "4", "5", None]), answer=["4"] * 4, log_metric=logged.__setitem__)
     for key in ("answer_entropy", "majority_share", "n_distinct", "n_unextractable", "equivalence_seconds",
                 "estimator_seconds", "sample_accuracy", "majority_accuracy"):
@@ -38,7 +38,7 @@ def test_metrics_are_logged_with_equivalence_cost_apart_from_the_estimator():
 
 
 def test_partial_groups_and_mixed_prompts_are_refused():
-    reward = answer_reward(4, "coherence", "digamma", extractor="arithmetic")
+    reward = answer_reward(4, "coherence", "digamma", extractor="arithmetic", allow_collapse=True)
     with pytest.raises(AlftInputError, match="multiple of num_generations=4"):
         reward(completions=_completions(["1"] * 6))
     with pytest.raises(AlftInputError, match="group 0 mixes prompts"):
@@ -61,7 +61,7 @@ def test_bad_settings_fail_at_construction_naming_the_field(kwargs, field):
 
 
 def test_verifier_objective_without_reference_answers_is_a_clear_error():
-    reward = answer_reward(2, "coherence+verifier", "digamma", extractor="arithmetic")
+    reward = answer_reward(2, "coherence+verifier", "digamma", extractor="arithmetic", allow_collapse=True)
     assert reward(completions=["=3", "=4"], answer=["3", "3"]) == pytest.approx([1 + (-1.0), -1.0])
     with pytest.raises(AlftInputError, match="'answer' column"):
         reward(completions=["=3", "=4"])
@@ -70,13 +70,13 @@ def test_verifier_objective_without_reference_answers_is_a_clear_error():
 @pytest.mark.parametrize("reference", ["3", "#### 3", "she has 1+2 = 3 left\n#### 3", "\\boxed{3}", 3])
 def test_verifier_reads_plain_gsm8k_and_boxed_references(reference):
     # old code compared canonical strings: "#### 3" scored every completion 0
-    reward = answer_reward(2, "verifier", "digamma", extractor="arithmetic", grouper="exact")
+    reward = answer_reward(2, "verifier", "digamma", extractor="arithmetic", grouper="exact", allow_collapse=True)
     assert reward(completions=["=3", "=4"], answer=[reference] * 2) == [1.0, 0.0]
 
 
 def test_verifier_uses_the_classes_of_the_counts():
     # x+1 and 1+x are one math-verify class; old code compared canonical strings and scored "1+x" 0
-    reward = answer_reward(4, "verifier", "digamma", extractor="boxed", grouper="math")
+    reward = answer_reward(4, "verifier", "digamma", extractor="boxed", grouper="math", allow_collapse=True)
     completions = ["\\boxed{1+x}", "\\boxed{x+1}", "\\boxed{2x}", "\\boxed{\\sqrt{12}}"]
     assert reward(completions=completions, answer=["$x+1$"] * 4) == [1.0, 1.0, 0.0, 0.0]
     assert reward(completions=completions, answer=["2\\sqrt{3}"] * 4) == [0.0, 0.0, 0.0, 1.0]
@@ -84,14 +84,14 @@ def test_verifier_uses_the_classes_of_the_counts():
 
 @pytest.mark.parametrize("reference", ["", "#### ", None, float("nan")])
 def test_an_unreadable_or_missing_reference_is_refused_not_scored_zero(reference):
-    reward = answer_reward(2, "coherence+verifier", "digamma", extractor="arithmetic")
+    reward = answer_reward(2, "coherence+verifier", "digamma", extractor="arithmetic", allow_collapse=True)
     with pytest.raises(AlftInputError, match=r"answer\[2\]: got"):
         reward(completions=["=3", "=4", "=3", "=4"], answer=["3", "3", reference, reference])
 
 
 @pytest.mark.parametrize("policy", ["own-class", "exclude", "penalty"])
 def test_all_unextractable_group_gets_finite_equal_rewards(policy):
-    reward = answer_reward(4, "coherence", "aqp", extractor="arithmetic", unextractable=policy)
+    reward = answer_reward(4, "coherence", "aqp", extractor="arithmetic", unextractable=policy, allow_collapse=True)
     got = np.array(reward(completions=["", "x" * 100_000, "1+", "="]))
     assert np.all(np.isfinite(got)) and np.ptp(got) == 0  # no advantage inside the group
 
@@ -100,14 +100,14 @@ def test_all_unextractable_group_gets_finite_equal_rewards(policy):
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["1", "2", "3", "-4"])), min_size=8, max_size=8),
        st.sampled_from([{"objective": "coherence"}, {"objective": "diversity"}, {"objective": "pairwise"}, {"peer": "ttrl"}, {"peer": "empo"}]))
 def test_rewards_are_always_finite(answers, rule):
-    reward = answer_reward(4, estimator="aqp", extractor="arithmetic", grouper="exact", **rule)
+    reward = answer_reward(4, estimator="aqp", extractor="arithmetic", grouper="exact", allow_collapse=True, **rule)
     assert np.all(np.isfinite(reward(completions=_completions(answers))))
 
 
 def test_constraint_multiplier_rises_while_violated_and_penalises_the_answer():
     unsafe = Constraint("no-seven", frozenset({"7"}), bound=0.25)
     reward = answer_reward(4, "coherence", "digamma", extractor="arithmetic", grouper="exact",
-                           constraints=[unsafe], dual_step=1.0)
+                           constraints=[unsafe], dual_step=1.0, allow_collapse=True)
     completions = _completions(["7", "7", "7", "5"])
     before = reward(completions=completions)
     metrics = reward.update_duals()
@@ -123,7 +123,7 @@ def test_conversational_completions_are_read():
 
 
 def test_a_reward_built_for_a_smaller_K_than_the_trainer_is_refused_naming_both():
-    reward = answer_reward(4, extractor="arithmetic", grouper="exact")
+    reward = answer_reward(4, "coherence", extractor="arithmetic", grouper="exact", allow_collapse=True)
     with pytest.raises(AlftInputError, match="K=4.*8 completions"):
         reward(prompts=["a"] * 8 + ["b"] * 8, completions=["=1"] * 16)
     assert len(reward(prompts=["a"] * 4 + ["b"] * 4, completions=["=1"] * 8)) == 8

@@ -40,6 +40,7 @@ def test_one_training_step_goes_through_the_override(tiny_policy, tmp_path):
         output_dir=str(tmp_path / "out"), num_generations=4, per_device_train_batch_size=4, max_completion_length=4,
         max_steps=1, learning_rate=1e-3, use_cpu=True, bf16=False, report_to="none", save_strategy="no",
         logging_steps=1, disable_tqdm=True, seed=0, extractor="last-number", grouper="exact",
+        objective="coherence", allow_collapse=True,
     )
     data = Dataset.from_dict({"prompt": ["1+1=", "2+2="], "answer": ["2", "4"]})
     trainer = AlftGRPOTrainer(model=str(tiny_policy), args=args, train_dataset=data,

@@ -24,7 +24,7 @@ def test_each_uid_group_gets_the_game_rewards_for_its_own_size_wherever_its_rows
     result = answer_advantages(answers, uids, COHERENCE)
     for uid, group in GROUPS.items():
         rows = [i for i, u in enumerate(uids) if u == uid]
-        expected = batch_group_rewards([answers[i] for i in rows], len(rows), Reward(parse_objective("coherence"))).rewards
+        expected = batch_group_rewards([answers[i] for i in rows], len(rows), Reward(parse_objective("coherence"), allow_collapse=True)).rewards
         np.testing.assert_array_equal(result.rewards[rows], expected)
         centered = expected - expected.mean()
         np.testing.assert_allclose(result.advantages[rows], centered / (expected.std(ddof=1) + 1e-6), rtol=1e-12)
@@ -68,7 +68,7 @@ def test_peers_and_loo_baseline_and_unscaled_advantages():
     ttrl = answer_advantages(answers, uids, settings_from_config({"adv_estimator": "alft_ttrl"}))
     assert ttrl.rewards.tolist() == [1.0, 0.0, 1.0, 0.0]  # a tie goes to the answer seen first
     loo = settings_from_config({"adv_estimator": "alft", "norm_adv_by_std_in_grpo": False, "alft": {"baseline": "loo"}})
-    game = batch_group_rewards(answers, 4, Reward(parse_objective("coherence")))
+    game = batch_group_rewards(answers, 4, Reward(parse_objective("coherence"), allow_collapse=True))
     np.testing.assert_array_equal(answer_advantages(answers, uids, loo).advantages, game.rewards - game.baseline_loo)
 
 
@@ -76,7 +76,7 @@ def test_verifier_terms_read_the_per_row_scores():
     settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+0.5*verifier"}})
     answers, scores = ["4", "4", "5", "5"], [1.0, 1.0, 0.0, 0.0]
     result = answer_advantages(answers, ["a"] * 4, settings, verifier_scores=scores)
-    expected = batch_group_rewards(answers, 4, Reward(parse_objective("coherence+0.5*verifier")), verifier_scores=scores)
+    expected = batch_group_rewards(answers, 4, Reward(parse_objective("coherence+0.5*verifier"), allow_collapse=True), verifier_scores=scores)
     np.testing.assert_array_equal(result.rewards, expected.rewards)
     assert result.rewards[0] > result.rewards[2]
 

@@ -1,58 +1,96 @@
 """``AlftGRPOConfig``: TRL's ``GRPOConfig`` plus the answer-level reward's settings (STYLE: TRL).
 
-The reward fields are generated from :class:`alft.games.Reward`, with the same names, defaults and help,
-so a setting of the reward exists once. ``config.reward`` is the validated value, built when the config is.
-Names follow TRL where TRL has them (``num_generations`` is K, ``beta`` the KL weight, ``scale_rewards`` the
-advantage scaling — SPEC §3.8 notes that std scaling changes the effective β per group).
+An ordinary dataclass, as TRL's configs are: the reward fields carry :class:`alft.games.Reward`'s names,
+defaults and help (a test checks they stay equal), and ``config.reward`` is the one validated value, built
+when the config is. :meth:`AlftGRPOConfig.for_reward` carries a ``Reward`` that is already built (``alft
+train`` builds it from its options) without building it again. Names follow TRL where TRL has them
+(``num_generations`` is K, ``beta`` the KL weight, ``scale_rewards`` the advantage scaling).
 """
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from trl import GRPOConfig
 
-from alft.games import Reward, parse_estimator_params, reward_fields
+from alft.games import Reward, parse_estimator_params
+from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP
 from alft.integrations.trl.rewards import AnswerLevelReward
 
-# HfArgumentParser needs plain types; values (an Objective, a callable extractor) are accepted all the same.
-_CONFIG_TYPES = {"estimator_params": dict | str | None, "constraints": list | str | None,
-                 "penalty": float, "dual_step": float}
+_CARRIED: ContextVar[Reward | None] = ContextVar("alft_carried_reward", default=None)
 
 
-def _config_field(reward_field: dataclasses.Field) -> tuple[str, Any, dataclasses.Field]:
-    default = reward_field.default
-    if reward_field.name in ("estimator_params", "constraints"):
-        default = None  # a mutable default is refused by dataclasses; None means "none"
-    kind = _CONFIG_TYPES.get(reward_field.name, str | None)
-    return reward_field.name, kind, dataclasses.field(default=default, metadata=dict(reward_field.metadata))
+def _reward_field(name: str, default: Any = None) -> Any:
+    return field(default=REWARD_DEFAULTS.get(name) if default is None else default,
+                 metadata={"help": REWARD_HELP[name]})
 
 
-def _post_init(self: Any) -> None:
-    values = {f.name: getattr(self, f.name) for f in reward_fields()}
-    values["estimator_params"] = self.estimator_params = parse_estimator_params(values["estimator_params"])
-    constraints = values["constraints"] or ()
-    values["constraints"] = tuple(constraints.split(";") if isinstance(constraints, str) else constraints)
-    self.reward = Reward(**values)  # validated here, once: a bad setting fails when the config is built
-    GRPOConfig.__post_init__(self)
+@dataclass
+class AlftGRPOConfig(GRPOConfig):
+    """``GRPOConfig`` with the fields of :class:`alft.games.Reward`; see TRL's docs for the rest.
+
+    The default reward is the anchored game (p* ∝ p_ref^2): the dataset needs a ``reference_answers`` column
+    (``alft references`` writes it). A collapsing objective such as plain ``coherence`` needs
+    ``allow_collapse=True``.
+    """
+
+    objective: str | None = field(default=None, metadata={"help": REWARD_HELP["objective"]})
+    estimator: str = _reward_field("estimator")
+    estimator_params: dict | str | None = field(default=None, metadata={"help": REWARD_HELP["estimator_params"]})
+    peer: str | None = field(default=None, metadata={"help": REWARD_HELP["peer"]})
+    unextractable: str = _reward_field("unextractable")
+    penalty: float = _reward_field("penalty")
+    extractor: str = _reward_field("extractor")
+    grouper: str = _reward_field("grouper")
+    constraints: list | str | None = field(default=None, metadata={"help": REWARD_HELP["constraints"]})
+    dual_step: float = _reward_field("dual_step")
+    reference_estimator: str = _reward_field("reference_estimator")
+    allow_collapse: bool = field(default=False, metadata={"help": REWARD_HELP["allow_collapse"]})
+    reward: Reward = field(init=False, repr=False, metadata={"help": "The validated reward (built from the fields above)."})
+
+    def __post_init__(self) -> None:
+        carried = _CARRIED.get()
+        self.reward = carried if carried is not None else Reward(**self._reward_values())  # a bad field fails here
+        super().__post_init__()
+
+    def _reward_values(self) -> dict[str, Any]:
+        self.estimator_params = parse_estimator_params(self.estimator_params)
+        constraints = self.constraints or ()
+        return {
+            "objective": self.objective, "estimator": self.estimator, "estimator_params": self.estimator_params,
+            "peer": self.peer, "unextractable": self.unextractable, "penalty": self.penalty,
+            "extractor": self.extractor, "grouper": self.grouper,
+            "constraints": tuple(constraints.split(";") if isinstance(constraints, str) else constraints),
+            "dual_step": self.dual_step, "reference_estimator": self.reference_estimator,
+            "allow_collapse": self.allow_collapse,
+        }
+
+    @classmethod
+    def for_reward(cls, reward: Reward, **training_arguments: Any) -> "AlftGRPOConfig":
+        """A config that carries ``reward`` unchanged (not rebuilt, not validated again), its reward fields
+        filled from it; ``training_arguments`` are GRPOConfig's."""
+        with _carrying(reward):
+            return cls(**training_arguments, **reward.as_fields())
+
+    def to_dict(self) -> dict[str, Any]:
+        """TrainingArguments' dict with the reward's fields JSON-safe (an objective as its spec, callables by
+        name): trackers such as TensorBoard write the arguments as JSON."""
+        return {**super().to_dict(), **self.reward.to_json()}
 
 
-def _to_dict(self: Any) -> dict[str, Any]:
-    """TrainingArguments' dict with the reward's fields JSON-safe (an objective as its spec, callables by
-    name): trackers such as TensorBoard write the arguments as JSON."""
-    return {**GRPOConfig.to_dict(self), **self.reward.to_json()}
+@contextmanager
+def _carrying(reward: Reward) -> Iterator[None]:
+    token = _CARRIED.set(reward)
+    try:
+        yield
+    finally:
+        _CARRIED.reset(token)
 
 
-AlftGRPOConfig = dataclasses.make_dataclass(
-    "AlftGRPOConfig",
-    [_config_field(f) for f in reward_fields()],
-    bases=(GRPOConfig,),
-    namespace={"__post_init__": _post_init, "to_dict": _to_dict, "__module__": __name__,
-               "__doc__": "``GRPOConfig`` with the fields of :class:`alft.games.Reward`; see TRL's docs for the rest."},
-)
-
-
-def reward_from_config(args: Any) -> AnswerLevelReward:
+def reward_from_config(args: AlftGRPOConfig) -> AnswerLevelReward:
     """The answer-level reward function an :class:`AlftGRPOConfig` describes."""
     return AnswerLevelReward(args.num_generations, args.reward)

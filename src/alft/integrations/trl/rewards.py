@@ -3,8 +3,11 @@
 Three lines in any TRL script::
 
     from alft.integrations.trl import answer_reward
-    reward = answer_reward(num_generations=8, objective="coherence", estimator="aqp")
+    reward = answer_reward(num_generations=8)  # the anchored game p* ∝ p_ref^2, aqp table
     trainer = GRPOTrainer(model=..., reward_funcs=reward, args=GRPOConfig(num_generations=8, ...), ...)
+
+The anchored game reads each prompt's M reference answers from the dataset's ``reference_answers`` column
+(``alft references`` writes it). A collapsing objective (plain ``coherence``) needs ``allow_collapse=True``.
 
 TRL does not pass ``num_generations`` to reward functions, so K is fixed by closure (SPEC §6). The function
 checks that it receives whole groups (a multiple of K completions, one prompt per group): with several
@@ -36,6 +39,10 @@ from alft.errors import AlftInputError, require
 from alft.estimators.counts import check_group_size
 
 METRIC_PREFIX = "alft/"
+REFERENCE_ANSWERS_HELP = (
+    "a 'reference_answers' dataset column for the anchored objective (M answers per prompt drawn once from the "
+    "reference policy): write it with `alft references --model MODEL --dataset DATA -o DATA_WITH_REFERENCES."
+    "jsonl` (alft train draws it itself), or choose another objective (a collapsing one needs allow_collapse=True)")
 
 
 @dataclass(frozen=True)
@@ -142,9 +149,7 @@ class AnswerLevelReward:
         scores = _verifier_scores(refs, hits) if self.reward.uses_verifier else None
         counts = draws = None
         if self.reward.uses_reference:
-            require(reference_answers is not None, "reference_answers", None,
-                    "a 'reference_answers' dataset column (M answers per prompt from the reference policy; "
-                    "alft train adds it) for an anchored objective")
+            require(reference_answers is not None, "reference_answers", None, REFERENCE_ANSWERS_HELP)
             counts, draws = reference_counts(groups, reference_answers)
         game = games.batch_group_rewards(groups.labels(), K, self.reward, scores, duals=self.duals,
                                          reference_counts=counts, reference_draws=draws)
@@ -217,7 +222,8 @@ def answer_reward(num_generations: int, *args: Any, **fields: Any) -> AnswerLeve
         num_generations: K, the trainer's ``num_generations`` (TRL does not pass it to rewards).
         *args, **fields: the fields of :class:`alft.games.Reward` (``objective``, ``estimator``,
             ``estimator_params``, ``peer``, ``unextractable``, ``penalty``, ``extractor``, ``grouper``,
-            ``constraints``, ``dual_step``), validated once here. Constraint multipliers start at 0 and
+            ``constraints``, ``dual_step``, ``reference_estimator``, ``allow_collapse``), validated once here.
+            No field: the anchored game p* ∝ p_ref^2, which reads the dataset's ``reference_answers``. Constraint multipliers start at 0 and
             move once per step (``AlftGRPOTrainer`` adds the callback; with a plain ``GRPOTrainer`` add
             ``DualUpdateCallback(reward.update_duals)``).
 
@@ -226,7 +232,8 @@ def answer_reward(num_generations: int, *args: Any, **fields: Any) -> AnswerLeve
         build ``AnswerLevelReward(num_generations, reward)`` directly.
 
     Raises:
-        AlftInputError: K < 2, an unknown objective/estimator/policy, or an estimator table unfit for
-            training (e.g. minimax at large K), at construction time.
+        AlftInputError: K < 2, an unknown objective/estimator/policy, a collapsing objective without
+            ``allow_collapse=True``, or an estimator table unfit for training (e.g. minimax at large K), at
+            construction time.
     """
     return AnswerLevelReward(num_generations, games.Reward(*args, **fields))

@@ -20,6 +20,7 @@ from accelerate.utils import gather_object
 from trl import GRPOTrainer
 
 from alft.errors import AlftInputError, require
+from alft.games import Reward
 from alft.integrations.trl.callbacks import DualUpdateCallback
 from alft.integrations.trl.config import AlftGRPOConfig, reward_from_config
 from alft.integrations.trl.rewards import AnswerLevelReward
@@ -86,11 +87,31 @@ class AlftGRPOTrainer(GRPOTrainer):
 
 def _with_config_reward(reward_funcs: Any, args: Any) -> list[Any]:
     """The user's reward functions plus the answer-level reward an AlftGRPOConfig describes, unless one is
-    already among them: a config that names a reward never has it dropped silently. Its K is the trainer's."""
+    already among them: a config that names a reward never has it dropped silently, and a config whose reward
+    differs from the given function's is refused rather than ignored. Its K is the trainer's."""
     funcs = [] if reward_funcs is None else list(reward_funcs) if isinstance(reward_funcs, (list, tuple)) else [reward_funcs]
-    if isinstance(args, AlftGRPOConfig) and not any(isinstance(f, AnswerLevelReward) for f in funcs):
+    if not isinstance(args, AlftGRPOConfig):
+        return funcs
+    given = [f for f in funcs if isinstance(f, AnswerLevelReward)]
+    if not given:
         funcs.append(reward_from_config(args))
+    else:
+        _refuse_conflicting_reward(args.reward, [f.reward for f in given])
     return funcs
+
+
+def _refuse_conflicting_reward(config: Reward, given: list[Reward]) -> None:
+    """A reward field the config sets (away from its default) must agree with the reward function's."""
+    default = Reward().as_fields()
+    set_in_config = {k: v for k, v in config.as_fields().items() if v != default[k]}
+    for reward in given:
+        differing = sorted(k for k, v in set_in_config.items() if getattr(reward, k) != v)
+        if differing:
+            raise AlftInputError(
+                f"args.{differing[0]}: the config's reward {config.name!r} differs from the reward function's "
+                f"{reward.name!r} ({', '.join(differing)}); give the reward once: set it in AlftGRPOConfig and "
+                "leave answer_reward out of reward_funcs, or pass answer_reward(...) with a config that sets no "
+                "reward field")
 
 
 def _check_dataset(dataset: Any) -> None:
