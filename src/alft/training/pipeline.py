@@ -27,7 +27,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, PrinterCallback
 from alft.integrations.trl import (
     AlftGRPOConfig,
     AlftGRPOTrainer,
-    CollapseWarningCallback,
+    FailureWarningCallback,
     EquilibriumProbeCallback,
     JsonlMetricsCallback,
     RichProgressCallback,
@@ -221,15 +221,16 @@ def train_grpo(
     progress: Any,
     resume: bool,
     log: Log = lambda message: None,
-) -> tuple[torch.nn.Module, float]:
+) -> tuple[torch.nn.Module, float, dict[str, Any] | None]:
     """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked).
 
     Returns:
-        (the trained model, seconds).
+        (the trained model, seconds, the failure warning's evidence or None).
     """
     model, tokenizer = load_policy(policy.path)
+    failure = FailureWarningCallback(log)
     callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.label, "estimator": settings.reward.estimator}),
-                 CollapseWarningCallback(log)]
+                 failure]
     if settings.sharpening is not None and settings.probe_prompts:
         probe_prompts = min(PROBE_DURING_PROMPTS, settings.probe_prompts)
         callbacks.append(EquilibriumProbeCallback(
@@ -257,7 +258,7 @@ def train_grpo(
     if hardware.is_main:
         trained.save_pretrained(folder.policy)
         tokenizer.save_pretrained(folder.policy)
-    return trained, seconds
+    return trained, seconds, failure.evidence
 
 
 def training_summary(metrics: list[dict[str, Any]]) -> dict[str, Any]:
@@ -315,7 +316,7 @@ def run_training(
         train, references = with_references(policy, train, settings, hardware, progress, log)
     before, before_seconds = _evaluate_base(policy, evaluation, train, settings, hardware, run, log)
     log(f"GRPO: {settings.steps} steps, {settings.label}, K={settings.num_generations}")
-    trained, grpo_seconds = train_grpo(policy, train, settings, run, hardware, progress, resume, log)
+    trained, grpo_seconds, failure = train_grpo(policy, train, settings, run, hardware, progress, resume, log)
     if not hardware.is_main:
         return None
     log("evaluating the trained policy")
@@ -332,7 +333,7 @@ def run_training(
         "hardware": {"device": hardware.device, "bf16": hardware.bf16, "processes": hardware.processes},
         "before": before,
         "after": after,
-        "training": training_summary(metrics),
+        "training": {**training_summary(metrics), "failure_warning": failure},
         "references": references,
         "equilibrium": _equilibrium_summary(run, equilibrium_after),
         "seconds": {

@@ -13,8 +13,9 @@ Whole groups across processes, answer-level metrics and bad-data checks::
 """
 
 from alft.integrations.trl.callbacks import (
-    CollapseWarningCallback,
     EquilibriumProbeCallback,
+    FailureTest,
+    FailureWarningCallback,
     DualUpdateCallback,
     JsonlMetricsCallback,
     RichProgressCallback,
@@ -25,8 +26,9 @@ from alft.integrations.trl.rewards import AnswerLevelReward, ScoredBatch, answer
 from alft.integrations.trl.trainer import AlftGRPOTrainer
 
 __all__ = [
-    "CollapseWarningCallback",
     "EquilibriumProbeCallback",
+    "FailureTest",
+    "FailureWarningCallback",
     "AlftGRPOConfig",
     "AlftGRPOTrainer",
     "AnswerLevelReward",
