@@ -17,6 +17,7 @@ import numpy as np
 from alft.answers.canonical import canonicalize
 from alft.answers.equivalence import AnswerEquivalence, AnswerGrouper, get_grouper
 from alft.answers.extract import AnswerExtractor, get_extractor
+from alft.answers.references import reference_hits
 from alft.answers.stats import label_array
 from alft.errors import AlftInputError, require
 
@@ -134,29 +135,45 @@ def answer_groups(
     return AnswerGroups(K, answers, canonical, class_ids, extracted - start, time.perf_counter() - extracted)
 
 
-def reference_counts(groups: AnswerGroups, reference_answers: Sequence[object]) -> tuple[np.ndarray, int]:
-    """C_ref(z_i) per completion: how many of its prompt's M reference answers equal its answer (SPEC §2.6).
+def reference_counts(groups: AnswerGroups, reference_answers: Sequence[object],
+                     grouper: str | AnswerGrouper = "exact") -> tuple[np.ndarray, int]:
+    """C_ref(z_i) per completion: how many of its prompt's M reference answers are equivalent to its answer's
+    class (the anchored game's count, SPEC §2.6): :func:`label_reference_counts` on the batch's class labels."""
+    return label_reference_counts(groups.labels(), groups.K, reference_answers, grouper)
+
+
+def label_reference_counts(labels: Sequence[str | None], K: int, reference_answers: Sequence[object],
+                           grouper: str | AnswerGrouper = "exact") -> tuple[np.ndarray, int]:
+    """C_ref per completion from its class label (``AnswerGroups.labels()``; consecutive groups of K).
 
     Args:
-        groups: the batch.
+        labels: the canonical label of each completion's class (None = unanswered).
+        K: group size.
         reference_answers: per completion (TRL repeats a dataset column K times) or per group, the prompt's
-            M reference answers: a list of answers or its JSON text, ``None`` for an unanswered draw.
+            M reference answers: a list of answers or its JSON text, ``None`` (or "") for an unanswered draw.
+        grouper: the equivalence of the counts: a reference answer counts for a class when
+            :func:`alft.answers.reference_hits` says they are equivalent, as the verifier decides.
 
     Returns:
-        (counts, M). Answers are compared in canonical form; an unanswered completion counts the unanswered
-        reference draws.
+        (counts, M). An unanswered completion counts the unanswered reference draws.
     """
+    n_groups = len(labels) // K
     per_group = list(reference_answers)
-    require(len(per_group) in (groups.n_groups, groups.n_groups * groups.K), "reference_answers", len(per_group),
-            f"one list per completion ({groups.n_groups * groups.K}) or per group ({groups.n_groups})")
-    if len(per_group) != groups.n_groups:
-        per_group = per_group[:: groups.K]
+    require(len(per_group) in (n_groups, n_groups * K), "reference_answers", len(per_group),
+            f"one list per completion ({n_groups * K}) or per group ({n_groups})")
+    if len(per_group) != n_groups:
+        per_group = per_group[::K]
     tallies = [_tally(answers, g) for g, answers in enumerate(per_group)]
     draws = {sum(t.values()) for t in tallies}
     require(len(draws) == 1, "reference_answers", sorted(draws), "the same number M of reference answers per prompt")
-    labels = groups.labels()
-    counts = [tallies[i // groups.K].get(label, 0) for i, label in enumerate(labels)]
-    return np.asarray(counts, dtype=np.int64), draws.pop()
+    pairs = [(i, ref) for i, label in enumerate(labels) if label is not None
+             for ref in tallies[i // K] if ref is not None]
+    hits = reference_hits([labels[i] for i, _ in pairs], [ref for _, ref in pairs], grouper) if pairs else []
+    counts = np.array([tallies[i // K].get(None, 0) if label is None else 0 for i, label in enumerate(labels)],
+                      dtype=np.int64)
+    for (i, ref), hit in zip(pairs, hits):
+        counts[i] += tallies[i // K][ref] if hit else 0
+    return counts, draws.pop()
 
 
 def _tally(answers: object, group: int) -> dict[str | None, int]:
@@ -169,6 +186,6 @@ def _tally(answers: object, group: int) -> dict[str | None, int]:
             answers if not isinstance(answers, list) else len(answers), "a list of at least M = 2 reference answers")
     tally: dict[str | None, int] = {}
     for answer in answers:
-        key = None if answer is None else canonicalize(str(answer))
+        key = None if answer is None or answer == "" else canonicalize(str(answer))
         tally[key] = tally.get(key, 0) + 1
     return tally

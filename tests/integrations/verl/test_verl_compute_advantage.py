@@ -1,6 +1,7 @@
 """With the real verl: advantages through verl's own compute_advantage(DataProto, ...) equal the TRL
 integration's rewards after the same baseline and scaling, exactly (SPEC §6; issue 14's "must reach")."""
 
+import json
 import os
 
 import numpy as np
@@ -16,7 +17,7 @@ import verl  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 from verl import DataProto  # noqa: E402
 from verl.trainer.ppo.ray_trainer import compute_advantage  # noqa: E402
-from verl_batches import GROUPS, answers_and_references, rows, tensors  # noqa: E402
+from verl_batches import GROUPS, REFERENCE_ANSWERS, answers_and_references, extra_column, rows, tensors  # noqa: E402
 
 from alft.errors import AlftInputError  # noqa: E402
 from alft.integrations.trl import answer_reward  # noqa: E402
@@ -41,7 +42,8 @@ def dataproto(batch_rows):
     uids = np.array([row["uid"] for row in batch_rows], dtype=object)
     return DataProto.from_dict(
         tensors={"token_level_rewards": rewards, "response_mask": mask},
-        non_tensors={"uid": uids, "alft_answer": answers, "alft_reference": references},
+        non_tensors={"uid": uids, "alft_answer": answers, "alft_reference": references,
+                     "alft_reference_answers": extra_column(batch_rows, "alft_reference_answers")},
     )
 
 
@@ -52,12 +54,14 @@ def trl_advantages(batch_rows, objective, estimator, alft, norm):
         idx = [i for i, row in enumerate(batch_rows) if row["uid"] == uid]
         if len(idx) < 2:
             continue  # a group of one: documented zero advantage
-        rule = {"peer": objective} if objective in PEERS else {"objective": objective}
+        rule = {"peer": objective} if objective in PEERS else {"objective": objective} if objective else {}
         reward = answer_reward(len(idx), estimator=estimator, **rule,
                                unextractable=alft.get("unextractable", REWARD_DEFAULTS["unextractable"]),
-                               penalty=alft.get("penalty", REWARD_DEFAULTS["penalty"]))
+                               penalty=alft.get("penalty", REWARD_DEFAULTS["penalty"]),
+                               allow_collapse=alft.get("allow_collapse", False))
+        drawn = [json.dumps(REFERENCE_ANSWERS[uid])] * len(idx)  # the dataset column, as TRL passes it
         r = np.asarray(reward(prompts=[uid] * len(idx), completions=[batch_rows[i]["text"] for i in idx],
-                              answer=[reference] * len(idx)))
+                              answer=[reference] * len(idx), reference_answers=drawn))
         baseline = reward.last.game.baseline_loo if alft.get("baseline") == "loo" else r.mean()
         advantage = r - baseline
         out[idx] = advantage / (r.std(ddof=1) + EPSILON) if norm else advantage
@@ -65,10 +69,12 @@ def trl_advantages(batch_rows, objective, estimator, alft, norm):
 
 
 CASES = [
-    ("alft_coherence", True, {}, "coherence", "aqp"),
-    ("alft", False, {"objective": "coherence+0.5*verifier", "estimator": "digamma", "baseline": "loo"},
+    ("alft", True, {}, None, "aqp"),  # the default: the anchored game, reference answers from the dataset
+    ("alft", False, {"baseline": "loo", "unextractable": "exclude", "estimator": "digamma"}, None, "digamma"),
+    ("alft_coherence", True, {"allow_collapse": True}, "coherence", "aqp"),
+    ("alft", False, {"objective": "coherence+0.5*verifier", "estimator": "digamma", "baseline": "loo", "allow_collapse": True},
      "coherence+0.5*verifier", "digamma"),
-    ("alft_pairwise", True, {"unextractable": "exclude"}, "pairwise", "aqp"),
+    ("alft_pairwise", True, {"unextractable": "exclude", "allow_collapse": True}, "pairwise", "aqp"),
     ("alft_diversity", False, {"unextractable": "penalty", "penalty": -0.5}, "diversity", "aqp"),
     ("alft_ttrl", True, {}, "ttrl", "aqp"),
     ("alft_empo", True, {}, "empo", "aqp"),
@@ -98,7 +104,7 @@ def test_without_the_hook_the_estimator_says_how_to_install_it():
     batch_rows = rows()
     data = dataproto(batch_rows)
     with pytest.raises(AlftInputError, match=r"algorithm.adv_estimator=alft_coherence: no answers .*trainer_mode=alft_sync"):
-        compute_advantage(data, adv_estimator="alft_coherence", config=algorithm_config("alft_coherence", True, {}))
+        compute_advantage(data, adv_estimator="alft_coherence", config=algorithm_config("alft_coherence", True, {"allow_collapse": True}))
 
 
 def test_answers_for_other_rows_are_refused():
@@ -107,7 +113,7 @@ def test_answers_for_other_rows_are_refused():
     answers, _ = answers_and_references(batch_rows)
     shifted = list(data.non_tensor_batch["uid"][1:]) + [data.non_tensor_batch["uid"][0]]
     with answers_for_batch(shifted, answers), pytest.raises(AlftInputError, match="index: .*same rows"):
-        compute_advantage(data, adv_estimator="alft_coherence", config=algorithm_config("alft_coherence", True, {}))
+        compute_advantage(data, adv_estimator="alft_coherence", config=algorithm_config("alft_coherence", True, {"allow_collapse": True}))
 
 
 def test_a_bad_alft_setting_in_the_config_names_its_key_at_the_estimator_too():

@@ -39,7 +39,7 @@ def test_the_launch_overrides_compose_and_pass_verls_and_alfts_checks():
     config_dir = os.path.join(os.path.dirname(verl.__file__), "trainer", "config")
     with initialize_config_dir(config_dir=config_dir, version_base=None):
         config = compose("ppo_trainer", overrides=_overrides())
-    assert config.algorithm.adv_estimator == "alft_coherence" and config.trainer.v1.trainer_mode == "alft_sync"
+    assert config.algorithm.adv_estimator == "alft" and config.trainer.v1.trainer_mode == "alft_sync"
     assert config.reward.custom_reward_function.path == "pkg://alft.integrations.verl.score"
     check_config(config)  # alft's settings, tried on a group of rollout.n = 16
     validate_config(config=config, use_reference_policy=need_reference_policy(config), use_critic=need_critic(config))

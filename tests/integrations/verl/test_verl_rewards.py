@@ -9,7 +9,7 @@ from alft.errors import AlftInputError
 from alft.games import Reward, batch_group_rewards, parse_objective
 from alft.integrations.verl import answer_advantages, preflight, settings_from_config
 
-COHERENCE = settings_from_config({"adv_estimator": "alft_coherence", "alft": {"grouper": "exact"}})
+COHERENCE = settings_from_config({"adv_estimator": "alft_coherence", "alft": {"grouper": "exact", "allow_collapse": True}})
 GROUPS = {"a": ["4", "4", "5", None, "4"], "b": ["7", "8", "7", "8"], "c": ["1", "2", "3"]}
 
 
@@ -67,18 +67,29 @@ def test_peers_and_loo_baseline_and_unscaled_advantages():
     uids, answers = ["a"] * 4, ["7", "8", "7", "8"]
     ttrl = answer_advantages(answers, uids, settings_from_config({"adv_estimator": "alft_ttrl"}))
     assert ttrl.rewards.tolist() == [1.0, 0.0, 1.0, 0.0]  # a tie goes to the answer seen first
-    loo = settings_from_config({"adv_estimator": "alft", "norm_adv_by_std_in_grpo": False, "alft": {"baseline": "loo"}})
+    loo = settings_from_config({"adv_estimator": "alft", "norm_adv_by_std_in_grpo": False, "alft": {"baseline": "loo", "objective": "coherence", "allow_collapse": True}})
     game = batch_group_rewards(answers, 4, Reward(parse_objective("coherence"), allow_collapse=True))
     np.testing.assert_array_equal(answer_advantages(answers, uids, loo).advantages, game.rewards - game.baseline_loo)
 
 
-def test_verifier_terms_read_the_per_row_scores():
-    settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+0.5*verifier"}})
-    answers, scores = ["4", "4", "5", "5"], [1.0, 1.0, 0.0, 0.0]
-    result = answer_advantages(answers, ["a"] * 4, settings, verifier_scores=scores)
-    expected = batch_group_rewards(answers, 4, Reward(parse_objective("coherence+0.5*verifier"), allow_collapse=True), verifier_scores=scores)
-    np.testing.assert_array_equal(result.rewards, expected.rewards)
-    assert result.rewards[0] > result.rewards[2]
+def test_a_verifier_term_without_any_reference_is_refused_not_scored_zero():
+    # compute_score scores 0 without a ground truth: the verifier term would silently be 0 on every row
+    settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+0.5*verifier", "allow_collapse": True}})
+    with pytest.raises(AlftInputError, match="alft_reference: no row has a reference"):
+        answer_advantages(["4", "4", "5", "5"], ["a"] * 4, settings, verifier_scores=[0.0] * 4)
+
+
+def test_an_untrainable_table_is_refused_at_the_estimator_too():
+    # verl's bare compute_advantage never runs the trainer's preflight: the estimator itself refuses
+    settings = settings_from_config({"adv_estimator": "alft", "alft": {"estimator": "minimax"}})
+    answers = [str(i % 5) for i in range(64)]
+    with pytest.raises(AlftInputError, match="algorithm.alft.estimator.*minimax"):
+        answer_advantages(answers, ["a"] * 64, settings, reference_answers=['["0", "1"]'] * 64)
+
+
+def test_the_anchored_default_without_reference_answers_names_the_command():
+    with pytest.raises(AlftInputError, match="alft_reference_answers.*alft references --verl"):
+        answer_advantages(["4", "4", "5", "5"], ["a"] * 4, settings_from_config({"adv_estimator": "alft"}))
 
 
 def test_with_references_the_verifier_scores_the_answer_classes():
@@ -92,7 +103,7 @@ def test_with_references_the_verifier_scores_the_answer_classes():
 
 
 def test_a_verifier_term_refuses_rows_without_a_reference():
-    settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+verifier"}})
+    settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+verifier", "allow_collapse": True}})
     with pytest.raises(AlftInputError, match=r"alft_reference\[2\]: empty"):
         answer_advantages(["4", "4", "5", "5"], ["a"] * 4, settings, [1.0] * 4, references=["4", "4", "", "4"])
 
@@ -112,7 +123,7 @@ def test_preflight_names_the_config_keys_of_a_bad_estimator():
 
 def test_math_verify_merges_equivalent_non_numeric_answers_and_only_those():
     answers = ["\\sqrt{12}", "2\\sqrt{3}", "3", "3", "5", "5", "7", "8"]
-    result = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft"}))
+    result = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence", "allow_collapse": True}}))
     assert result.rewards[0] == result.rewards[1] == result.rewards[2]  # two classes of two: one answer
     assert result.stats.n_distinct.tolist() == [2.0, 3.0]
 
@@ -123,7 +134,7 @@ def test_metrics_equal_the_trl_integrations_answer_stats_on_the_same_groups():
 
     answers = ["\\sqrt{12}", "2\\sqrt{3}", "5", None, "7", "7", "8", "7"]  # group a merges its first two
     references = ["2\\sqrt{3}"] * 4 + ["8"] * 4  # a's reference is the merged class's second member
-    metrics = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft"}),
+    metrics = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence", "allow_collapse": True}}),
                                 references=references).metrics()
     stats = answer_stats(answer_groups([a or "" for a in answers], 4, lambda text: text or None, "math"), references)
     # a: both members of the merged class equal the reference (the classes decide, not the strings); b: one "8"

@@ -8,16 +8,18 @@ from alft.integrations.verl import ADV_ESTIMATORS, settings_from_config
 
 def test_defaults_and_named_objectives():
     settings = settings_from_config({"adv_estimator": "alft"})
-    assert (settings.objective, settings.estimator, settings.baseline, settings.norm_by_std) == (
-        "coherence", "aqp", "mean", True,
+    assert (settings.objective, settings.reward.estimator, settings.baseline, settings.norm_by_std) == (
+        "0.5*coherence+anchor", "aqp", "mean", True,
     )
+    assert settings.needs_reference_answers  # the default is the anchored game
     assert settings_from_config({"adv_estimator": "alft_ttrl"}).is_peer
     assert settings_from_config({"adv_estimator": "alft_gini"}).objective == "gini"
     custom = settings_from_config(
         {"adv_estimator": "alft", "norm_adv_by_std_in_grpo": False,
-         "alft": {"objective": "coherence+0.5*verifier", "estimator": "digamma", "baseline": "loo"}}
+         "alft": {"objective": "coherence+0.5*verifier", "estimator": "digamma", "baseline": "loo",
+                  "allow_collapse": True}}
     )
-    assert custom.needs_verifier and not custom.norm_by_std and custom.estimator == "digamma"
+    assert custom.needs_verifier and not custom.norm_by_std and custom.reward.estimator == "digamma"
     assert set(ADV_ESTIMATORS) >= {"alft", "alft_coherence", "alft_ttrl", "alft_empo"}
 
 

@@ -58,7 +58,7 @@ def _trainer(adv_estimator="alft_coherence", alft=None):
     trainer = object.__new__(AlftPPOTrainerSync)  # no Ray workers: only the advantage step runs
     trainer.config = OmegaConf.create({
         "algorithm": {"adv_estimator": adv_estimator, "use_kl_in_reward": False, "gamma": 1.0, "lam": 1.0,
-                      "norm_adv_by_std_in_grpo": True, "alft": alft or {}},
+                      "norm_adv_by_std_in_grpo": True, "alft": alft or {"allow_collapse": True}},
         "actor_rollout_ref": {"rollout": {"n": 5}},
     })
     return trainer
@@ -68,7 +68,7 @@ def test_the_hook_hands_answers_to_the_estimator_and_metrics_to_verl(queue):
     batch_rows, batch, written, _ = queue
     metrics = {}
     _trainer()._compute_advantage(batch, metrics)
-    settings = settings_from_config({"adv_estimator": "alft_coherence"})
+    settings = settings_from_config({"adv_estimator": "alft_coherence", "alft": {"allow_collapse": True}})
     expected = answer_advantages([r["scored"]["alft_answer"] for r in batch_rows], [r["uid"] for r in batch_rows],
                                  settings).advantages
     padded = written["advantages"].to_padded_tensor(0.0)

@@ -15,6 +15,15 @@ GROUPS = {  # uid: (reference, completions)
     "q5": ("6", ["#### 6"]),
 }
 RESPONSE_LENGTH = 8
+REFERENCE_ANSWERS = {  # uid: M = 6 answers drawn from a reference policy (math-verify-equal spellings included)
+    "q1": ["4", "4.0", "5", "", "4", "\\frac{8}{2}"],
+    "q2": ["7", "8", "8", "8", "9", ""],
+    "q3": ["1", "2", "2", "3", "3", "3"],
+    "q4": ["", "", "9", "9", "1", "2"],
+    "q6": ["2", "2", "3", "3", "3", ""],
+    "q7": ["\\sqrt{12}", "2\\sqrt{3}", "3", "3", "\\sqrt{3}", ""],
+    "q5": ["6", "6", "6", "6", "6", "6"],
+}
 
 
 def rows(seed: int = 0) -> list[dict]:
@@ -24,7 +33,7 @@ def rows(seed: int = 0) -> list[dict]:
     out = []
     for position, i in enumerate(order):
         uid, ref, text = flat[i]
-        out.append({"uid": uid, "text": text, "reference": ref, "scored": compute_score("test", text, ref),
+        out.append({"uid": uid, "text": text, "reference": ref, "scored": compute_score("test", text, ref, {"reference_answers": REFERENCE_ANSWERS[uid]}),
                     "length": 3 + position % (RESPONSE_LENGTH - 3)})
     return out
 

@@ -150,7 +150,7 @@ class AnswerLevelReward:
         counts = draws = None
         if self.reward.uses_reference:
             require(reference_answers is not None, "reference_answers", None, REFERENCE_ANSWERS_HELP)
-            counts, draws = reference_counts(groups, reference_answers)
+            counts, draws = reference_counts(groups, reference_answers, grouper)
         game = games.batch_group_rewards(groups.labels(), K, self.reward, scores, duals=self.duals,
                                          reference_counts=counts, reference_draws=draws)
         rewards = np.asarray(game.rewards, dtype=float)

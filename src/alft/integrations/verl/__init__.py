@@ -14,20 +14,22 @@ pkg://alft.integrations.verl.score``). This package's top level does not import 
 """
 
 from alft.integrations.verl.handoff import BatchAnswers, answers_for_batch, answers_from_dataproto
-from alft.integrations.verl.rewards import AnswerAdvantages, answer_advantages, preflight
-from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_KEY, compute_score
+from alft.integrations.verl.rewards import AnswerAdvantages, answer_advantages, check_config, preflight
+from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_ANSWERS_KEY, REFERENCE_KEY, compute_score
 from alft.integrations.verl.settings import ADV_ESTIMATORS, BASELINES, VerlRewardSettings, settings_from_config
 
 __all__ = [
     "ADV_ESTIMATORS",
     "ANSWER_KEY",
     "BASELINES",
+    "REFERENCE_ANSWERS_KEY",
     "REFERENCE_KEY",
     "AnswerAdvantages",
     "BatchAnswers",
     "VerlRewardSettings",
     "answer_advantages",
     "answers_for_batch",
+    "check_config",
     "answers_from_dataproto",
     "compute_score",
     "preflight",

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from alft.errors import AlftInputError
-from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_KEY
+from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_ANSWERS_KEY, REFERENCE_KEY
 
 HOOK_HELP = (
     "run verl's v1 trainer with the alft hook (trainer.v1.trainer_mode=alft_sync) and alft's compute_score "
@@ -39,12 +39,14 @@ class BatchAnswers:
         uids: verl's uid per row.
         answers: the extracted answer per row (None = unanswered).
         references: the canonical reference per row, or None when the dataset has none.
+        reference_answers: per row, its prompt's M reference answers as JSON text (anchored objectives), or None.
         metrics: filled by the estimator (``alft/...`` keys), read by the hook.
     """
 
     uids: list[object]
     answers: list[str | None]
     references: list[str | None] | None = None
+    reference_answers: list[str] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
 
 
@@ -58,7 +60,8 @@ def _as_list(values: Sequence[Any]) -> list[Any]:
 
 @contextmanager
 def answers_for_batch(
-    uids: Sequence[object], answers: Sequence[Any], references: Sequence[Any] | None = None
+    uids: Sequence[object], answers: Sequence[Any], references: Sequence[Any] | None = None,
+    reference_answers: Sequence[Any] | None = None,
 ) -> Iterator[BatchAnswers]:
     """Make a batch's answers visible to the alft estimator for the duration of one ``compute_advantage`` call.
 
@@ -66,12 +69,15 @@ def answers_for_batch(
         uids: verl's uid per row, in the order compute_advantage will see the rows.
         answers: ``alft_answer`` per row ("" or None = unanswered); checked by the estimator.
         references: ``alft_reference`` per row (optional; all empty means "no references").
+        reference_answers: ``alft_reference_answers`` per row (optional; anchored objectives need it).
 
     Yields:
         The :class:`BatchAnswers`; its ``metrics`` hold the estimator's metrics after the call.
     """
     refs = None if references is None else _as_list(references)
-    batch = BatchAnswers(_as_list(uids), _as_list(answers), refs if refs is not None and any(refs) else None)
+    drawn = None if reference_answers is None else _as_list(reference_answers)
+    batch = BatchAnswers(_as_list(uids), _as_list(answers), refs if refs is not None and any(refs) else None,
+                         drawn if drawn is not None and all(drawn) else None)
     if len(batch.uids) != len(batch.answers):
         raise AlftInputError(
             f"{ANSWER_KEY}: got {len(batch.answers)} answers for {len(batch.uids)} rows, expected one per row"
@@ -89,7 +95,8 @@ def answers_from_dataproto(data: Any) -> Any:
     non_tensor = data.non_tensor_batch
     if ANSWER_KEY not in non_tensor:
         raise AlftInputError(f"non_tensor_batch['{ANSWER_KEY}']: missing; {HOOK_HELP}")
-    return answers_for_batch(non_tensor["uid"], non_tensor[ANSWER_KEY], non_tensor.get(REFERENCE_KEY))
+    return answers_for_batch(non_tensor["uid"], non_tensor[ANSWER_KEY], non_tensor.get(REFERENCE_KEY),
+                             non_tensor.get(REFERENCE_ANSWERS_KEY))
 
 
 def take_answers(index: Sequence[object] | None, adv_estimator: str) -> BatchAnswers:

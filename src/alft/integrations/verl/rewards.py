@@ -18,10 +18,12 @@ other touch points are parsing the objective (``VerlRewardSettings.game_objectiv
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -29,9 +31,10 @@ from alft import games
 from alft.errors import AlftInputError
 from alft.answers import reference_hits
 from alft.answers.canonical import CANONICAL_NUMBER
-from alft.answers.groups import answer_groups
+from alft.answers.groups import answer_groups, label_reference_counts
 from alft.answers.stats import UNANSWERED, GroupStats, distinct_answers, group_stats, value_labels
-from alft.integrations.verl.settings import CONFIG_PREFIX, VerlRewardSettings
+from alft.integrations.verl.score import REFERENCE_ANSWERS_KEY, REFERENCE_KEY
+from alft.integrations.verl.settings import ADV_ESTIMATORS, CONFIG_PREFIX, VerlRewardSettings, settings_from_config
 
 
 def _group_rewards(
@@ -40,6 +43,7 @@ def _group_rewards(
     settings: VerlRewardSettings,
     verifier_scores: np.ndarray | None = None,
     label_ids: np.ndarray | None = None,
+    reference_answers: list[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """The one adapter into alft's game layer: rewards (and the leave-one-out baseline) of whole groups of K.
 
@@ -49,12 +53,18 @@ def _group_rewards(
         settings: objective, estimator and policies.
         verifier_scores: per completion, for objectives with a verifier term.
         label_ids: the integer labels of ``labels`` (``alft.answers.stats.value_labels``), when already known.
+        reference_answers: per completion, its prompt's M reference answers (JSON text), anchored objectives.
 
     Returns:
         (rewards, baseline_loo) as flat float64 arrays; baseline_loo is None for the peers.
     """
+    _prepare(settings, K)
+    counts = draws = None
+    if settings.needs_reference_answers:
+        counts, draws = label_reference_counts(labels, K, reference_answers, settings.grouper)
     batch = games.batch_group_rewards(labels, K, settings.reward, verifier_scores,
-                                      loo_baseline=settings.baseline == "loo", labels=label_ids)
+                                      loo_baseline=settings.baseline == "loo", labels=label_ids,
+                                      reference_counts=counts, reference_draws=draws)
     rewards = np.asarray(batch.rewards, dtype=float)
     return rewards, None if settings.is_peer else np.asarray(batch.baseline_loo, dtype=float)
 
@@ -194,6 +204,35 @@ def _hits(labels: list[str | None], answer_ids: np.ndarray, index: dict[str | No
     return ((answer_ids == reference_ids[:, None]) & (answer_ids != UNANSWERED)).ravel()
 
 
+def _prepare(settings: VerlRewardSettings, K: int) -> None:
+    """Every refusal that depends on the group size (e.g. minimax at large K), once per size, on every path
+    (verl's bare compute_advantage included), naming algorithm.alft."""
+    try:
+        settings.reward.prepare(K, "group size (actor_rollout_ref.rollout.n)")
+    except AlftInputError as error:
+        raise AlftInputError(f"{CONFIG_PREFIX}estimator (estimator={settings.reward.estimator!r}, "
+                             f"estimator_params={dict(settings.reward.estimator_params)}, K={K}): {error}") from None
+
+
+def _check_inputs_for(settings: VerlRewardSettings, refs: list[str | None] | None,
+                      reference_answers: Sequence[str] | None, n_rows: int) -> None:
+    """A verifier term needs every row's reference; an anchored term needs every row's reference answers."""
+    if settings.needs_verifier:
+        if refs is None:
+            raise AlftInputError(f"{REFERENCE_KEY}: no row has a reference answer, expected one per row (the objective "
+                                 f"{settings.objective!r} has a verifier term; reward_model.ground_truth)")
+        _check_every_row_has_a_reference(refs)
+    if settings.needs_reference_answers:
+        if reference_answers is None:
+            raise AlftInputError(
+                f"{REFERENCE_ANSWERS_KEY}: missing, expected each prompt's M reference answers for the anchored "
+                f"objective {settings.objective!r}: write the dataset with `alft references --verl` (it puts them "
+                "in extra_info.reference_answers, which alft's compute_score passes on), or choose another "
+                "objective (+algorithm.alft.objective=...; a collapsing one needs +algorithm.alft.allow_collapse=true)")
+        if len(reference_answers) != n_rows:
+            raise AlftInputError(f"{REFERENCE_ANSWERS_KEY}: got {len(reference_answers)} rows, expected {n_rows}")
+
+
 def _check_every_row_has_a_reference(refs: list[str | None]) -> None:
     missing = next((i for i, r in enumerate(refs) if r is None), None)
     if missing is not None:
@@ -223,6 +262,8 @@ def answer_advantages(
     settings: VerlRewardSettings,
     verifier_scores: Sequence[float] | None = None,
     references: Sequence[str | None] | None = None,
+    *,
+    reference_answers: Sequence[str] | None = None,
 ) -> AnswerAdvantages:
     """Advantages of a verl batch from each row's canonical answer and uid.
 
@@ -235,6 +276,8 @@ def answer_advantages(
         references: canonical reference answer per row (compute_score's ``alft_reference``; "" or None = none),
             for accuracy metrics and, with a verifier term, the verifier score: the answer's class is
             equivalent to the reference (``alft.answers.reference_hits``, the grouper of the counts).
+        reference_answers: per row, its prompt's M reference answers as JSON text (compute_score's
+            ``alft_reference_answers``); required by anchored objectives (the default).
 
     Returns:
         An :class:`AnswerAdvantages`.
@@ -246,8 +289,7 @@ def answer_advantages(
     non_numbers = _non_number_ids(index)
     scores = None if verifier_scores is None else np.asarray(verifier_scores, dtype=float)
     refs = None if references is None else [r or None for r in references]  # canonical strings or None
-    if refs is not None and settings.needs_verifier:
-        _check_every_row_has_a_reference(refs)
+    _check_inputs_for(settings, refs, reference_answers, len(answers))
     order, row_sizes = _uid_groups(uids)
     advantages, rewards = np.zeros(len(answers)), np.zeros(len(answers))
     stats, equivalence_seconds, estimator_seconds = [], 0.0, 0.0
@@ -261,7 +303,8 @@ def answer_advantages(
         group_scores = None if scores is None else scores[rows]
         if hits is not None and settings.needs_verifier:
             group_scores = hits.astype(float)  # the verifier sees the classes the counts see
-        group_rewards, baseline = _group_rewards(labels, K, settings, group_scores, label_ids.ravel())
+        drawn = None if reference_answers is None else [reference_answers[r] for r in rows.tolist()]
+        group_rewards, baseline = _group_rewards(labels, K, settings, group_scores, label_ids.ravel(), drawn)
         shaped = None if baseline is None or settings.baseline == "mean" else baseline.reshape(-1, K)
         advantages[rows] = _advantages(group_rewards.reshape(-1, K), shaped, settings).ravel()
         rewards[rows] = group_rewards
@@ -290,18 +333,24 @@ def _concatenated(parts: list[GroupStats]) -> GroupStats:
 
 
 def preflight(settings: VerlRewardSettings, K: int) -> None:
-    """Score one dummy group of K now, so bad settings fail before the first step, naming ``algorithm.alft``.
-
-    Also refuses log-p tables unfit for training at this K (e.g. minimax at large K, SPEC §3.5), as the TRL
-    integration does.
-    """
+    """Score one dummy group of K now, so bad settings fail before the first step, naming ``algorithm.alft``
+    (the same refusals the estimator makes at every step, through :meth:`alft.games.Reward.prepare`)."""
     dummy = [str(i % 2) for i in range(K)]
     scores = np.zeros(K) if settings.needs_verifier else None
-    try:
-        settings.reward.prepare(K)
-        _group_rewards(dummy, K, settings, scores)
-    except (AlftInputError, TypeError, ValueError) as error:
-        raise AlftInputError(
-            f"{CONFIG_PREFIX}estimator/estimator_params (estimator={settings.estimator!r}, "
-            f"estimator_params={dict(settings.estimator_params)}, K={K}): {error}"
-        ) from None
+    drawn = [json.dumps(["0", "1"])] * K if settings.needs_reference_answers else None
+    _group_rewards(dummy, K, settings, scores, reference_answers=drawn)
+
+
+def check_config(config: Any) -> None:
+    """Refuse bad alft settings before the first step (a no-op when ``algorithm.adv_estimator`` is not alft's).
+
+    Raises:
+        AlftInputError: naming the config key: an ``alft_*`` estimator the plugin does not register, or any
+            bad ``algorithm.alft.*`` value (tried on a group of ``actor_rollout_ref.rollout.n`` samples).
+    """
+    name = str(config.algorithm.adv_estimator)
+    if not name.startswith("alft"):
+        return
+    if name not in ADV_ESTIMATORS:
+        raise AlftInputError(f"algorithm.adv_estimator: got {name!r}, expected one of {', '.join(ADV_ESTIMATORS)}")
+    preflight(settings_from_config(config.algorithm), int(config.actor_rollout_ref.rollout.n))

@@ -15,9 +15,11 @@ No verl import here.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from alft.answers import canonicalize, get_extractor, read_reference, reference_hits
+from alft.errors import AlftInputError
 
 ANSWER_KEY = "alft_answer"
 """``reward_extra_info`` key of the extracted answer, canonical (``alft.answers.canonicalize``; "" for none).
@@ -26,6 +28,10 @@ Canonicalising here, in verl's parallel reward workers, leaves the estimator ste
 math-verify only between distinct non-numeric answers of a group (SPEC §6)."""
 REFERENCE_KEY = "alft_reference"
 """``reward_extra_info`` key of the canonical reference answer ("" when the dataset has none)."""
+REFERENCE_ANSWERS_KEY = "alft_reference_answers"
+"""``reward_extra_info`` key of the prompt's M reference answers for the anchored game: a JSON list of canonical
+answers (null = unanswered), read from the dataset's ``extra_info.reference_answers`` (``alft references
+--verl`` writes it); absent when the dataset has none."""
 
 
 def compute_score(
@@ -60,4 +66,19 @@ def compute_score(
     answer = canonicalize(get_extractor(extractor)(solution_str))
     reference = read_reference(ground_truth, "reward_model.ground_truth")
     correct = bool(reference_hits([answer], [reference], grouper)[0])
-    return {"score": float(correct), ANSWER_KEY: answer or "", REFERENCE_KEY: reference or ""}
+    out = {"score": float(correct), ANSWER_KEY: answer or "", REFERENCE_KEY: reference or ""}
+    drawn = extra_info.get("reference_answers") if isinstance(extra_info, dict) else None
+    if drawn is not None:
+        out[REFERENCE_ANSWERS_KEY] = json.dumps(_canonical_draws(drawn))
+    return out
+
+
+def _canonical_draws(drawn: Any) -> list[str | None]:
+    """The dataset's reference answers (a list, or its JSON text) as canonical answers, None for unanswered."""
+    if isinstance(drawn, str):
+        drawn = json.loads(drawn)
+    if hasattr(drawn, "tolist"):
+        drawn = drawn.tolist()  # parquet gives numpy arrays
+    if not isinstance(drawn, (list, tuple)):
+        raise AlftInputError(f"extra_info.reference_answers: got {type(drawn).__name__}, expected a list of answers")
+    return [None if a is None or a == "" else canonicalize(str(a)) for a in drawn]

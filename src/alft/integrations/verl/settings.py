@@ -5,8 +5,9 @@ verl hands every advantage estimator its ``algorithm`` config. alft reads from i
 * ``algorithm.adv_estimator``: ``alft`` (objective from ``algorithm.alft.objective``) or ``alft_<name>`` for a
   named objective (:data:`NAMED_OBJECTIVES`: the game objectives and the peers TTRL / EMPO, SPEC §5);
 * ``algorithm.norm_adv_by_std_in_grpo``: divide by the group's reward std, as verl's GRPO does;
-* ``algorithm.alft.*``: the fields of :class:`VerlRewardSettings` below (objective, estimator,
-  estimator_params, unextractable, penalty, grouper, baseline, epsilon).
+* ``algorithm.alft.*``: the fields of :class:`alft.games.Reward` (:data:`REWARD_KEYS`: objective — default the
+  anchored game —, estimator, estimator_params, unextractable, penalty, grouper, constraints, dual_step,
+  reference_estimator, allow_collapse) and verl's own ``baseline`` and ``epsilon``.
 
 K is not a setting: each uid group is scored with the table for its own size (filtered samples leave
 unequal groups). Every bad value raises :class:`alft.errors.AlftInputError` naming the config key.
@@ -18,16 +19,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from alft import estimators, games
-from alft.answers import GROUPERS
+from alft import games
 from alft.errors import AlftInputError
 from alft.games import PEERS as PEER_METHODS
-from alft.games.reward import REWARD_DEFAULTS
 
 GENERIC_ESTIMATOR = "alft"
 NAMED_OBJECTIVES: Mapping[str, str] = MappingProxyType(
@@ -47,76 +46,79 @@ BASELINES = ("mean", "loo")
 CONFIG_PREFIX = "algorithm.alft."
 
 
+REWARD_KEYS = ("objective", "estimator", "estimator_params", "unextractable", "penalty", "grouper", "constraints",
+               "dual_step", "reference_estimator", "allow_collapse")
+"""``algorithm.alft.*`` keys that are fields of :class:`alft.games.Reward` (the extractor is compute_score's)."""
+VERL_KEYS = ("baseline", "epsilon")
+
+
 @dataclass(frozen=True)
 class VerlRewardSettings:
-    """What the plugin's advantage estimator computes.
+    """What the plugin's advantage estimator computes: one :class:`alft.games.Reward` plus verl's own fields.
 
     Attributes:
         adv_estimator: the registered name verl called (``alft`` or ``alft_<name>``).
-        objective: a game objective spec (``alft.games.parse_objective``) or a peer, ``ttrl`` / ``empo``.
-        estimator: the count table for the objective's non-linear part (``aqp``, ``digamma``, …).
-        estimator_params: the table's solver parameters (e.g. ``{"kappa": 8.0}``).
-        unextractable: ``lowest``, ``own-class``, ``exclude`` or ``penalty`` (``alft.games``).
-        Defaults are :class:`alft.games.Reward`'s.
-        penalty: the reward of an unanswered completion under ``penalty``.
-        grouper: answer equivalence, ``math`` or ``exact`` (``alft.answers``).
+        reward: the answer-level reward (``algorithm.alft.objective`` — a game objective or a peer, ``ttrl`` /
+            ``empo`` —, ``estimator``, ``estimator_params``, ``unextractable``, ``penalty``, ``grouper``,
+            ``constraints``, ``dual_step``, ``reference_estimator``, ``allow_collapse``; defaults are
+            ``Reward``'s: the anchored game p* ∝ p_ref^2, whose reference answers come from the dataset's
+            ``extra_info.reference_answers``, written by ``alft references --verl``).
         baseline: one of :data:`BASELINES`.
         norm_by_std: divide by the group's reward std plus ``epsilon`` (verl's ``norm_adv_by_std_in_grpo``).
         epsilon: verl's GRPO epsilon.
     """
 
     adv_estimator: str = GENERIC_ESTIMATOR
-    objective: str = "coherence"
-    estimator: str = REWARD_DEFAULTS["estimator"]
-    estimator_params: Mapping[str, float] = field(default_factory=dict)
-    unextractable: str = REWARD_DEFAULTS["unextractable"]
-    penalty: float = REWARD_DEFAULTS["penalty"]
-    grouper: str = REWARD_DEFAULTS["grouper"]
+    reward: games.Reward = field(default_factory=games.Reward)
     baseline: str = "mean"
     norm_by_std: bool = True
     epsilon: float = 1e-6
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "estimator_params", MappingProxyType(dict(self.estimator_params)))
         _check_choice("algorithm.adv_estimator", self.adv_estimator, ADV_ESTIMATORS)
-        _check_choice(CONFIG_PREFIX + "estimator", self.estimator, tuple(estimators.ESTIMATORS))
-        _check_choice(CONFIG_PREFIX + "unextractable", self.unextractable, games.UNEXTRACTABLE_POLICIES)
-        _check_choice(CONFIG_PREFIX + "grouper", self.grouper, tuple(GROUPERS))
         _check_choice(CONFIG_PREFIX + "baseline", self.baseline, BASELINES)
-        _check_number(CONFIG_PREFIX + "penalty", self.penalty, lambda x: True, "a finite number")
         _check_number(CONFIG_PREFIX + "epsilon", self.epsilon, lambda x: x > 0, "a finite number > 0")
         if self.is_peer and self.baseline == "loo":
             raise AlftInputError(
-                f"{CONFIG_PREFIX}baseline: got 'loo' with the peer {self.objective!r}, expected 'mean' (the "
+                f"{CONFIG_PREFIX}baseline: got 'loo' with the peer {self.reward.peer.name!r}, expected 'mean' (the "
                 "leave-one-out baseline is defined for game objectives only)"
             )
-        if not self.is_peer:
-            self.game_objective  # parse now: a bad spec fails before the first step
 
     @property
     def is_peer(self) -> bool:
-        return self.objective in PEER_METHODS
-
-    @cached_property
-    def reward(self) -> games.Reward:
-        """The answer-level reward these settings describe (alft's one reward value, tables kept with it)."""
-        peer = self.objective if self.is_peer else None
-        try:
-            return games.Reward(None if peer else self.objective, self.estimator, dict(self.estimator_params),
-                                peer=peer, unextractable=self.unextractable, penalty=self.penalty,
-                                grouper=self.grouper)
-        except AlftInputError as error:
-            raise AlftInputError(f"{CONFIG_PREFIX}{error}") from None
+        return self.reward.peer is not None
 
     @property
-    def game_objective(self) -> games.Objective:
-        """The objective as an ``alft.games.Objective`` (game objectives only)."""
-        return self.reward.objective
+    def objective(self) -> str:
+        """The objective's spec, or the peer's name."""
+        return self.reward.peer.name if self.is_peer else self.reward.objective.name
+
+    @property
+    def grouper(self) -> str:
+        return self.reward.grouper
 
     @property
     def needs_verifier(self) -> bool:
-        """True when the objective has a verifier term: it reads verl's per-sample score (compute_score's)."""
+        """True when the objective has a verifier term: it needs each row's reference (``ground_truth``)."""
         return self.reward.uses_verifier
+
+    @property
+    def needs_reference_answers(self) -> bool:
+        """True for an anchored objective: each prompt's M reference answers must reach the estimator."""
+        return self.reward.uses_reference
+
+
+def _reward(raw: dict[str, Any]) -> games.Reward:
+    """The Reward of ``algorithm.alft.*``; its errors name the config key."""
+    values = {k: raw[k] for k in REWARD_KEYS if k in raw}
+    objective = values.pop("objective", None)
+    peer = objective if objective in PEER_METHODS else None
+    if isinstance(values.get("constraints"), str):
+        values["constraints"] = tuple(values["constraints"].split(";"))
+    try:
+        return games.Reward(None if peer else objective, peer=peer, **values)
+    except AlftInputError as error:
+        raise AlftInputError(f"{CONFIG_PREFIX}{error}") from None
 
 
 def _check_choice(key: str, value: object, accepted: tuple[str, ...]) -> None:
@@ -175,9 +177,10 @@ def settings_from_config(algorithm: Any, adv_estimator: str | None = None) -> Ve
 def _cached_settings(key: str) -> VerlRewardSettings:
     data = json.loads(key)
     raw, name = dict(data["alft"]), data["name"]
-    known = {f.name for f in fields(VerlRewardSettings)} - {"adv_estimator", "norm_by_std"}
+    known = set(REWARD_KEYS) | set(VERL_KEYS)
     for unknown in sorted(set(raw) - known):
         raise AlftInputError(f"{CONFIG_PREFIX}{unknown}: unknown setting, expected one of {', '.join(sorted(known))}")
+    _check_choice("algorithm.adv_estimator", name, ADV_ESTIMATORS)
     if name in NAMED_OBJECTIVES:
         objective = raw.pop("objective", NAMED_OBJECTIVES[name])
         if objective != NAMED_OBJECTIVES[name]:
@@ -188,4 +191,5 @@ def _cached_settings(key: str) -> VerlRewardSettings:
         raw["objective"] = objective
     if not isinstance(raw.get("estimator_params", {}), dict):
         raise AlftInputError(f"{CONFIG_PREFIX}estimator_params: got {raw['estimator_params']!r}, expected a mapping")
-    return VerlRewardSettings(adv_estimator=name, norm_by_std=bool(data["norm"]), **raw)
+    verl_only = {k: raw[k] for k in VERL_KEYS if k in raw}
+    return VerlRewardSettings(adv_estimator=name, reward=_reward(raw), norm_by_std=bool(data["norm"]), **verl_only)

@@ -20,26 +20,10 @@ from verl.trainer.ppo.v1.trainer_base import TRAINER_REGISTRY
 
 from alft.errors import AlftInputError
 from alft.integrations.verl.handoff import answers_for_batch
-from alft.integrations.verl.rewards import preflight
-from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_KEY
-from alft.integrations.verl.settings import ADV_ESTIMATORS, settings_from_config
+from alft.integrations.verl.rewards import check_config
+from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_ANSWERS_KEY, REFERENCE_KEY
 
 TRAINER_PREFIX = "alft_"
-
-
-def check_config(config: Any) -> None:
-    """Refuse bad alft settings before the first step (a no-op when ``algorithm.adv_estimator`` is not alft's).
-
-    Raises:
-        AlftInputError: naming the config key: an ``alft_*`` estimator the plugin does not register, or any
-            bad ``algorithm.alft.*`` value (tried on a group of ``actor_rollout_ref.rollout.n`` samples).
-    """
-    name = str(config.algorithm.adv_estimator)
-    if not name.startswith("alft"):
-        return
-    if name not in ADV_ESTIMATORS:
-        raise AlftInputError(f"algorithm.adv_estimator: got {name!r}, expected one of {', '.join(ADV_ESTIMATORS)}")
-    preflight(settings_from_config(config.algorithm), int(config.actor_rollout_ref.rollout.n))
 
 
 def _as_list(column: Any) -> list[Any]:
@@ -48,10 +32,10 @@ def _as_list(column: Any) -> list[Any]:
     return list(column.tolist()) if hasattr(column, "tolist") else list(column)
 
 
-def _row_extras(batch: Any) -> tuple[list[Any], list[Any], list[Any]]:
-    """(uids, answers, references) of the batch's rows, from TransferQueue, in ``batch.keys`` order."""
+def _row_extras(batch: Any) -> tuple[list[Any], list[Any], list[Any], list[Any] | None]:
+    """(uids, answers, references, reference answers or None) of the batch's rows, from TransferQueue, in ``batch.keys`` order."""
     data = tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id, select_fields=["uid", "extra_fields"])
-    uids, answers, references = _as_list(data["uid"]), [], []
+    uids, answers, references, drawn = _as_list(data["uid"]), [], [], []
     for row, extra in enumerate(_as_list(data["extra_fields"])):
         info = extra.get("reward_extra_info", {}) if isinstance(extra, dict) else {}
         if ANSWER_KEY not in info:
@@ -62,7 +46,8 @@ def _row_extras(batch: Any) -> tuple[list[Any], list[Any], list[Any]]:
             )
         answers.append(info[ANSWER_KEY])
         references.append(info.get(REFERENCE_KEY))
-    return uids, answers, references
+        drawn.append(info.get(REFERENCE_ANSWERS_KEY))
+    return uids, answers, references, drawn if all(drawn) else None
 
 
 class AnswerHandoff:
