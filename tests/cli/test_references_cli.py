@@ -74,6 +74,8 @@ def test_the_dataset_is_written_back_with_a_reference_column(cli, models, data, 
     answers = [json.loads(r["reference_answers"]) for r in rows]
     assert all(len(a) == 4 and all(x is None or isinstance(x, str) for x in a) for a in answers)
     assert summary["unanswered_rate"] == sum(x is None for a in answers for x in a) / 80
+    again = _references(cli, models[0], tmp_path / "out.jsonl", tmp_path / "again.jsonl")  # its column replaced
+    assert again["drawn_now"] == 0 and (tmp_path / "again.jsonl").read_bytes() == (tmp_path / "out.jsonl").read_bytes()
 
 
 def test_a_killed_run_re_run_writes_the_same_file_as_an_uninterrupted_one(cli, models, data, tmp_path, monkeypatch):

@@ -278,6 +278,7 @@ def draw_reference_answers(
     progress: Any = None,
 ) -> ReferenceSet:
     """M answers per prompt drawn from ``model`` (SPEC §2.6), cached and resumable (see the module docstring).
+    Under ``accelerate launch`` every process calls it (they share the chunks); each gets the whole set.
 
     Args:
         model: a local folder or hub id (``from_pretrained``); None for the built-in task's shipped base policy.
