@@ -227,7 +227,7 @@ def train(
     constraint: Annotated[list[str] | None, Opt("--constraint", help=REWARD_HELP["constraints"] + " Repeatable.")] = None,
     dual_step: Annotated[float, Opt("--dual-step", help=REWARD_HELP["dual_step"])] = REWARD_DEFAULTS["dual_step"],
     sharpening: Annotated[float | None, Opt("--sharpening", "-s", help="The anchored game's exponent s > 1: training aims at p* ∝ p_ref^s, the base policy's answer distribution sharpened. Default: 2, the game run when neither --objective nor --peer is given.")] = None,
-    reference_draws: Annotated[int | None, Opt("--reference-draws", help="M, answers drawn once per training prompt from the base policy for the anchor (cached). " + _preset_default("reference_draws"))] = None,
+    reference_draws: Annotated[int | None, Opt("--reference-draws", help="M, answers drawn once per training prompt from the base policy for the anchor (cached); a dataset's own reference_answers column (alft references) sets it and nothing is drawn. " + _preset_default("reference_draws"))] = None,
     reference_estimator: Annotated[str, Opt("--reference-estimator", help=REWARD_HELP["reference_estimator"])] = REWARD_DEFAULTS["reference_estimator"],
     allow_collapse: Annotated[bool, Opt("--allow-collapse", help="Run a game whose optimum is one answer, right or wrong (e.g. plain coherence: γ ≥ β); refused otherwise.")] = False,
     log_completions: Annotated[bool, Opt("--log-completions/--no-log-completions", help="Write every step's prompts, completions and rewards (TRL's log_completions: Parquet under <run folder>/checkpoints/completions).")] = False,
@@ -289,8 +289,9 @@ def _training(settings: Any, folder: Path, resume: bool, progress: Any, options:
                         options=options)
 
 
-def _run(job: Any, folder: Path) -> dict[str, Any] | None:
-    """Run a job with a progress bar; stdout is kept for the result (libraries' prints go to stderr)."""
+def _run(job: Any, folder: Path, interrupted: str | None = None) -> dict[str, Any] | None:
+    """Run a job with a progress bar; stdout is kept for the result (libraries' prints go to stderr).
+    ``interrupted`` is what Ctrl-C prints (default: how to resume the run in ``folder``)."""
     try:
         with _progress() as progress, contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
             # transformers' own deprecation notices, triggered inside TRL: nothing a user can act on
@@ -299,7 +300,7 @@ def _run(job: Any, folder: Path) -> dict[str, Any] | None:
     except (AlftInputError, AlftNumericalError) as error:
         raise fail(error) from None
     except KeyboardInterrupt:
-        _err.print(f"interrupted: run the same command with --output-dir {folder} to resume from the last checkpoint")
+        _err.print(interrupted or f"interrupted: run the same command with --output-dir {folder} to resume from the last checkpoint")
         raise typer.Exit(130) from None
     raise AssertionError("unreachable")
 

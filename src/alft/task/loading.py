@@ -90,7 +90,8 @@ def check_chat_template(tokenizer: PreTrainedTokenizerBase) -> None:
             "template; expected a model whose tokenizer defines chat_template, or plain-text prompts")
 
 
-def _load_raw(dataset: str, split: str) -> datasets.Dataset:
+def load_rows(dataset: str, split: str = "train") -> datasets.Dataset:
+    """A data file or hub dataset as it is (columns unchanged; checked and normalised by :func:`load_prompts`)."""
     path = Path(dataset)
     file_format = _FILE_FORMATS.get(path.suffix.lower())
     if file_format is not None:
@@ -129,7 +130,7 @@ def load_prompts(
             columns present), empty prompts or an answer with nothing readable (``alft.answers.read_reference``:
             plain, GSM8K ``… #### 72`` and boxed forms are read; a missing answer means "no reference").
     """
-    data = _load_raw(dataset, split)
+    data = load_rows(dataset, split)
     require(len(data) > 0, "dataset", dataset, "at least one row")
     for field, column in (("prompt_column", prompt_column), ("answer_column", answer_column)):
         if column is not None and column not in data.column_names:

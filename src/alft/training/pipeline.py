@@ -12,7 +12,6 @@ is written. Under ``accelerate launch`` every process trains; the main process a
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from collections.abc import Callable
@@ -40,10 +39,11 @@ from alft.task.loading import check_chat_template, is_conversational, load_polic
 from alft.task.warmup import base_policy_path
 from alft.training.plots import plot_run
 from alft.training.probe import equilibrium_distance
-from alft.training.references import draw_references, reference_header, unanswered_prompts
+from alft.training.references import (COLUMN as REFERENCE_COLUMN, draw_reference_answers, read_reference_column,
+                                      unanswered_prompts, with_reference_column)
 from alft.training.run_folder import RunFolder
 from alft.training.runtime import Runtime, runtime, tracker_names
-from alft.training.settings import NOT_COMPARED, TrainSettings
+from alft.training.settings import NOT_COMPARED, PRESETS, TrainSettings
 
 PROBE_SEED_OFFSET = 7_919  # probe samples use their own stream, apart from evaluation's
 PROBE_DURING_PROMPTS, PROBE_DURING_SAMPLES = 16, 32  # the small probe measured every save interval
@@ -78,7 +78,7 @@ def base_policy(settings: TrainSettings, show_progress: bool) -> BasePolicy:
 
 def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset | None]:
     """(training prompts, evaluation prompts with answers or None); a chat dataset's model must have a chat
-    template."""
+    template, and a ``reference_answers`` column of an anchored run the right shape."""
     if settings.builtin_task:
         train = prompt_dataset(settings.train_prompts, split="train", seed=settings.warmup_seed)
         evaluation = (
@@ -92,6 +92,8 @@ def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset
                         answer_column=answer_column)
     if is_conversational(data):
         check_chat_template(load_tokenizer(settings.model))
+    if settings.reward.uses_reference and REFERENCE_COLUMN in data.column_names:
+        read_reference_column(data, settings.reference_draws)  # a bad column is refused before the folder is written
     n_eval = min(settings.eval_problems, len(data) // 5)
     if answer_column is None or n_eval == 0:
         return data, None  # nothing to score against: agreement metrics from training only
@@ -164,50 +166,46 @@ def lora_config(settings: TrainSettings) -> Any:
 
 def with_references(policy: BasePolicy, train: datasets.Dataset, settings: TrainSettings, hardware: Runtime,
                     progress: Any, log: Log) -> tuple[datasets.Dataset, dict[str, Any] | None]:
-    """The training prompts with their M reference answers (anchored games, SPEC §2.6), drawn once from the
-    base policy and cached (:mod:`alft.training.references`); unchanged for other rewards.
+    """The training prompts with their M reference answers (anchored games, SPEC §2.6): a dataset's own
+    ``reference_answers`` column as it is, else drawn once from the base policy and cached
+    (:func:`alft.training.references.draw_reference_answers`); unchanged for other rewards.
 
     Returns:
         (dataset with a ``reference_answers`` column, a description of the reference set or None).
     """
     if not settings.reward.uses_reference:
         return train, None
-    model, tokenizer = _load(policy, hardware)
-    prompts = prompt_texts(train, tokenizer)
-    extractor = settings.reward.extractor
-    header = reference_header(policy.path, prompts, draws=settings.reference_draws,
-                              max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
-                              extractor=extractor if isinstance(extractor, str) else getattr(extractor, "__name__", "custom"),
-                              seed=settings.warmup_seed)
-    task = progress.add_task("reference answers", total=len(prompts)) if progress is not None else None
+    if REFERENCE_COLUMN in train.column_names:
+        return train, _given_references(train, settings, log)
+    # a dataset run leaves M unset unless --reference-draws is given (its column would set it): the preset's
+    draws = settings.reference_draws or PRESETS[settings.preset].reference_draws
+    log(f"reference answers: {draws} per training prompt from the base policy (cached)")
+    references = draw_reference_answers(policy.path, train, draws=draws, max_new_tokens=settings.max_completion_length,
+                                        temperature=settings.temperature, seed=settings.warmup_seed,
+                                        extractor=settings.reward.extractor, device=hardware.device, progress=progress)
+    return with_reference_column(train, references.answers), references.summary()
 
-    def sample(chunk: list[str], seed: int) -> list[list[str | None]]:
-        with one_torch_thread():
-            return sample_answers(model, tokenizer, chunk, k=settings.reference_draws,
-                                  max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
-                                  seed=seed, extractor=extractor)
 
-    start = time.perf_counter()
-    log(f"reference answers: {settings.reference_draws} per training prompt from the base policy (cached)")
-    answers, path = draw_references(prompts, header, sample,
-                                    on_chunk=lambda n: progress.update(task, completed=n) if task is not None else None)
-    description = {"file": path.name, "draws": settings.reference_draws, "prompts": len(prompts),
-                   "all_unanswered_prompts": unanswered_prompts(answers)}
-    description["seconds"] = time.perf_counter() - start  # wall clock: summary["seconds"]["references"]
-    return train.add_column("reference_answers", [json.dumps(a) for a in answers]), description
+def _given_references(train: datasets.Dataset, settings: TrainSettings, log: Log) -> dict[str, Any]:
+    """A dataset that brings its own ``reference_answers`` column: checked, used as it is, nothing drawn."""
+    answers = read_reference_column(train, settings.reference_draws)
+    log(f"reference answers: the dataset's {REFERENCE_COLUMN} column, {len(answers[0])} per prompt, used as given "
+        "(nothing drawn; whichever model drew them is the reference)")
+    return {"source": f"dataset column {REFERENCE_COLUMN}", "draws": len(answers[0]), "prompts": len(answers),
+            "all_unanswered_prompts": unanswered_prompts(answers), "seconds": 0.0}
 
 
 def measure_equilibrium(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, train: datasets.Dataset,
                         settings: TrainSettings, n_prompts: int, n_samples: int) -> dict[str, Any] | None:
     """Distance of the policy's answers to the predicted p* ∝ p_ref^s on the first training prompts."""
-    if settings.sharpening is None or "reference_answers" not in train.column_names or n_prompts == 0:
+    if settings.sharpening is None or REFERENCE_COLUMN not in train.column_names or n_prompts == 0:
         return None
     probe = train.select(range(min(n_prompts, len(train))))
     with one_torch_thread():
         samples = sample_answers(model, tokenizer, prompt_texts(probe, tokenizer), k=n_samples,
                                  max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
                                  seed=settings.seed + PROBE_SEED_OFFSET, extractor=settings.reward.extractor)
-    references = [json.loads(r) for r in probe["reference_answers"]]
+    references = read_reference_column(probe)  # JSON text (drawn here) or lists (a user's column)
     report = equilibrium_distance(samples, references, settings.sharpening, seed=settings.seed)
     return {**report, "sharpening": settings.sharpening, "samples_per_prompt": n_samples}
 
@@ -311,9 +309,9 @@ def run_training(
     start = time.perf_counter()
     log(f"base policy: {'loading ' + settings.model if settings.model else 'built-in (warm-up cached after the first run)'}"
         f" on {hardware.device}{' (bf16)' if hardware.bf16 else ''}, {hardware.processes} process(es)")
-    with PartialState().main_process_first():  # one process warms up / draws references, the others read the cache
+    with PartialState().main_process_first():  # one process warms up, the others read the cache
         policy = base_policy(settings, show_progress=progress is not None)
-        train, references = with_references(policy, train, settings, hardware, progress, log)
+    train, references = with_references(policy, train, settings, hardware, progress, log)  # processes share chunks
     before, before_seconds = _evaluate_base(policy, evaluation, train, settings, hardware, run, log)
     log(f"GRPO: {settings.steps} steps, {settings.label}, K={settings.num_generations}")
     trained, grpo_seconds, failure = train_grpo(policy, train, settings, run, hardware, progress, resume, log)

@@ -1,29 +1,46 @@
-"""The reference answers of the answer-level anchor (SPEC §2.6): M answers per training prompt, drawn once
-from the starting policy, cached and resumable.
+"""The reference answers of the answer-level anchor (SPEC §2.6): M answers per prompt, drawn once from the
+reference policy, cached and resumable; and the ``reference_answers`` dataset column that carries them to an
+anchored reward (``alft train``, a TRL ``GRPOTrainer``, verl).
 
-The cache is keyed by everything the draws depend on (the base policy's weights, the prompts, M, the sampling
-settings and seed), so runs that share a base policy and prompts — other seeds and methods of one
-``alft compare`` — reuse one set, and a set made for other prompts or another model is never reused: its
-header is checked on every read and a mismatch is refused. Prompts are drawn in chunks, each seeded from
-its index and appended as one JSON line, so a killed stage resumes without redoing finished prompts and
-gives the same answers as an uninterrupted one. Runs that start together (parallel seeds of a comparison)
-take a file lock: the first draws, the others wait and read its set.
+:func:`draw_reference_answers` is the one way they are drawn: ``alft train`` (for its training prompts) and
+``alft references`` (for any dataset) both call it. The cache is keyed by everything the draws depend on (the
+policy's weights, the prompts, M, the sampling settings and seed), so runs that share a base policy and prompts
+— other seeds and methods of one ``alft compare``, or ``alft references`` then ``alft train`` — reuse one set,
+and a set made for other prompts or another model is never reused: its header is checked on every read and a
+mismatch is refused. Prompts are drawn in chunks, each seeded from its index and appended as one JSON line, so
+a killed stage resumes without redoing finished prompts and gives the same answers as an uninterrupted one, and
+under ``accelerate launch`` the processes share the chunks without changing the answers. Runs that start
+together (parallel seeds of a comparison) take a file lock: the first draws, the others wait and read its set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.util
 import json
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
-from alft.errors import AlftInputError
+from alft.errors import AlftInputError, require
+from alft.estimators.counts import MAX_K
 from alft.paths import cache_root
 
+if TYPE_CHECKING:
+    import datasets
+    from accelerate import PartialState
+
+    from alft.answers import AnswerExtractor
+
 CHUNK = 8  # prompts per cached line
+SEQUENCES_PER_CALL = 512  # prompts × M per generate call (sample_answers' batch_size): M = 64 draws a chunk a call
+COLUMN = "reference_answers"
+Answers = list[list[str | None]]
 
 
 def fingerprint(policy: str) -> str:
@@ -39,12 +56,20 @@ def fingerprint(policy: str) -> str:
 
 
 def reference_header(policy: str, prompts: Sequence[str], *, draws: int, max_new_tokens: int, temperature: float,
-                     extractor: str, seed: int) -> dict[str, Any]:
+                     extractor: str, seed: int, batch_size: int = SEQUENCES_PER_CALL,
+                     generator: str = "transformers") -> dict[str, Any]:
     """What a reference set belongs to; equal headers mean interchangeable sets."""
     prompts_hash = hashlib.sha256("\n".join(prompts).encode()).hexdigest()[:16]
-    return {"format": 1, "policy": fingerprint(policy), "prompts": prompts_hash, "n_prompts": len(prompts),
-            "draws": draws, "max_new_tokens": max_new_tokens, "temperature": temperature,
-            "extractor": extractor, "seed": seed}
+    header = {"format": 1, "policy": fingerprint(policy), "prompts": prompts_hash, "n_prompts": len(prompts),
+              "draws": draws, "max_new_tokens": max_new_tokens, "temperature": temperature,
+              "extractor": extractor, "seed": seed}
+    # Settings added later enter the header only when they differ from what every earlier set was drawn with,
+    # so existing sets keep their key (the default run's references are the same file as before).
+    if batch_size != SEQUENCES_PER_CALL:
+        header["batch_size"] = batch_size  # the random stream depends on how prompts are batched
+    if generator != "transformers":
+        header["generator"] = generator
+    return header
 
 
 def reference_path(header: dict[str, Any]) -> Path:
@@ -52,7 +77,7 @@ def reference_path(header: dict[str, Any]) -> Path:
     return cache_root() / "references" / f"{key}.jsonl"
 
 
-def read_reference_cache(path: Path, header: dict[str, Any]) -> list[list[str | None]]:
+def read_reference_cache(path: Path, header: dict[str, Any]) -> Answers:
     """The finished chunks of a reference file (a torn last line is dropped: it is redone)."""
     if not path.exists():
         return []
@@ -63,10 +88,10 @@ def read_reference_cache(path: Path, header: dict[str, Any]) -> list[list[str | 
         stored = None
     if stored != header:
         raise AlftInputError(
-            f"reference_answers: {path} holds reference answers for {stored!r}, expected {header!r} (another "
-            "model or other prompts); delete it to draw new ones"
+            f"reference_answers: {path} holds reference answers for {stored!r}, expected {header!r} ({_differs(stored, header)}); "
+            "delete it to draw new ones"
         )
-    answers: list[list[str | None]] = []
+    answers: Answers = []
     for line in lines[1:]:
         try:
             answers.extend(json.loads(line))
@@ -80,41 +105,95 @@ def read_reference_cache(path: Path, header: dict[str, Any]) -> list[list[str | 
     return answers
 
 
-Sampler = Callable[[Sequence[str], int], list[list[str | None]]]
+def _differs(stored: object, header: dict[str, Any]) -> str:
+    """Which of the header's fields a stored header differs in, in words (another model, other prompts…)."""
+    if not isinstance(stored, dict):
+        return "not a reference file"
+    names = {"policy": "another model", "prompts": "other prompts"}
+    fields = sorted(set(stored) | set(header), key=lambda k: (k not in names, k))
+    return "differs in " + ", ".join(names.get(k, k) for k in fields if stored.get(k) != header.get(k))
+
+
+Sampler = Callable[[Sequence[str], int], Answers]
+
+
+def chunk_seed(seed: int, first: int) -> int:
+    """The seed of the chunk that starts at prompt ``first``: the answers depend on neither the chunks drawn
+    before it nor the process that draws it."""
+    return seed * 1_000_003 + first
 
 
 def draw_references(prompts: Sequence[str], header: dict[str, Any], sample: Sampler, *,
-                    on_chunk: Callable[[int], None] = lambda n: None) -> tuple[list[list[str | None]], Path]:
+                    on_chunk: Callable[[int], None] = lambda n: None) -> tuple[Answers, Path]:
     """M reference answers per prompt, from the cache or drawn now (resuming a partial file).
 
     Args:
-        prompts: the training prompts.
+        prompts: the prompts, as the model sees them.
         header: from :func:`reference_header`.
         sample: ``sample(chunk_of_prompts, chunk_seed)`` → M canonical answers per prompt.
-        on_chunk: called with the number of prompts finished after each chunk (progress).
+        on_chunk: called with the number of prompts finished, once with those read from the cache and then
+            after each chunk (progress).
 
     Returns:
         (answers per prompt, the cache file).
     """
+    from accelerate import PartialState
+
     path = reference_path(header)
     path.parent.mkdir(parents=True, exist_ok=True)
+    state = PartialState()
+    if state.num_processes > 1:
+        return _draw_split(path, prompts, header, sample, on_chunk, state), path
     with FileLock(f"{path}.lock"):  # two appending runs would each write every chunk
         return _draw_locked(path, prompts, header, sample, on_chunk), path
 
 
-def _draw_locked(path: Path, prompts: Sequence[str], header: dict[str, Any], sample: Sampler,
-                 on_chunk: Callable[[int], None]) -> list[list[str | None]]:
+def _open_cache(path: Path, header: dict[str, Any]) -> Answers:
+    """The finished answers, with the file ready for appending (header written, torn last line dropped)."""
     answers = read_reference_cache(path, header)
     if not path.exists():
         path.write_text(json.dumps(header) + "\n")
     else:
         _drop_torn_line(path, len(answers))
+    return answers
+
+
+def _draw_locked(path: Path, prompts: Sequence[str], header: dict[str, Any], sample: Sampler,
+                 on_chunk: Callable[[int], None]) -> Answers:
+    answers = _open_cache(path, header)
+    on_chunk(len(answers))
     with path.open("a") as out:
         for first in range(len(answers), len(prompts), CHUNK):
-            chunk = sample(prompts[first : first + CHUNK], header["seed"] * 1_000_003 + first)
+            chunk = sample(prompts[first : first + CHUNK], chunk_seed(header["seed"], first))
             out.write(json.dumps(chunk) + "\n")
             out.flush()
             answers.extend(chunk)
+            on_chunk(len(answers))
+    return answers
+
+
+def _draw_split(path: Path, prompts: Sequence[str], header: dict[str, Any], sample: Sampler,
+                on_chunk: Callable[[int], None], state: PartialState) -> Answers:
+    """Under ``accelerate launch``: each round every process draws one chunk (seeded by its index, so the answers
+    are those of one process), the main process gathers them and appends them in order; it alone holds the lock."""
+    from accelerate.utils import gather_object
+
+    main = state.is_main_process
+    with FileLock(f"{path}.lock") if main else contextlib.nullcontext():
+        if main:
+            _open_cache(path, header)
+        state.wait_for_everyone()
+        answers = read_reference_cache(path, header)
+        on_chunk(len(answers))
+        starts = list(range(len(answers), len(prompts), CHUNK))
+        for first in range(0, len(starts), state.num_processes):
+            with state.split_between_processes(starts[first : first + state.num_processes]) as mine:
+                drawn = [sample(prompts[s : s + CHUNK], chunk_seed(header["seed"], s)) for s in mine]
+            chunks = gather_object(drawn)  # in process order: the chunks in prompt order
+            if main:
+                with path.open("a") as out:
+                    out.write("".join(json.dumps(chunk) + "\n" for chunk in chunks))
+            answers.extend(a for chunk in chunks for a in chunk)
             on_chunk(len(answers))
     return answers
 
@@ -136,3 +215,255 @@ def _drop_torn_line(path: Path, n_answers: int) -> None:
 def unanswered_prompts(answers: Sequence[Sequence[str | None]]) -> int:
     """Prompts whose reference answers are all unanswered (their anchor term is the same for every answer)."""
     return sum(all(a is None for a in row) for row in answers)
+
+
+@dataclass(frozen=True)
+class ReferenceSet:
+    """The reference answers of a list of prompts.
+
+    Attributes:
+        answers: per prompt, its M canonical answers (None where no answer could be extracted).
+        path: the cache file they are kept in.
+        drawn: prompts drawn now (0 when the whole set came from the cache).
+        seconds: wall-clock time of :func:`draw_reference_answers`.
+    """
+
+    answers: Answers
+    path: Path
+    drawn: int
+    seconds: float
+
+    @property
+    def draws(self) -> int:
+        return len(self.answers[0])
+
+    def summary(self) -> dict[str, Any]:
+        """What a run reports about its set (``alft train``'s summary["references"], ``alft references --json``)."""
+        n_answers = sum(len(row) for row in self.answers)
+        return {"source": "drawn", "file": self.path.name, "draws": self.draws, "prompts": len(self.answers),
+                "drawn_now": self.drawn, "all_unanswered_prompts": unanswered_prompts(self.answers),
+                "unanswered_rate": sum(a is None for row in self.answers for a in row) / n_answers,
+                "seconds": self.seconds}
+
+
+@dataclass(frozen=True)
+class _Sampling:
+    """How the answers are drawn (one value for the header and the sampler)."""
+
+    draws: int
+    max_new_tokens: int
+    temperature: float
+    seed: int
+    extractor: str | AnswerExtractor
+    batch_size: int
+
+    @property
+    def extractor_name(self) -> str:
+        extractor = self.extractor
+        return extractor if isinstance(extractor, str) else getattr(extractor, "__name__", "custom")
+
+
+def draw_reference_answers(
+    model: str | None,
+    prompts: Sequence[str] | datasets.Dataset,
+    *,
+    draws: int,
+    max_new_tokens: int,
+    temperature: float = 1.0,
+    seed: int = 0,
+    extractor: str | AnswerExtractor = "auto",
+    batch_size: int = SEQUENCES_PER_CALL,
+    device: str = "cpu",
+    use_vllm: bool = False,
+    progress: Any = None,
+) -> ReferenceSet:
+    """M answers per prompt drawn from ``model`` (SPEC §2.6), cached and resumable (see the module docstring).
+    Under ``accelerate launch`` every process calls it (they share the chunks); each gets the whole set.
+
+    Args:
+        model: a local folder or hub id (``from_pretrained``); None for the built-in task's shipped base policy.
+        prompts: text prompts as the model sees them, or a dataset with a ``prompt`` column (text, or chat
+            messages rendered through the tokenizer's chat template as ``alft train`` renders them).
+        draws: M, answers per prompt (1 ≤ M, M + 1 ≤ 256: the anchor's count tables have M + 1 entries).
+        max_new_tokens: completion length limit.
+        temperature: pure sampling at this temperature (no top-k / top-p), the policy's own distribution.
+        seed: seeds the draws (chunk by chunk: the answers depend on neither resumption nor processes).
+        extractor: an ``alft.answers`` extractor name or a callable.
+        batch_size: sequences (prompts × M) per generate call; the answers depend on it (it keys the cache).
+        device: where the model runs with transformers (``cpu``, ``cuda``, ``mps``).
+        use_vllm: generate with vLLM (installed separately; a single process).
+        progress: a started ``rich.progress.Progress`` for a bar, or None.
+
+    Returns:
+        A :class:`ReferenceSet`.
+
+    Raises:
+        AlftInputError: bad settings, a model that does not load, vLLM asked for but not installed, or a cache
+            file that belongs to other prompts or another model.
+    """
+    sampling = _Sampling(_checked_draws(draws, "draws"), max_new_tokens, temperature, seed, extractor, batch_size)
+    _check_sampling(sampling)
+    policy = _policy_path(model)
+    texts = _prompt_texts(policy, prompts)
+    header = reference_header(policy, texts, draws=draws, max_new_tokens=max_new_tokens, temperature=temperature,
+                              extractor=sampling.extractor_name, seed=seed, batch_size=batch_size,
+                              generator="vllm" if use_vllm else "transformers")
+    sample = _vllm_sampler(policy, sampling) if use_vllm else _transformers_sampler(policy, sampling, device)
+    finished: list[int] = []  # the first count is what the cache held
+
+    start = time.perf_counter()
+    with _progress_bar(progress, len(texts)) as advance:
+        answers, path = draw_references(texts, header, sample, on_chunk=lambda n: (finished.append(n), advance(n)))
+    return ReferenceSet(answers, path, len(texts) - finished[0], time.perf_counter() - start)
+
+
+def _checked_draws(draws: object, field: str) -> int:
+    """M with M + 1 within the count tables' limit (:func:`alft.estimators.counts.check_group_size`)."""
+    ok = isinstance(draws, int) and not isinstance(draws, bool) and 1 <= draws <= MAX_K - 1
+    require(ok, field, draws, f"an integer M in 1..{MAX_K - 1} (the anchor's count tables have M + 1 ≤ {MAX_K} entries)")
+    return int(draws)  # type: ignore[arg-type]
+
+
+def _check_sampling(sampling: _Sampling) -> None:
+    from alft.answers import get_extractor
+
+    require(sampling.max_new_tokens >= 1, "max_new_tokens", sampling.max_new_tokens, "an integer ≥ 1")
+    require(sampling.temperature > 0, "temperature", sampling.temperature, "a number > 0")
+    require(sampling.batch_size >= 1, "batch_size", sampling.batch_size, "an integer ≥ 1")
+    get_extractor(sampling.extractor)  # an unknown name fails here, before any model loads
+
+
+def _policy_path(model: str | None) -> str:
+    """``model`` as given, or the built-in task's shipped base policy."""
+    if model is not None:
+        return model
+    from alft.task.warmup import base_policy_path
+
+    return str(base_policy_path("default").path)
+
+
+def _prompt_texts(policy: str, prompts: Sequence[str] | datasets.Dataset) -> list[str]:
+    """The prompts as the model sees them (a dataset's chat messages through the policy's chat template)."""
+    import datasets
+
+    from alft.task.loading import load_tokenizer, prompt_texts
+
+    tokenizer = load_tokenizer(policy)  # also: a model that does not load is refused before any drawing
+    if isinstance(prompts, datasets.Dataset):
+        require("prompt" in prompts.column_names, "prompts", prompts.column_names, "a dataset with a 'prompt' column")
+        texts = prompt_texts(prompts, tokenizer)
+    else:
+        texts = list(prompts)
+    require(len(texts) >= 1, "prompts", len(texts), "at least one prompt")
+    return texts
+
+
+@contextlib.contextmanager
+def _progress_bar(progress: Any, total: int) -> Iterator[Callable[[int], None]]:
+    """``on_chunk`` for :func:`draw_references`: advances a "reference answers" bar of ``progress`` (if any)."""
+    if progress is None:
+        yield lambda n: None
+        return
+    task = progress.add_task("reference answers", total=total)
+    yield lambda n: progress.update(task, completed=n)
+    progress.update(task, completed=total)
+
+
+def _transformers_sampler(policy: str, sampling: _Sampling, device: str) -> Sampler:
+    """Batched generation with transformers; the model loads at the first chunk (a cached set loads none)."""
+    from alft.task.evaluate import sample_answers
+    from alft.task.loading import load_policy
+    from alft.task.threads import one_torch_thread
+
+    loaded: list[Any] = []
+
+    def sample(chunk: Sequence[str], seed: int) -> Answers:
+        if not loaded:
+            model, tokenizer = load_policy(policy)
+            loaded.extend((model.to(device), tokenizer))
+        with one_torch_thread():  # 2 threads ran ≈ 5× slower whenever another process held a core (SPEC §7)
+            return sample_answers(loaded[0], loaded[1], chunk, k=sampling.draws, max_new_tokens=sampling.max_new_tokens,
+                                  temperature=sampling.temperature, seed=seed, extractor=sampling.extractor,
+                                  batch_size=sampling.batch_size)
+
+    return sample
+
+
+def require_vllm() -> None:
+    """vLLM asked for (``--use-vllm``) must be installed: one clear error before any work."""
+    if importlib.util.find_spec("vllm") is None:
+        raise AlftInputError("--use-vllm: vLLM is not installed; expected `pip install vllm` (a CUDA machine), "
+                             "or no --use-vllm (generation with transformers)")
+
+
+def _vllm_sampler(policy: str, sampling: _Sampling) -> Sampler:
+    """Generation with vLLM (imported here: an optional dependency). Each prompt has its own seed, so its answers
+    do not depend on the chunk's other prompts. Pure sampling: vLLM's top-k and top-p are off by default."""
+    from accelerate import PartialState
+
+    require_vllm()
+    processes = PartialState().num_processes
+    require(processes == 1, "--use-vllm", f"{processes} processes", "a single process (vLLM batches on its own)")
+    from vllm import LLM, SamplingParams
+
+    from alft.answers import canonicalize, get_extractor
+
+    extract, loaded = get_extractor(sampling.extractor), []
+
+    def sample(chunk: Sequence[str], seed: int) -> Answers:
+        if not loaded:  # the engine starts at the first chunk: a cached set starts none
+            loaded.append(LLM(model=policy, seed=sampling.seed))
+        params = [SamplingParams(n=sampling.draws, temperature=sampling.temperature,
+                                 max_tokens=sampling.max_new_tokens, seed=seed + i) for i in range(len(chunk))]
+        outputs = loaded[0].generate(list(chunk), params, use_tqdm=False)
+        texts = [[extract(c.text) for c in output.outputs] for output in outputs]
+        return [[None if a is None else canonicalize(a) for a in row] for row in texts]
+
+    return sample
+
+
+def reference_column(answers: Sequence[Sequence[str | None]]) -> list[str]:
+    """The ``reference_answers`` column's values: each prompt's answers as JSON text (null for unanswered), what
+    :func:`alft.answers.groups.reference_counts` reads."""
+    return [json.dumps(list(row)) for row in answers]
+
+
+def with_reference_column(data: datasets.Dataset, answers: Sequence[Sequence[str | None]]) -> datasets.Dataset:
+    """``data`` with a ``reference_answers`` column (replacing one it had)."""
+    require(len(answers) == len(data), COLUMN, len(answers), f"one list of answers per row ({len(data)})")
+    if COLUMN in data.column_names:
+        data = data.remove_columns(COLUMN)
+    return data.add_column(COLUMN, reference_column(answers))
+
+
+def read_reference_column(data: datasets.Dataset, draws: int | None = None) -> Answers:
+    """A dataset's own ``reference_answers`` column, checked: per row a list of M answers (text, null for
+    unanswered) or its JSON text, the same M in every row.
+
+    Args:
+        data: a dataset with the column.
+        draws: M asked for (``--reference-draws``), or None to take it from the column.
+
+    Raises:
+        AlftInputError: naming the row that is not such a list, or whose length differs from the first row's,
+            or an M that differs from ``draws``.
+    """
+    rows = [_column_row(value, i) for i, value in enumerate(data[COLUMN])]
+    M = len(rows[0]) if rows else 0
+    bad = next((i for i, row in enumerate(rows) if len(row) != M), None)
+    if bad is not None:
+        raise AlftInputError(f"{COLUMN}[{bad}]: got {len(rows[bad])} answers, expected {M} like row 0 (the same "
+                             "number M of reference answers for every prompt)")
+    _checked_draws(M, f"{COLUMN} (answers per row)")
+    require(draws is None or draws == M, "--reference-draws", draws,
+            f"{M}, the number of answers per row of the dataset's {COLUMN} column (or no --reference-draws)")
+    return rows
+
+
+def _column_row(value: object, row: int) -> list[str | None]:
+    if isinstance(value, str):
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(value)
+    ok = isinstance(value, list) and all(a is None or isinstance(a, str) for a in value)
+    require(ok, f"{COLUMN}[{row}]", value, "a list of answers (text, null for unanswered) or its JSON text")
+    return value  # type: ignore[return-value]

@@ -6,13 +6,13 @@ that is not installed is one clear error and nothing is written.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 
 import torch
 from accelerate import PartialState
 
 from alft.errors import AlftInputError
+from alft.training.references import require_vllm
 from alft.training.settings import TrainSettings
 
 
@@ -42,11 +42,10 @@ def runtime(settings: TrainSettings) -> Runtime:
         AlftInputError: a requested device that this machine does not have, a tracker or vLLM not installed,
             or a batch that does not split evenly over processes and accumulation steps.
     """
-    device = _device(settings)
+    device = device_for(settings)
     _check_trackers(settings.report_to)
-    if settings.use_vllm and importlib.util.find_spec("vllm") is None:
-        raise AlftInputError("--use-vllm: vLLM is not installed; expected `pip install vllm` (a CUDA machine), "
-                             "or no --use-vllm (generation with transformers)")
+    if settings.use_vllm:
+        require_vllm()
     state = PartialState(cpu=device == "cpu")
     completions = settings.prompts_per_step * settings.num_generations
     micro_batches = state.num_processes * settings.gradient_accumulation_steps
@@ -59,7 +58,7 @@ def runtime(settings: TrainSettings) -> Runtime:
     return Runtime(device, bf16, state.num_processes, state.is_main_process, completions // micro_batches)
 
 
-def _device(settings: TrainSettings) -> str:
+def device_for(settings: TrainSettings) -> str:
     """``auto``: CUDA, else MPS, else CPU (``accelerate``'s order); the built-in model always runs on CPU, where
     its numbers are reproducible bit for bit (SPEC §7)."""
     available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}

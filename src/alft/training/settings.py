@@ -124,7 +124,8 @@ class TrainSettings:
         log_completions: write every step's prompts, completions and rewards (TRL's ``log_completions``: Parquet
             files under checkpoints/completions/).
         warmup_seed: seed of the built-in warm-up (shared by runs that differ only in ``seed``).
-        reference_draws: M, reference answers per training prompt (anchored objectives).
+        reference_draws: M, reference answers per training prompt (anchored objectives). None with a dataset
+            unless given: M is then its ``reference_answers`` column's, or the preset's when they are drawn.
         probe_prompts: prompts of the equilibrium measurement (0: none).
         probe_samples: samples per probe prompt.
     """
@@ -170,7 +171,9 @@ class TrainSettings:
         for name in ("num_generations", "steps", "learning_rate", "prompts_per_step", "max_completion_length",
                      "train_prompts", "eval_problems", "save_steps", "reference_draws", "probe_prompts",
                      "probe_samples", "temperature"):
-            if getattr(self, name) is None:
+            # a dataset's own reference_answers column sets M; drawn, it is the preset's (pipeline.with_references)
+            keep_unset = name == "reference_draws" and self.dataset is not None
+            if getattr(self, name) is None and not keep_unset:
                 object.__setattr__(self, name, getattr(preset, name))
         if self.lora_alpha is None:
             object.__setattr__(self, "lora_alpha", 2.0 * self.lora_rank)
@@ -207,7 +210,7 @@ class TrainSettings:
                 "a --model beside it (the built-in model's tokenizer knows only digits and arithmetic signs)")
         require(self.probe_prompts >= 0, "--probe-prompts", self.probe_prompts, "an integer ≥ 0")
         require(self.probe_samples >= 2, "--probe-samples", self.probe_samples, "an integer ≥ 2")
-        if self.reward.uses_reference:
+        if self.reward.uses_reference and self.reference_draws is not None:
             check_group_size(self.reference_draws + 1, "--reference-draws + 1")
 
     @property
