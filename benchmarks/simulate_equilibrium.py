@@ -32,7 +32,7 @@ from alft.games import (
     gini_diversity, group_rewards, pairwise_coherence, verifier,
 )
 from alft.estimators import get_estimator
-from alft.games.anchor import Anchor
+from alft.games.objectives import anchor, sharpened
 from alft.games.dynamics import run
 from alft.games.simulation import simulate
 
@@ -66,10 +66,9 @@ def exact_control() -> dict:
         trajectory = run(GAME, objective, "exact", 8, Dynamics(steps=400))
         out[objective.name] = {"final_tv": trajectory.final_tv, "steps_to_1e-6": trajectory.steps_to(1e-6),
                                "pass": trajectory.final_tv <= 1e-6}
-    for label, objective, anchor in (("anchored s=2", Objective(()), Anchor.from_exponent(2.0, 1.0)),
-                                     ("anchored s=3", Objective(()), Anchor.from_exponent(3.0, 1.0)),
-                                     ("anchored gamma=0.3+verifier", verifier(), Anchor(0.3, 1.0))):
-        trajectory = run(GAME, objective, "exact", 8, Dynamics(steps=400), anchor=anchor)
+    for label, objective in (("anchored s=2", sharpened(2.0)), ("anchored s=3", sharpened(3.0)),
+                             ("anchored gamma=0.3+verifier", coherence(0.3) + anchor(1.0) + verifier())):
+        trajectory = run(GAME, objective, "exact", 8, Dynamics(steps=400))
         out[label] = {"final_tv": trajectory.final_tv, "steps_to_1e-6": trajectory.steps_to(1e-6),
                       "pass": trajectory.final_tv <= 1e-6}
     return out
@@ -118,7 +117,7 @@ def anchored() -> dict:
 def reference_error() -> dict:
     """How M reference answers move the anchored fixed point with the exact group term (s = 2): its closed
     form p ∝ exp(β·g_ref[C]/(β − γ)) (SPEC §2.6) over 1000 reference draws per M and reference table."""
-    anchor, out = Anchor.from_exponent(2.0, 1.0), {}
+    (gamma, beta), out = sharpened(2.0).anchor_weights, {}
     optima = [pr.answer_reference**2 / np.sum(pr.answer_reference**2) for pr in GAME.prompts]
     for draws in (16, 32, 64, 128, 255):
         for name in ("plugin", "digamma"):
@@ -128,7 +127,7 @@ def reference_error() -> dict:
                 shifts = []
                 for prompt, optimum in zip(GAME.prompts, optima):
                     counts = rng.multinomial(draws, prompt.answer_reference)
-                    logits = anchor.beta * table[counts] / (anchor.beta - anchor.gamma)
+                    logits = beta * table[counts] / (beta - gamma)
                     p = np.exp(logits - logits.max())
                     shifts.append(0.5 * np.abs(p / p.sum() - optimum).sum())
                 tvs.append(np.mean(shifts))

@@ -21,7 +21,8 @@ from alft.games import (
     total_variation,
     verifier,
 )
-from alft.games.anchor import Anchor
+from alft.games.dynamics import ReferenceDraws
+from alft.games.objectives import anchor as anchor_term, sharpened
 from alft.games.dynamics import _sampled_oracle, _tables, equilibria, initial_state, parse_method, sample_counts, setup, step
 
 GAME = default_game()
@@ -98,26 +99,27 @@ def test_bad_simulation_input(make, field):
         make()
 
 
-@pytest.mark.parametrize("objective, anchor", [(Objective(()), Anchor.from_exponent(2.0, 1.0)), (Objective(()), Anchor.from_exponent(3.0, 0.5)),
-                                               (verifier(), Anchor(0.3, 1.0))], ids=["s=2", "s=3", "gamma+verifier"])
-def test_exact_gradient_reaches_the_anchored_equilibrium(objective, anchor):
+@pytest.mark.parametrize("objective", [sharpened(2.0), sharpened(3.0, beta=0.5),
+                                       coherence(0.3) + anchor_term(1.0) + verifier()],
+                         ids=["s=2", "s=3", "gamma+verifier"])
+def test_exact_gradient_reaches_the_anchored_equilibrium(objective):
     """SPEC §2.6: with the KL carried by the reward, the exact control reaches p* ∝ p_ref^s·exp(r/(β−γ))."""
-    trajectory = run(GAME, objective, "exact", 8, Dynamics(steps=400), anchor=anchor)
+    trajectory = run(GAME, objective, "exact", 8, Dynamics(steps=400))
     assert trajectory.final_tv < 1e-6
+    gamma, beta = objective.anchor_weights
     for prompt, p in zip(GAME.prompts, trajectory.final_p):
-        r = objective.linear_values(list(prompt.answers), prompt.scores)
-        expected = prompt.answer_reference ** anchor.exponent * np.exp(r / (anchor.beta - anchor.gamma))
+        r = verifier().linear_values(list(prompt.answers), prompt.scores) if objective.uses_verifier else 0.0
+        expected = prompt.answer_reference ** objective.sharpening * np.exp(r / (beta - gamma))
         assert np.allclose(p, expected / expected.sum(), atol=1e-6)
 
 
 def test_reference_draws_move_the_anchored_fixed_point_to_the_drawn_reference():
     """With M reference answers the exact control settles at p ∝ exp(β·g_ref[C]/(β−γ)), not at p*."""
-    anchor = Anchor.from_exponent(2.0, 1.0, reference_draws=16)
-    trajectory = run(GAME, Objective(()), "exact", 8, Dynamics(steps=400), anchor=anchor, seed=3)
+    trajectory = run(GAME, sharpened(2.0), "exact", 8, Dynamics(steps=400), reference=ReferenceDraws(16), seed=3)
     table = get_estimator("digamma", 17).table
     for prompt, p in zip(GAME.prompts, trajectory.final_p):
         counts = sample_counts(np.random.default_rng([3, 16]), prompt.answer_reference, 16, 1)[0]
-        expected = np.exp(anchor.beta * table[counts] / (anchor.beta - anchor.gamma))
+        expected = np.exp(1.0 * table[counts] / (1.0 - 0.5))
         assert np.allclose(p, expected / expected.sum(), atol=1e-6)
     assert trajectory.final_tv > 1e-3  # 16 draws are not p_ref
 
@@ -170,4 +172,4 @@ def test_anchor_and_constraints_together_are_refused():
     from alft.games import Constraint, DualState
 
     with pytest.raises(AlftInputError, match="dual"):
-        run(GAME, Objective(()), "exact", 4, Dynamics(steps=2), anchor=Anchor(0.5, 1.0), dual=DualState((Constraint("c", {"7"}, 0.1),)))
+        run(GAME, sharpened(2.0), "exact", 4, Dynamics(steps=2), dual=DualState((Constraint("c", {"7"}, 0.1),)))

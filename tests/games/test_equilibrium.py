@@ -91,14 +91,15 @@ def test_estimator_must_match_objective_target():
 
 def test_anchored_equilibrium_is_the_power_sharpened_reference():
     """SPEC §2.6: p* ∝ p_ref^s·exp(r/(β−γ)), the §2.2 closed form at τ = −γ."""
-    from alft.games import Objective, default_game
-    from alft.games.anchor import Anchor
+    from alft.games import default_game
     from alft.games.equilibrium import anchored_equilibrium, equilibria
+    from alft.games.objectives import sharpened
 
-    game, anchor = default_game(), Anchor.from_exponent(2.5, 0.8)
-    for prompt, p in zip(game.prompts, equilibria(game, verifier(), anchor=anchor)):
-        expected = prompt.answer_reference**2.5 * np.exp(np.asarray(prompt.scores) / (0.8 - anchor.gamma))
+    game, objective = default_game(), sharpened(2.5, beta=0.8) + verifier()
+    gamma = objective.anchor_weights[0]
+    for prompt, p in zip(game.prompts, equilibria(game, objective)):
+        expected = prompt.answer_reference**2.5 * np.exp(np.asarray(prompt.scores) / (0.8 - gamma))
         assert np.allclose(p, expected / expected.sum(), atol=1e-14)
     same = equilibria(game, 0.5 * coherence())  # coherence γ = 0.5 with KL β = 1 is the anchored game s = 2
-    anchored = [anchored_equilibrium(Objective(()), pr, Anchor.from_exponent(2.0, 1.0)) for pr in game.prompts]
+    anchored = [anchored_equilibrium(sharpened(2.0), pr) for pr in game.prompts]
     assert all(np.allclose(a, b, atol=1e-14) for a, b in zip(same, anchored))

@@ -72,6 +72,15 @@ def test_anchored_game_from_the_cli():
     assert exact_reference["results"]["exact"]["final_tv"] < 1e-6
 
 
+def test_the_simulator_plays_the_objective_training_plays():
+    """'sharpened:2' (the spelling alft train takes) and the older 'anchored --exponent 2' are one game."""
+    common = ("--reference-draws", "16", "--K", "8", "--steps", "30", "--groups", "20", "--estimators", "aqp",
+              "--seeds", "1", "--json", "--out", "")
+    new = json.loads(_invoke("--objective", "sharpened:2", *common).stdout)
+    old = json.loads(_invoke("--objective", "anchored", "--exponent", "2", *common).stdout)
+    assert new["results"] == old["results"] and new["anchor"] == old["anchor"]
+
+
 def test_bad_input_is_a_clear_error():
     for args, field in [(("--estimators", "mle"), "--estimators"), (("--objective", "entropy"), "objective"),
                         (("--objective", "1.5*coherence"), "beta"), (("--K", "1"), "K"),

@@ -15,9 +15,9 @@ from alft.cli.errors import user_errors
 # Shown in --help without importing numpy-heavy modules at start-up.
 _OBJECTIVE_HELP = (
     "Objective, e.g. '0.5*coherence', '0.5*diversity', 'gini', '0.4*pairwise', '0.3*coherence+verifier', "
-    "'kl', 'l2', 'tsallis:3', 'kl+l2:0.5' (β = --beta; coherence needs weight < β), or 'anchored' "
-    "('anchored+verifier') for the answer-level anchor: reward r + (γ−β)·log p̂ + β·log p̂_ref, "
-    "set by --exponent or --gamma, with --reference-draws."
+    "'kl', 'l2', 'tsallis:3', 'kl+l2:0.5' (β = --beta; coherence needs weight < β), or 'sharpened:S' "
+    "('sharpened:S+verifier') for the answer-level anchor that alft train plays: reward r + (γ−β)·log p̂ + "
+    "β·log p̂_ref with p* ∝ p_ref^S, with --reference-draws ('anchored' with --exponent or --gamma is the same game)."
 )
 _ESTIMATORS_HELP = (
     "Comma-separated estimator entries NAME or NAME:KEY=VALUE[:KEY=VALUE], e.g. 'plugin,digamma,aqp:kappa=1.25,"

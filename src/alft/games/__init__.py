@@ -1,9 +1,9 @@
 """The game layer (SPEC §2): objectives, group rewards, the target player, constraints and exact
 tabular games. numpy/scipy only: no torch here.
 
->>> from alft.games import Reward, coherence, verifier, group_rewards
->>> reward = Reward(0.5 * coherence() + verifier(), "aqp")      # validated once, then carried unchanged
->>> group_rewards(["4", "4", "5", None], reward, verifier_scores=[1, 1, 0, 0]).rewards
+>>> from alft.games import Reward, group_rewards
+>>> reward = Reward(estimator="aqp")      # the anchored game p* ∝ p_ref^2; validated once, carried unchanged
+>>> group_rewards(["4", "4", "5", None], reward, reference_counts=[5, 5, 2, 1], reference_draws=8).rewards
 """
 
 from alft.games.constraints import Constraint, DualState, constrained, parse_constraint

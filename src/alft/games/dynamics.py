@@ -35,15 +35,16 @@ from scipy.special import logsumexp
 from alft.errors import AlftInputError
 from alft.estimators.counts import check_group_size
 from alft.estimators import ESTIMATORS, get_estimator
-from alft.games.anchor import Anchor, reference_rewards
+from alft.games.reward import reference_log_p, reference_table
 from alft.games.constraints import DualState
 from alft.games.equilibrium import equilibria, fixed_point_tv, total_variation
-from alft.games.objectives import Objective, coherence
+from alft.games.objectives import Objective
 from alft.games.tabular import TabularGame, TabularPrompt
 
 __all__ = [
     "BASELINES", "Dynamics", "Method", "RewardOracle", "Setup", "State", "Trajectory", "compare", "count_rewards",
-    "distance", "equilibria", "fixed_point_tv", "initial_state", "is_random", "parse_method", "reference_linear",
+    "ReferenceDraws", "distance", "equilibria", "fixed_point_tv", "initial_state", "is_random", "parse_method",
+    "reference_log_p_of",
     "run", "sample_counts", "setup", "step",
 ]
 
@@ -311,34 +312,47 @@ class State:
     dual: DualState | None
 
 
-def _check_run(objective: Objective, K: int, dual: DualState | None, anchor: Anchor | None) -> None:
+@dataclass(frozen=True)
+class ReferenceDraws:
+    """How the anchored game's reference term log p_ref is known (SPEC §2.6).
+
+    Attributes:
+        draws: M answers drawn once per prompt from p_ref (as training does), or None for the exact p_ref.
+        estimator: the log table turning a count among M draws into log p̂_ref (training's reference_estimator).
+    """
+
+    draws: int | None = None
+    estimator: str = "digamma"
+
+
+def _check_run(objective: Objective, K: int, dual: DualState | None) -> None:
     if any(t.kind == "constraint" for t in objective.terms):
         raise AlftInputError("objective: has constraint terms; pass the base objective and the constraints as dual=")
     check_group_size(K)
-    if anchor is not None and dual is not None and dual.constraints:
-        raise AlftInputError("dual: constraints in the anchored game are not supported; pass anchor= or dual=, not both")
+    if objective.uses_reference and dual is not None and dual.constraints:
+        raise AlftInputError("dual: constraints in the anchored game are not supported; pass an anchored objective "
+                             "or dual=, not both")
 
 
-def reference_linear(prompt: TabularPrompt, anchor: Anchor, seed: int) -> np.ndarray:
-    """β·log p̂_ref per answer: exact (reference_draws None) or from M draws of p_ref made with ``seed``
-    through the anchor's reference table at size M + 1 (SPEC §2.6). The draws use their own generator, so
-    every estimator of one seed sees the same reference answers."""
+def reference_log_p_of(prompt: TabularPrompt, reference: ReferenceDraws, seed: int) -> np.ndarray:
+    """log p̂_ref per answer: exact (``draws`` None) or from M draws of p_ref made with ``seed`` through the
+    reference table at size M + 1, the formula training uses (:func:`alft.games.reward.reference_log_p`). The
+    draws use their own generator, so every estimator of one seed sees the same reference answers."""
     p_ref = prompt.answer_reference
-    M = anchor.reference_draws
+    M = reference.draws
     if M is None:
-        return anchor.beta * np.log(p_ref)
-    draws = sample_counts(np.random.default_rng([seed, M]), p_ref, M, 1)[0]
-    table = get_estimator(anchor.reference_estimator, M + 1).table
-    return reference_rewards(draws, table, anchor.beta)
+        return np.log(p_ref)
+    counts = sample_counts(np.random.default_rng([seed, M]), p_ref, M, 1)[0]
+    return reference_log_p(counts, reference_table(reference.estimator, M))
 
 
-def _prompt_setups(game: TabularGame, objective: Objective, dual: DualState | None, anchor: Anchor | None, seed: int) -> tuple[_PromptSetup, ...]:
+def _prompt_setups(game: TabularGame, objective: Objective, dual: DualState | None, reference: ReferenceDraws,
+                   seed: int) -> tuple[_PromptSetup, ...]:
     out = []
-    for prompt, optimum in zip(game.prompts, equilibria(game, objective, dual, anchor)):
+    for prompt, optimum in zip(game.prompts, equilibria(game, objective, dual)):
         answers = list(prompt.answers)
-        linear = objective.linear_values(answers, prompt.scores if objective.uses_verifier else None)
-        if anchor is not None:
-            linear = linear + reference_linear(prompt, anchor, seed)
+        log_p_ref = reference_log_p_of(prompt, reference, seed) if objective.uses_reference else None
+        linear = objective.linear_values(answers, prompt.scores if objective.uses_verifier else None, log_p_ref)
         matrix = np.array([c.values(answers) for c in dual.constraints]) if dual else np.zeros((0, len(answers)))
         out.append(_PromptSetup(prompt, linear, matrix, optimum))
     return tuple(out)
@@ -346,20 +360,20 @@ def _prompt_setups(game: TabularGame, objective: Objective, dual: DualState | No
 
 def setup(
     game: TabularGame, objective: Objective, method: Method, K: int, dynamics: Dynamics, *,
-    dual: DualState | None = None, anchor: Anchor | None = None, seed: int = 0,
+    dual: DualState | None = None, reference: ReferenceDraws = ReferenceDraws(), seed: int = 0,
 ) -> Setup:
     """Validate a run and fix what it needs: tables, linear rewards, p* per prompt.
 
-    With an ``anchor`` the objective holds only linear terms; the group estimates (γ − β)·log p.
+    An anchored objective (``sharpened(s)``, the one training plays) carries the KL in its reward: the group
+    estimates (γ − β)·log p, the anchor adds β·log p̂_ref, and the update has no KL term of its own.
     """
-    _check_run(objective, K, dual, anchor)
-    rewarded = objective + coherence(anchor.group_weight) if anchor is not None else objective
+    _check_run(objective, K, dual)
     sampled = method.kind == "sampled"
     return Setup(
         method=method,
-        prompts=_prompt_setups(game, objective, dual, anchor, seed),
-        oracle=_oracle(method, rewarded, K, dynamics),
-        kl_weight=0.0 if anchor is not None else game.beta,
+        prompts=_prompt_setups(game, objective, dual, reference, seed),
+        oracle=_oracle(method, objective, K, dynamics),
+        kl_weight=0.0 if objective.uses_reference else game.beta,
         dynamics=dynamics,
         average_start=int(dynamics.average_from * dynamics.steps) if sampled else dynamics.steps - 1,
         samples_per_step=dynamics.groups * K if sampled else 0,
@@ -434,27 +448,27 @@ def _trajectory(setup: Setup, state: State, steps: list[int], curve: list[float]
 def run(
     game: TabularGame, objective: Objective, method: str, K: int, dynamics: Dynamics = Dynamics(), *,
     seed: int = 0, estimator_params: dict | None = None, dual: DualState | None = None,
-    anchor: Anchor | None = None, on_step: Callable[[int], None] | None = None,
+    reference: ReferenceDraws = ReferenceDraws(), on_step: Callable[[int], None] | None = None,
 ) -> Trajectory:
     """Run the game dynamics with one reward estimator.
 
     Args:
         game: the tabular game.
-        objective: what the policy maximises (without constraint terms; constraints come in ``dual``;
-            with ``anchor``, linear terms only).
+        objective: what the policy maximises (without constraint terms; constraints come in ``dual``); an
+            anchored objective such as ``sharpened(2)`` plays the anchored game (SPEC §2.6).
         method: ``exact`` (true ∂F/∂p at p_π), an estimator name with optional parameters
             (``aqp:kappa=4``: sampled groups) or ``mean:ESTIMATOR`` (the estimator's mean B_g(p_π): its
             bias without its noise).
         K: group size.
         dynamics: steps, groups, step size, baseline, averaging.
-        seed: seeds the numpy Generator of the sampled groups (and of the anchor's reference draws).
+        seed: seeds the numpy Generator of the sampled groups (and of the reference draws).
         estimator_params: solver parameters of the estimator (the method string's own override them).
         dual: constraints and initial multipliers, updated once per step by projected dual ascent.
-        anchor: play the anchored game (SPEC §2.6) with this γ, β and reference instead of the KL update.
+        reference: how an anchored objective knows log p_ref (exact, or M draws).
         on_step: called after every step with the step number (progress bars).
     """
     parsed = parse_method(method, estimator_params if method != "exact" else None)
-    fixed = setup(game, objective, parsed, K, dynamics, dual=dual, anchor=anchor, seed=seed)
+    fixed = setup(game, objective, parsed, K, dynamics, dual=dual, reference=reference, seed=seed)
     state, rng = initial_state(fixed, dual), np.random.default_rng(seed)
     steps, curve = [], []
     for _ in range(dynamics.steps):
@@ -467,14 +481,15 @@ def run(
     return _trajectory(fixed, state, steps, curve)
 
 
-def is_random(method: str, anchor: Anchor | None = None) -> bool:
+def is_random(method: str, objective: Objective | None = None, reference: ReferenceDraws = ReferenceDraws()) -> bool:
     """Whether a method's run depends on the seed: sampled groups, or reference answers drawn per seed."""
-    return parse_method(method).kind == "sampled" or (anchor is not None and anchor.reference_draws is not None)
+    drawn = objective is not None and objective.uses_reference and reference.draws is not None
+    return parse_method(method).kind == "sampled" or drawn
 
 
 def compare(
     game: TabularGame, objective: Objective, methods: list[str], K: int, dynamics: Dynamics = Dynamics(), *,
-    seeds: list[int] = (0,), estimator_params: dict | None = None, anchor: Anchor | None = None,
+    seeds: list[int] = (0,), estimator_params: dict | None = None, reference: ReferenceDraws = ReferenceDraws(),
     on_step: Callable[[int], None] | None = None,
 ) -> dict[str, list[Trajectory]]:
     """Run every method for every seed (runs without randomness once).
@@ -484,7 +499,7 @@ def compare(
     """
     out: dict[str, list[Trajectory]] = {}
     for method in methods:
-        method_seeds = list(seeds) if is_random(method, anchor) else list(seeds)[:1]
+        method_seeds = list(seeds) if is_random(method, objective, reference) else list(seeds)[:1]
         out[method] = [run(game, objective, method, K, dynamics, seed=s, estimator_params=estimator_params,
-                           anchor=anchor, on_step=on_step) for s in method_seeds]
+                           reference=reference, on_step=on_step) for s in method_seeds]
     return out

@@ -28,7 +28,6 @@ from scipy.special import xlogy
 
 from alft.errors import AlftInputError
 from alft.estimators import Estimator, RewardForm, get_estimator
-from alft.games.anchor import Anchor
 from alft.games.constraints import DualState, constrained
 from alft.games.objectives import Objective
 from alft.games.tabular import TabularGame, TabularPrompt
@@ -164,12 +163,12 @@ def _prompt_linear(objective: Objective, prompt: TabularPrompt) -> np.ndarray | 
     return prompt.scores if objective.uses_verifier else None
 
 
-def equilibria(game: TabularGame, objective: Objective, dual: DualState | None = None, anchor: Anchor | None = None) -> list[np.ndarray]:
+def equilibria(game: TabularGame, objective: Objective, dual: DualState | None = None) -> list[np.ndarray]:
     """p* per prompt: the closed-form / root-found equilibrium (SPEC §2.2); with constraints the
     constrained optimum (the Lagrangian equilibrium at the optimal multipliers, found by minimising the
-    convex dual function); with an anchor p* ∝ p_ref^s·exp(r/(β−γ)) at the anchor's γ and β (SPEC §2.6)."""
-    if anchor is not None:
-        return [anchored_equilibrium(objective, pr, anchor) for pr in game.prompts]
+    convex dual function); for an anchored objective p* ∝ p_ref^s·exp(r/(β−γ)) (SPEC §2.6)."""
+    if objective.uses_reference:
+        return [anchored_equilibrium(objective, pr) for pr in game.prompts]
     if dual is None or not dual.constraints:
         return [
             objective_equilibrium(objective, pr.answer_reference, game.beta, scores=_prompt_linear(objective, pr), answers=list(pr.answers))
@@ -179,16 +178,21 @@ def equilibria(game: TabularGame, objective: Objective, dual: DualState | None =
     return equilibria(game, objective + _lagrangian(dual, mu))
 
 
-def anchored_equilibrium(objective: Objective, prompt: TabularPrompt, anchor: Anchor) -> np.ndarray:
+def anchored_equilibrium(objective: Objective, prompt: TabularPrompt) -> np.ndarray:
     """The anchored game's p* for one prompt (SPEC §2.6): max r·p + γ Σ p log p − β KL(p ‖ p_ref), whose
-    closed form is §2.2's with τ = −γ. ``objective`` holds the linear terms r (verifier) only."""
-    if objective.target is not None:
-        raise AlftInputError(
-            f"objective: got {objective.name!r} with the anchor; the anchored game's estimated term is "
-            "(γ − β)·log p, so the objective may only add linear terms (verifier)"
-        )
-    linear = objective.linear_values(list(prompt.answers), _prompt_linear(objective, prompt))
-    return closed_form_equilibrium(prompt.answer_reference, anchor.beta, -anchor.gamma, linear)
+    closed form is §2.2's with τ = −γ; γ and β are the objective's coherence and anchor weights, r its verifier
+    term. Other estimated terms have no closed form here and are refused, as is γ ≥ β (the collapse)."""
+    others = sorted({t.kind for t in objective.terms} - {"coherence", "anchor", "verifier"})
+    if others:
+        raise AlftInputError(f"objective: got {objective.name!r}; the anchored game combines coherence, anchor and "
+                             f"verifier terms only, not {', '.join(others)}")
+    gamma, beta = objective.anchor_weights
+    if objective.collapses or not beta > 0:
+        raise AlftInputError(f"objective: {objective.name!r} has coherence weight γ = {gamma:g} ≥ anchor weight β = "
+                             f"{beta:g}: its optimum is the collapse onto one answer, with no equilibrium to reach")
+    answers = list(prompt.answers)
+    linear = objective.linear_values(answers, _prompt_linear(objective, prompt), np.zeros(len(answers)))
+    return closed_form_equilibrium(prompt.answer_reference, beta, -gamma, linear)
 
 
 def _lagrangian(dual: DualState, mu: np.ndarray) -> Objective:

@@ -231,10 +231,15 @@ class Objective:
         return target.log_weight > 0 or (target.log_weight == 0 and (has_coherence or increasing))
 
     @property
+    def anchor_weights(self) -> tuple[float, float]:
+        """(γ, β): the coherence and anchor weights of an anchored game (SPEC §2.6)."""
+        return (sum(t.weight for t in self.terms if t.kind == "coherence"),
+                sum(t.weight for t in self.terms if t.kind == "anchor"))
+
+    @property
     def sharpening(self) -> float | None:
         """s = β/(β − γ) of an anchored coherence game (p* ∝ p_ref^s, SPEC §2.6); None without an anchor."""
-        beta = sum(t.weight for t in self.terms if t.kind == "anchor")
-        gamma = sum(t.weight for t in self.terms if t.kind == "coherence")
+        gamma, beta = self.anchor_weights
         return beta / (beta - gamma) if beta > 0 and beta > gamma else None
 
     def F(self, p: np.ndarray, *, scores: Sequence[float] | None = None, answers: Sequence[str | None] | None = None,
@@ -363,7 +368,8 @@ OBJECTIVES: dict[str, Callable[..., Objective]] = {
     "kl+l2": lambda mu=1.0, weight=1.0: bregman(f"kl+l2:{mu}", weight),
 }
 OBJECTIVE_FORMS = "a '+'-separated sum of [WEIGHT*]NAME with NAME in " + ", ".join(
-    ["coherence", "diversity", "gini", "pairwise", "verifier", "anchor", "kl", "l2", "tsallis:ALPHA", "kl+l2:MU"]
+    ["coherence", "diversity", "gini", "pairwise", "verifier", "anchor", "sharpened:S", "kl", "l2", "tsallis:ALPHA",
+     "kl+l2:MU"]
 )
 _TERM = re.compile(r"^\s*(?:([-+]?[0-9.eE+-]+)\s*\*\s*)?([a-z0-9+:.]+?)\s*$")
 
@@ -394,6 +400,10 @@ def parse_objective(spec: str) -> Objective:
             raise AlftInputError(f"objective: cannot read {piece!r} in {spec!r}; expected {OBJECTIVE_FORMS}")
         weight = _parse_weight(match.group(1), piece, spec) if match.group(1) else 1.0
         name, _, arg = match.group(2).partition(":")
+        if name == "sharpened" and arg:  # the anchored game p* ∝ p_ref^S, weight β
+            term = sharpened(_parse_weight(arg, piece, spec), weight)
+            total = term if total is None else total + term
+            continue
         if name not in OBJECTIVES or (arg and name not in ("tsallis", "kl+l2")):
             raise AlftInputError(f"objective: unknown term {match.group(2)!r} in {spec!r}; expected {OBJECTIVE_FORMS}")
         term = bregman(match.group(2), weight) if arg or name in ("kl", "l2", "tsallis", "kl+l2") else OBJECTIVES[name](weight=weight)

@@ -172,16 +172,12 @@ class Reward:
         return self._tables[size]
 
     def reference_log_p(self, counts: np.ndarray, draws: int) -> np.ndarray:
-        """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (SPEC §2.6): the
-        reference table for groups of M + 1 at index C_ref (an answer never seen gets the finite entry 0)."""
-        draws = check_group_size(draws + 1, "reference draws M + 1") - 1
+        """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (SPEC §2.6),
+        :func:`reference_log_p` with this reward's reference table (resolved once per M)."""
         key = ("reference", draws)
         if key not in self._tables:
-            self._tables[key] = get_estimator(self.reference_estimator, draws + 1, "log").table
-        counts = np.asarray(counts)
-        require(counts.size == 0 or (counts.min() >= 0 and counts.max() <= draws), "reference_counts",
-                counts.tolist()[:8], f"counts in 0..{draws}")
-        return self._tables[key][counts]
+            self._tables[key] = reference_table(self.reference_estimator, draws)
+        return reference_log_p(counts, self._tables[key])
 
     def refuse_too_small(self, K: int) -> None:
         """Refuse a whole group of 2 ≤ K ≤ d for a polynomial part of degree d: no unbiased table exists
@@ -239,6 +235,24 @@ class Reward:
             "reference_estimator": self.reference_estimator,
             "allow_collapse": self.allow_collapse,
         }
+
+
+def reference_table(estimator: str, draws: int) -> np.ndarray:
+    """The log p table at size M + 1 that turns a count among M = ``draws`` reference answers into log p̂_ref
+    (the anchor's reference term, SPEC §2.6), for training and for the exact simulator alike."""
+    draws = check_group_size(draws + 1, "reference draws M + 1") - 1
+    require(estimator in ESTIMATORS and estimator != "ustat", "reference_estimator", estimator,
+            "a log-p table: digamma, aqp, plugin, …")
+    return get_estimator(estimator, draws + 1, "log").table
+
+
+def reference_log_p(counts: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """log p̂_ref(z) = table[C_ref(z)]: an answer never drawn gets the entry at 0, finite for every log table."""
+    counts = np.asarray(counts)
+    draws = len(table) - 1
+    require(counts.size == 0 or (np.issubdtype(counts.dtype, np.integer) and counts.min() >= 0 and counts.max() <= draws),
+            "reference_counts", counts.tolist()[:8], f"integer counts in 0..{draws}")
+    return np.asarray(table)[counts]
 
 
 def reward_fields() -> tuple[dataclasses.Field, ...]:

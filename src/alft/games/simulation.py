@@ -37,10 +37,9 @@ import numpy as np
 
 from alft.errors import AlftInputError
 from alft.estimators import ESTIMATORS
-from alft.games.anchor import Anchor
-from alft.games.dynamics import Dynamics, Trajectory, compare, equilibria, parse_method, run
+from alft.games.dynamics import Dynamics, ReferenceDraws, Trajectory, compare, equilibria, parse_method, run
 from alft.games.equilibrium import fixed_point_tv
-from alft.games.objectives import Objective, parse_objective
+from alft.games.objectives import Objective, coherence, anchor, parse_objective, sharpened
 from alft.games.tabular import TabularGame, default_game
 
 ANCHORED = "anchored"
@@ -64,45 +63,52 @@ def estimator_methods(entries: Sequence[str], params: dict[str, float] | None = 
             for e, n in zip(entries, names)]
 
 
-def game_objective(spec: str) -> tuple[Objective, bool]:
-    """(objective, anchored) for a spec; ``anchored`` (optionally ``anchored+verifier``) is the §2.6 game,
-    whose estimated term comes from the anchor, so the rest of the spec may only add linear terms."""
+def game_objective(spec: str, beta: float = 1.0, exponent: float | None = None,
+                   gamma: float | None = None) -> Objective:
+    """The objective of a spec, the one training plays: ``sharpened:S`` (``sharpened:S+verifier``) is the
+    anchored game. The older spelling ``anchored`` with ``exponent`` s or ``gamma`` γ (and KL weight β) is read as
+    ``sharpened(s, β)`` or ``γ·coherence + β·anchor``, the same objective."""
     pieces = [piece.strip() for piece in spec.split("+")] if isinstance(spec, str) else []
     if ANCHORED not in pieces:
-        return parse_objective(spec), False
-    rest = "+".join(piece for piece in pieces if piece != ANCHORED)
-    objective = parse_objective(rest) if rest else Objective(())
-    if objective.target is not None:
-        raise AlftInputError(f"objective: got {spec!r}; the anchored game may only add linear terms (verifier), not {rest!r}")
-    return objective, True
-
-
-def make_anchor(beta: float, exponent: float | None, gamma: float | None, reference_draws: int | None,
-                reference_estimator: str = "digamma") -> Anchor:
-    """The anchor from the KL weight β and exactly one of the exponent s = β/(β−γ) or γ (SPEC §2.6)."""
+        if (exponent, gamma) != (None, None):
+            raise AlftInputError(f"objective: got {spec!r} with exponent/gamma, expected 'anchored' (or write the "
+                                 "game as sharpened:S)")
+        return parse_objective(spec)
     if (exponent is None) == (gamma is None):
-        raise AlftInputError(f"exponent: got exponent={exponent!r} and gamma={gamma!r}, expected exactly one of them for the anchored game")
-    if reference_estimator not in ESTIMATORS:
-        raise AlftInputError(f"reference_estimator: got {reference_estimator!r}, expected one of {', '.join(ESTIMATORS)}")
-    reference = {"reference_draws": reference_draws, "reference_estimator": reference_estimator}
+        raise AlftInputError(f"exponent: got exponent={exponent!r} and gamma={gamma!r}, expected exactly one of "
+                             "them for the anchored game (or write it as sharpened:S)")
+    rest = "+".join(piece for piece in pieces if piece != ANCHORED)
+    linear = parse_objective(rest) if rest else Objective(())
+    if linear.target is not None:
+        raise AlftInputError(f"objective: got {spec!r}; the anchored game may only add linear terms (verifier), not {rest!r}")
     if exponent is not None:
-        return Anchor.from_exponent(exponent, beta, **reference)
-    return Anchor(gamma, beta, **reference)
+        return sharpened(_exponent(exponent), beta) + linear
+    if not gamma < beta:
+        raise AlftInputError(f"exponent: gamma = {gamma!r} ≥ beta = {beta!r} is the collapse, expected gamma < beta")
+    return coherence(gamma) + anchor(beta) + linear
 
 
-def _bias_only_tv(game: TabularGame, objective: Objective, method: str, K: int, anchor: Anchor | None,
+def _exponent(s: float) -> float:
+    if isinstance(s, bool) or not isinstance(s, (int, float)) or not s > 1:
+        raise AlftInputError(f"exponent: got {s!r}, expected s > 1 (s = β/(β−γ); s = 1 is p_ref itself)")
+    return float(s)
+
+
+def _bias_only_tv(game: TabularGame, objective: Objective, method: str, K: int, reference: ReferenceDraws,
                   runs: list[Trajectory], dynamics: Dynamics, seeds: list[int]) -> float:
     """The TV the estimator's bias alone causes: root-found for plain games; for the anchored game the
     mean-field run (its exact fixed point under the same reference draws)."""
     parsed = parse_method(method)
+    anchored = objective.uses_reference
     if parsed.kind == "exact":
-        return float(np.mean([t.final_tv for t in runs])) if anchor is not None else 0.0
-    if anchor is None:
+        return float(np.mean([t.final_tv for t in runs])) if anchored else 0.0
+    if not anchored:
         return fixed_point_tv(game, objective, parsed.estimator, K, dict(parsed.params))
     mean_field = Dynamics(steps=dynamics.steps, step_size=dynamics.step_size, record_every=dynamics.steps)
     label = method if parsed.kind == "mean" else f"mean:{method}"
-    draw_seeds = seeds if anchor.reference_draws is not None else seeds[:1]
-    return float(np.mean([run(game, objective, label, K, mean_field, seed=s, anchor=anchor).final_tv for s in draw_seeds]))
+    draw_seeds = seeds if reference.draws is not None else seeds[:1]
+    return float(np.mean([run(game, objective, label, K, mean_field, seed=s, reference=reference).final_tv
+                          for s in draw_seeds]))
 
 
 def _mean_or_none(values: list[float | None]) -> float | None:
@@ -136,11 +142,12 @@ def _add_ratios(results: dict[str, dict[str, Any]]) -> None:
         row["bias_only_ratio_to_plugin"] = row["bias_only_tv"] / plugin["bias_only_tv"] if plugin["bias_only_tv"] > 0 else None
 
 
-def _anchor_summary(anchor: Anchor | None) -> dict[str, Any] | None:
-    if anchor is None:
+def _anchor_summary(objective: Objective, reference: ReferenceDraws) -> dict[str, Any] | None:
+    if not objective.uses_reference:
         return None
-    return {"gamma": anchor.gamma, "beta": anchor.beta, "exponent": anchor.exponent,
-            "reference_draws": anchor.reference_draws, "reference_estimator": anchor.reference_estimator}
+    gamma, beta = objective.anchor_weights
+    return {"gamma": gamma, "beta": beta, "exponent": objective.sharpening,
+            "reference_draws": reference.draws, "reference_estimator": reference.estimator}
 
 
 def simulate(
@@ -152,8 +159,9 @@ def simulate(
     """Run the exact control and every estimator on the default tabular game; return the summary.
 
     Args:
-        objective: an objective spec (``0.5*coherence``), or ``anchored`` (``anchored+verifier``) for the
-            §2.6 game with ``exponent`` or ``gamma``, and ``reference_draws`` M (None: the exact p_ref).
+        objective: an objective spec (``0.5*coherence``; ``sharpened:2`` for the anchored game that training
+            plays, or the older ``anchored`` with ``exponent`` or ``gamma``), and for an anchored game
+            ``reference_draws`` M (None: the exact p_ref).
         K: group size.
         estimators: entries ``NAME`` or ``NAME:KEY=VALUE[:KEY=VALUE]``.
         dynamics: steps, groups per step, step size, baseline (a small ``groups`` is the finite-budget regime).
@@ -167,24 +175,31 @@ def simulate(
     Returns:
         The summary (module docstring): settings, p* per prompt, and per method its results.
     """
-    parsed, anchored = game_objective(objective)
-    anchor = make_anchor(beta, exponent, gamma, reference_draws, reference_estimator) if anchored else None
-    if not anchored and (exponent, gamma, reference_draws) != (None, None, None):
-        raise AlftInputError(f"objective: got {objective!r} with exponent/gamma/reference_draws, expected 'anchored' for the anchored game")
+    parsed = game_objective(objective, beta, exponent, gamma)
+    anchored = parsed.uses_reference
+    if not anchored and reference_draws is not None:
+        raise AlftInputError(f"reference_draws: got {reference_draws!r} with {objective!r}, expected an anchored "
+                             "objective (sharpened:S) for reference draws")
+    if reference_estimator not in ESTIMATORS:
+        raise AlftInputError(f"reference_estimator: got {reference_estimator!r}, expected one of {', '.join(ESTIMATORS)}")
+    if reference_draws is not None and (isinstance(reference_draws, bool) or not 2 <= reference_draws <= 255):
+        raise AlftInputError(f"reference_draws: got {reference_draws!r}, expected an integer M in 2..255 (or None "
+                             "for the exact p_ref)")
+    reference = ReferenceDraws(reference_draws, reference_estimator)
     if not seeds:
         raise AlftInputError("seeds: got none, expected at least one seed")
     methods = ["exact", *estimator_methods(estimators, params)]
     game = default_game(beta)
-    optima = equilibria(game, parsed, anchor=anchor)  # refuses collapsing objectives before any work
-    runs = compare(game, parsed, methods, K, dynamics, seeds=list(seeds), anchor=anchor, on_step=on_step)
+    optima = equilibria(game, parsed)  # refuses collapsing objectives before any work
+    runs = compare(game, parsed, methods, K, dynamics, seeds=list(seeds), reference=reference, on_step=on_step)
     results = {
-        method: _method_summary(trajectories, _bias_only_tv(game, parsed, method, K, anchor, trajectories, dynamics, list(seeds)), tv_threshold)
+        method: _method_summary(trajectories, _bias_only_tv(game, parsed, method, K, reference, trajectories, dynamics, list(seeds)), tv_threshold)
         for method, trajectories in runs.items()
     }
     _add_ratios(results)
     return {
-        "objective": objective if anchored else parsed.name,
-        "K": K, "beta": beta, "anchor": _anchor_summary(anchor),
+        "objective": objective if ANCHORED in str(objective) else parsed.name,
+        "K": K, "beta": beta, "anchor": _anchor_summary(parsed, reference),
         "groups": dynamics.groups, "step_size": dynamics.step_size, "total_steps": dynamics.steps,
         "baseline": dynamics.baseline, "seeds": list(seeds), "tv_threshold": tv_threshold,
         "steps": [int(s) for s in runs["exact"][0].steps],
