@@ -5,7 +5,7 @@ import pytest
 from alft.errors import AlftInputError
 from alft.games import Reward
 from alft.training.run_folder import RunFolder, default_run_name
-from alft.training.settings import PRESETS, TrainSettings
+from alft.training.settings import PRESETS, TrainSettings, task_reward
 
 
 def test_unset_sizes_come_from_the_preset_and_explicit_ones_win():
@@ -26,9 +26,9 @@ def test_bad_settings_name_the_option(changes, field):
 
 
 def test_method_labels_and_safe_folder_names():
-    assert TrainSettings(preset="tiny", reward=Reward("coherence"), allow_collapse=True).label == "aqp"
+    assert TrainSettings(preset="tiny", reward=Reward("coherence", allow_collapse=True)).label == "aqp"
     assert TrainSettings(preset="tiny", reward=Reward(peer="ttrl")).label == "ttrl"
-    label = TrainSettings(preset="tiny", reward=Reward("coherence+0.5*verifier", "digamma"), allow_collapse=True).label
+    label = TrainSettings(preset="tiny", reward=Reward("coherence+0.5*verifier", "digamma", allow_collapse=True)).label
     assert label == "coherence+0.5*verifier:digamma"
     assert default_run_name(label).endswith("-coherence_0.5_verifier_digamma")
 
@@ -51,8 +51,8 @@ def test_run_folder_refuses_a_different_configuration_and_finds_the_last_checkpo
 
 def test_the_collapsing_game_is_refused_unless_asked_for():
     with pytest.raises(AlftInputError, match="--allow-collapse"):
-        TrainSettings(preset="tiny", reward=Reward("coherence"))
-    assert TrainSettings(preset="tiny", reward=Reward("coherence"), allow_collapse=True).label == "aqp"
+        TrainSettings(preset="tiny", reward=task_reward(None, objective="coherence"))
+    assert TrainSettings(preset="tiny", reward=Reward("coherence", allow_collapse=True)).label == "aqp"
     assert TrainSettings(preset="tiny", reward=Reward(peer="ttrl")).label == "ttrl"  # peers run as they are
 
 

@@ -13,6 +13,7 @@ Whole groups across processes, answer-level metrics and bad-data checks::
 """
 
 from alft.integrations.trl.callbacks import (
+    CollapseWarningCallback,
     EquilibriumProbeCallback,
     FailureTest,
     FailureWarningCallback,
@@ -26,6 +27,7 @@ from alft.integrations.trl.rewards import AnswerLevelReward, ScoredBatch, answer
 from alft.integrations.trl.trainer import AlftGRPOTrainer
 
 __all__ = [
+    "CollapseWarningCallback",
     "EquilibriumProbeCallback",
     "FailureTest",
     "FailureWarningCallback",

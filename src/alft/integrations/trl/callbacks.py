@@ -216,6 +216,10 @@ class FailureWarningCallback(TrainerCallback):
             self.log(failure_message(self.evidence))
 
 
+CollapseWarningCallback = FailureWarningCallback
+"""The old name (it warned only of the collapse, on a 40-step window of noise); kept for scripts that use it."""
+
+
 class EquilibriumProbeCallback(TrainerCallback):
     """Every ``every`` optimizer steps, measures the distance to the predicted equilibrium and appends it
     (with the step) to a JSONL file; ``measure(model)`` samples inside ``fork_rng``, so training's random
