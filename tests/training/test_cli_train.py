@@ -101,3 +101,19 @@ def test_real_model_folder_and_jsonl_dataset_with_lora(cli, tmp_path, tiny_polic
     assert summary["before"]["n_prompts"] == summary["after"]["n_prompts"] == 5
     assert summary["settings"]["lora"] is True
     AutoModelForCausalLM.from_pretrained(folder / "policy")  # merged LoRA weights reload as a plain model
+
+
+def test_the_reward_is_validated_once_before_step_one_and_only_looked_up_per_step(cli, tmp_path, monkeypatch):
+    """One Reward is built per entry point and carried: the CLI builds it, the settings, the TRL config and the
+    reward function receive it unchanged; its K-dependent checks run once per group size (later calls are a
+    dictionary lookup), so a step pays no validation."""
+    from alft.games import reward as reward_module
+
+    built, checked = [], []
+    post_init, trainable = reward_module.Reward.__post_init__, reward_module.check_trainable
+    monkeypatch.setattr(reward_module.Reward, "__post_init__", lambda self: (built.append(1), post_init(self))[1])
+    monkeypatch.setattr(reward_module, "check_trainable", lambda e: (checked.append(e.K), trainable(e))[1])
+    result = cli("train", *TINY, "--output-dir", str(tmp_path / "run"), "--json")
+    assert result.exit_code == 0, result.output
+    assert len(built) == 1  # the CLI's Reward, nowhere rebuilt
+    assert checked == [4]  # the table's trainability at K = 4, once over 4 steps and the preflight
