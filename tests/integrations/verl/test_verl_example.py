@@ -34,7 +34,7 @@ def test_the_launch_overrides_compose_and_pass_verls_and_alfts_checks():
     from verl.trainer.ppo.utils import need_critic, need_reference_policy
     from verl.utils.config import validate_config
 
-    from alft.integrations.verl.trainer import check_config
+    from alft.integrations.verl import check_config
 
     config_dir = os.path.join(os.path.dirname(verl.__file__), "trainer", "config")
     with initialize_config_dir(config_dir=config_dir, version_base=None):
@@ -43,3 +43,23 @@ def test_the_launch_overrides_compose_and_pass_verls_and_alfts_checks():
     assert config.reward.custom_reward_function.path == "pkg://alft.integrations.verl.score"
     check_config(config)  # alft's settings, tried on a group of rollout.n = 16
     validate_config(config=config, use_reference_policy=need_reference_policy(config), use_critic=need_critic(config))
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("algorithm.adv_estimator=alft_coherense", "algorithm.adv_estimator: got 'alft_coherense', expected one of alft,"),
+    ("+algorithm.alft.estimator=magic", "algorithm.alft.estimator: got 'magic'"),
+])
+def test_the_launcher_refuses_bad_alft_settings_in_the_driver_before_ray(tmp_path, override, message):
+    """python -m alft.integrations.verl.main (run_gsm8k.sh's launcher) checks alft's settings before verl's
+    main_ppo starts Ray: one error line, no Ray instance."""
+    pytest.importorskip("verl.protocol")
+    import subprocess
+    import sys
+
+    overrides = [o for o in _overrides() if not o.startswith("algorithm.adv_estimator=")] + [override]
+    if not override.startswith("algorithm.adv_estimator="):
+        overrides.append("algorithm.adv_estimator=alft")
+    done = subprocess.run([sys.executable, "-m", "alft.integrations.verl.main", *overrides], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode != 0 and message in done.stderr, done.stderr[-2000:]
+    assert "Ray instance" not in done.stderr + done.stdout  # refused before ray.init (which announces one)

@@ -14,6 +14,7 @@ from pathlib import Path
 import hydra
 from verl.trainer import main_ppo
 
+from alft.errors import AlftInputError
 from alft.integrations.verl.rewards import check_config
 
 CONFIG_DIR = str(Path(main_ppo.__file__).parent / "config")
@@ -21,7 +22,10 @@ CONFIG_DIR = str(Path(main_ppo.__file__).parent / "config")
 
 @hydra.main(config_path=CONFIG_DIR, config_name="ppo_trainer", version_base=None)
 def main(config) -> None:  # noqa: ANN001 — Hydra's DictConfig
-    check_config(config)
+    try:
+        check_config(config)
+    except AlftInputError as error:
+        raise SystemExit(f"error: {error}") from None  # one line, before Ray starts anything
     main_ppo.main.__wrapped__(config)  # verl's body, undecorated: the config is already composed
 
 
