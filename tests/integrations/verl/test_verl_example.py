@@ -56,9 +56,8 @@ def test_the_launcher_refuses_bad_alft_settings_in_the_driver_before_ray(tmp_pat
     import subprocess
     import sys
 
-    overrides = [o for o in _overrides() if not o.startswith("algorithm.adv_estimator=")] + [override]
-    if not override.startswith("algorithm.adv_estimator="):
-        overrides.append("algorithm.adv_estimator=alft")
+    key = override.lstrip("+").split("=")[0]
+    overrides = [o for o in _overrides() if o.lstrip("+").split("=")[0] != key] + [override]
     done = subprocess.run([sys.executable, "-m", "alft.integrations.verl.main", *overrides], cwd=tmp_path,
                           capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode != 0 and message in done.stderr, done.stderr[-2000:]
