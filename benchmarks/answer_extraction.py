@@ -84,6 +84,10 @@ def score(rule, corpus: list[dict], grouper) -> dict:
             chosen = [i for i in rows if keep(corpus[i])]
             report[f"{split}/{subset}"] = {"n": len(chosen), "class": _rate([verdicts[i][0] for i in chosen]),
                                           "exact": _rate([verdicts[i][1] for i in chosen])}
+    for source in ("smollm2", "math-verify"):
+        chosen = [i for i, item in enumerate(corpus) if item["id"].startswith(source)]
+        report[f"source:{source}"] = {"n": len(chosen), "class": _rate([verdicts[i][0] for i in chosen]),
+                                      "exact": _rate([verdicts[i][1] for i in chosen])}
     return {"accuracy": report, "answers": answers, "verdicts": verdicts}
 
 
