@@ -24,6 +24,14 @@ from alft.answers import as_number, canonicalize
         ("\\text{ Paris }.", "Paris"),
         ("\\boxed{a}+\\boxed{b}", "\\boxed{a}+\\boxed{b}"),
         ("X", "X"),
+        ("20 - 9 = 11", "11"),  # a calculation ending in a plain number is that number
+        ("x = 0.5", "1/2"),
+        ("11 pencils", "11"),  # a plain number followed by words only
+        ("1,000 dollars", "1000"),
+        ("y = 2x + 3", "y = 2x + 3"),  # an equation whose right-hand side is not a plain number stays whole
+        ("x <= 11", "x <= 11"),
+        ("12 and 13", "12 and 13"),
+        ("3 x", "3 x"),
         ("$$", None),
         ("   ", None),
         (None, None),

@@ -1,5 +1,6 @@
 """Answer extraction: each rule, the precedence between rules, and safety on hostile input."""
 
+import re
 import time
 
 import pytest
@@ -29,11 +30,11 @@ from alft.errors import AlftInputError
         ("\\boxed {3}", "3"),
         ("\\fbox{7}", "7"),
         ("steps\n#### 1,000\nextra", "1,000"),
-        ("Final Answer: The final answer is $5$. I hope it is correct.", "$5$"),
+        ("Final Answer: The final answer is $5$. I hope it is correct.", "5"),
         ("final answer: x+1", "x+1"),
-        ("so the answer is 3.5 apples. Then more", "3.5 apples"),
+        ("so the answer is 3.5 apples. Then more", "3.5"),
         ("The answer is: 12", "12"),
-        ("work\nAnswer: 12 apples.\nthanks", "12 apples"),
+        ("work\nAnswer: 12 apples.\nthanks", "12"),
         ("x=-3", "-3"),
         ("3+8-5=11-5=6", "6"),
         ("so 2+2 = 4.", "4"),
@@ -60,19 +61,21 @@ def test_auto_finds_no_answer_without_a_marker(text):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("u)B6}Ui", "6"), ("we get 5-3", "3"), ("half is 1/2", "1/2"), ("no digits here", None),
-     ("the answer is 4 and then 9", "4 and then 9"), ("\\boxed{7} and 8", "7")],
+     ("the answer is 4 and then 9", "4"), ("\\boxed{7} and 8", "7")],
 )
 def test_auto_last_number_is_the_opt_in_fallback(text, expected):
     assert extract_answer_or_last_number(text) == expected
     assert get_extractor("auto-last-number")(text) == expected
 
 
-def test_precedence_boxed_beats_markers_and_numbers():
+def test_the_last_marked_answer_wins_whatever_its_kind():
     text = "the answer is 4\n#### 5\nFinal answer: 6\n\\boxed{7} and 8"
     assert extract_answer(text) == "7"
-    assert extract_answer(text.replace("\\boxed{7}", "")) == "5"
+    assert extract_answer(text.replace("\\boxed{7}", "")) == "6"
+    assert extract_answer("\\boxed{6} so far; checking again, the final answer is 9.") == "9"
+    assert extract_answer("the answer is 9. Boxed: \\boxed{6}") == "6"
     assert extract_answer("the answer is 4\nFinal answer: 6\n8") == "6"
-    assert extract_answer("the answer is 4 and then 9") == "4 and then 9"
+    assert extract_answer("the answer is 4 and then 9") == "4"
 
 
 @pytest.mark.parametrize(
@@ -135,7 +138,22 @@ def test_any_unicode_text_gives_a_short_answer_or_none(text):
 def test_a_trace_ending_in_a_number_yields_it(value, prefix):
     text = f"{prefix}={value}"
     assert extract_arithmetic(text) == str(value)
-    assert extract_answer(text.replace("#", "")) is not None
+    if re.search("[abc]{3}", prefix) is None:  # a trace, not prose (prose must end a sentence)
+        assert extract_answer(text) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Anna has 12 pencils and buys 8 more, so she has 12 + 8 = 20", None),  # cut off: no full stop
+        ("Anna has 12 pencils and buys 8 more, so she has 12 + 8 = 20.", "20"),
+        ("She has 12 pencils. Anna has 20 pencils now.", "20"),
+        ("She has 12 pencils. Now she buys 8 and 4 more.", None),  # two numbers: no single stated value
+        ("Is it 20?", None),
+    ],
+)
+def test_prose_without_a_marker_needs_a_finished_concluding_sentence(text, expected):
+    assert extract_answer(text) == expected
 
 
 def test_the_extractor_help_documents_the_opt_in_fallback():

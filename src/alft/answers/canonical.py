@@ -20,6 +20,8 @@ _THOUSANDS_RE = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
 _DECIMAL_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _FRACTION_RE = re.compile(r"^([+-]?[0-9]+)/([0-9]+)$")
 _LATEX_FRACTION_RE = re.compile(r"^([+-]?)\\[dt]?frac\{([0-9]+)\}\{([0-9]+)\}$")
+_EQUALS_RE = re.compile(r"(?<![<>!=\\])=(?!=)")
+_UNIT_WORDS_RE = re.compile(r"^(\S+?)(?:\s+[A-Za-z]{2,})+$")
 _MAX_UNWRAP = 8
 CANONICAL_NUMBER = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
 """``canonicalize``'s form of every plain number: two different ones are different values (math-verify adds
@@ -94,7 +96,9 @@ def canonicalize(answer: str | None) -> str | None:
     Steps: unicode NFKC (fullwidth digits → ASCII), the minus sign U+2212 → ``-``; surrounding ``$``,
     ``\\boxed{}``, ``\\text{}`` and a final full stop removed; runs of whitespace collapsed to one space;
     plain numbers written one way (``5.0`` → ``5``, ``1,000`` → ``1000``, ``0.50`` and ``2/4`` → ``1/2``,
-    ``+3`` → ``3``). Case is kept (``X`` and ``x`` differ in mathematics).
+    ``+3`` → ``3``); a calculation or equation ending in a plain number is that number (``20 - 9 = 11`` →
+    ``11``), and so is a plain number followed by words (``11 pencils`` → ``11``). Case is kept (``X`` and
+    ``x`` differ in mathematics).
 
     Args:
         answer: an extracted answer, or ``None``.
@@ -109,5 +113,23 @@ def canonicalize(answer: str | None) -> str | None:
     text = _WHITESPACE_RE.sub(" ", _strip_wrappers(text)).strip()
     if not text:
         return None
+    text = _stated_number(text)
     value = as_number(text)
     return text if value is None else _format_number(value)
+
+
+def _stated_number(text: str) -> str:
+    """The plain number that an answer states, when it is one with words or a calculation around it.
+
+    ``20 - 9 = 11`` and ``x = 11`` → ``11`` (the right-hand side of the last ``=``); ``11 pencils`` → ``11``
+    (a plain number followed by words only). Without this the grouper (math-verify, whose verify is not
+    symmetric in gold and target) could put ``20 - 9 = 11`` and ``11`` in one class or two depending on their
+    order, while the reference check scores both equal to 11. Anything else is returned unchanged.
+    """
+    if "=" in text:
+        right = _EQUALS_RE.split(text)[-1].strip()
+        if right != text and as_number(right) is not None:
+            return right
+    if (match := _UNIT_WORDS_RE.match(text)) is not None and as_number(match.group(1)) is not None:
+        return match.group(1)
+    return text
