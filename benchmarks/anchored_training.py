@@ -50,10 +50,11 @@ METRICS = ("greedy_accuracy", "majority_accuracy", "mean_sample_accuracy", "answ
 
 
 def settings_for(group: str, seed: int, probe_prompts: int, probe_samples: int) -> Any:
-    from alft.training.settings import TrainSettings, task_reward
+    from alft.games import Reward
+    from alft.training.settings import TrainSettings, task_extractor
 
     objective, steps, allow_collapse = GROUPS[group]
-    return TrainSettings(reward=task_reward(None, objective=objective, allow_collapse=allow_collapse), steps=steps,
+    return TrainSettings(reward=Reward(objective, extractor=task_extractor(None), allow_collapse=allow_collapse), steps=steps,
                          seed=seed, probe_prompts=probe_prompts, probe_samples=probe_samples)
 
 

@@ -5,7 +5,7 @@ import pytest
 from alft.errors import AlftInputError
 from alft.games import Reward
 from alft.training.run_folder import RunFolder, default_run_name
-from alft.training.settings import PRESETS, TrainSettings, task_reward
+from alft.training.settings import PRESETS, TrainSettings
 
 
 def test_unset_sizes_come_from_the_preset_and_explicit_ones_win():
@@ -51,7 +51,7 @@ def test_run_folder_refuses_a_different_configuration_and_finds_the_last_checkpo
 
 def test_the_collapsing_game_is_refused_unless_asked_for():
     with pytest.raises(AlftInputError, match="--allow-collapse"):
-        TrainSettings(preset="tiny", reward=task_reward(None, objective="coherence"))
+        TrainSettings(preset="tiny", reward=Reward("coherence"))
     assert TrainSettings(preset="tiny", reward=Reward("coherence", allow_collapse=True)).label == "aqp"
     assert TrainSettings(preset="tiny", reward=Reward(peer="ttrl")).label == "ttrl"  # peers run as they are
 

@@ -15,7 +15,8 @@ import typer
 from alft.cli.errors import user_errors
 from alft.cli.train import JsonOption, PresetOption, _out, _preset_default, _run
 from alft.games.reward import REWARD_HELP
-from alft.training.settings import TrainSettings, task_reward
+from alft.games import Reward
+from alft.training.settings import TrainSettings, task_extractor
 
 Opt = typer.Option
 
@@ -47,7 +48,7 @@ def references(
 
     with user_errors():  # alft train's settings: the same defaults, checks, model and prompts
         settings = TrainSettings(
-            preset=preset, reward=task_reward(dataset, extractor=extractor), model=model, dataset=dataset,
+            preset=preset, reward=Reward(extractor=task_extractor(dataset, extractor)), model=model, dataset=dataset,
             dataset_split=dataset_split, prompt_column=prompt_column, answer_column=answer_column,
             reference_draws=reference_draws, max_completion_length=max_completion_length, temperature=temperature,
             device=device, use_vllm=use_vllm)

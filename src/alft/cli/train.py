@@ -24,7 +24,8 @@ from rich.table import Table
 from alft.cli.errors import fail, stderr as _err, user_errors
 from alft.errors import AlftInputError, AlftNumericalError, require
 from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP, parse_params
-from alft.training.settings import objective_for, task_reward
+from alft.games import Reward
+from alft.training.settings import TrainSettings, objective_for, task_extractor
 
 _out = Console()
 
@@ -135,12 +136,6 @@ def _checked_value(param: Any, key: str, value: Any, path: Path) -> Any:
     return value
 
 
-def _settings(**values: Any) -> Any:
-    from alft.training.settings import TrainSettings
-
-    return TrainSettings(**values)
-
-
 def _progress() -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -240,12 +235,13 @@ def train(
     Multi-GPU (or several CPU processes): accelerate launch -m alft.cli train [OPTIONS].
     """
     with user_errors():
-        reward = task_reward(
-            dataset, objective=objective_for(objective, sharpening), peer=peer, reference_estimator=reference_estimator, estimator=estimator, estimator_params=parse_params(param),
-            unextractable=unextractable, penalty=penalty, extractor=extractor, grouper=grouper,
-            constraints=tuple(constraint or ()), dual_step=dual_step, allow_collapse=allow_collapse,
+        reward = Reward(
+            objective=objective_for(objective, sharpening), peer=peer, estimator=estimator,
+            estimator_params=parse_params(param), unextractable=unextractable, penalty=penalty,
+            extractor=task_extractor(dataset, extractor), grouper=grouper, constraints=tuple(constraint or ()),
+            dual_step=dual_step, reference_estimator=reference_estimator, allow_collapse=allow_collapse,
         )
-        settings = _settings(
+        settings = TrainSettings(
             preset=preset, reward=reward, num_generations=num_generations, steps=steps,
             seed=seed, learning_rate=lr, beta=beta, scale_rewards=scale_rewards, prompts_per_step=prompts_per_step,
             gradient_accumulation_steps=gradient_accumulation_steps,
@@ -328,7 +324,7 @@ def compare(
         method_list = _parse_list(methods, "--methods", str)
         seed_list = _parse_list(seeds, "--seeds", int)
         defaults = {"steps": 150, "eval_problems": 500} if preset == "default" else {}
-        base = _settings(preset=preset, num_generations=num_generations, learning_rate=lr,
+        base = TrainSettings(preset=preset, num_generations=num_generations, learning_rate=lr,
                          steps=steps if steps is not None else defaults.get("steps"),
                          eval_problems=eval_problems if eval_problems is not None else defaults.get("eval_problems"))
     from alft.training.compare import run_comparison

@@ -91,7 +91,7 @@ class TrainSettings:
         preset: name in :data:`PRESETS` (sizes not given explicitly come from it).
         reward: the answer-level reward (:class:`alft.games.Reward`: objective or peer, estimator and its
             parameters, unanswered policy, extractor, grouper, constraints); None for the default reward
-            with the extractor of the task (:func:`task_reward`).
+            with the extractor of the task (:func:`task_extractor`).
         num_generations: K, completions per prompt (≥ 2).
         steps: GRPO optimizer steps.
         seed: seeds GRPO sampling, data order and evaluation sampling.
@@ -180,7 +180,7 @@ class TrainSettings:
         for name in ("model", "dataset"):  # a local path is one setting however it is spelled
             object.__setattr__(self, name, resolved_path(getattr(self, name)))
         if self.reward is None:
-            object.__setattr__(self, "reward", task_reward(self.dataset))
+            object.__setattr__(self, "reward", Reward(extractor=task_extractor(self.dataset)))
         require(isinstance(self.reward, Reward), "reward", self.reward, "an alft.games.Reward")
         self._validate()
         self.reward.prepare(self.num_generations, "--num-generations")  # tables solvable and trainable at this K
@@ -249,12 +249,12 @@ class TrainSettings:
         return dataclasses.replace(self, **changes)
 
 
-def task_reward(dataset: str | None, **fields: Any) -> Reward:
-    """The reward for a run: ``fields`` of :class:`Reward`, with the task's extractor unless one is given
-    (``arithmetic`` for the built-in task, whose traces end in ``= N``; ``auto`` for a user's dataset)."""
-    if fields.get("extractor") is None:
-        fields["extractor"] = "arithmetic" if dataset is None else "auto"
-    return Reward(**fields)
+def task_extractor(dataset: str | None, extractor: str | None = None) -> str:
+    """The run's answer extractor: the one given, else the task's (``arithmetic`` for the built-in task, whose
+    traces end in ``= N``; ``auto`` for a user's dataset)."""
+    if extractor is not None:
+        return extractor
+    return "arithmetic" if dataset is None else "auto"
 
 
 def resolved_path(name: str | None) -> str | None:
