@@ -7,6 +7,7 @@ commands so that ``alft tables`` and ``alft bon`` start fast.
 import typer
 
 from alft.cli import bon, simulate, tables, train
+from alft.cli import bvpo
 
 app = typer.Typer(
     name="alft",
@@ -31,7 +32,7 @@ def _options(
 ) -> None:
     """Answer-Level Fine-Tuning: reward tables, alignment games, GRPO training and best-of-n analysis."""
 
-for module in (tables, simulate, train, bon):
+for module in (tables, simulate, train, bon, bvpo):
     module.register(app)
 
 
