@@ -83,3 +83,17 @@ def test_cli_json_on_a_tiny_run(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert list(summary["methods"]) == ["dpo-trace"] and summary["settings"]["seed"] == 0
+
+
+def test_cli_exact_report_is_the_library_report(tmp_path):
+    from alft.bvpo.report import exact_report
+
+    result = CliRunner().invoke(APP, ["bvpo", "--exact", "--games", "2", "--batches", "20", "--json", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report == json.loads(json.dumps(exact_report(2, batches=20, seed=3)))
+    assert report["checks"]["closed_form_vs_grid_max_gap"] <= 1e-6
+    table = CliRunner().invoke(APP, ["bvpo", "--exact", "--games", "2", "--batches", "20"])
+    assert table.exit_code == 0 and "relative MSE regret vs α*" in table.output
+    bad = CliRunner().invoke(APP, ["bvpo", "--exact", "--batches", "1"])
+    assert bad.exit_code == 2 and "--batches" in bad.output

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,6 @@ import datasets
 import numpy as np
 
 from alft.bvpo.base import HybridRecipe
-from alft.bvpo.mixing import check_alpha
 from alft.errors import require
 
 Log = Callable[[str], None]
@@ -113,14 +113,8 @@ def _write(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
-def _alpha_of(method: Method, alphas: list[float]) -> float:
-    return float(np.mean(alphas)) if method.alpha is None and alphas else float(method.alpha if method.alpha is not None else 0.5)
-
-
 def run_comparison(settings: BVPOSettings, folder: Path, log: Log = lambda _: None) -> dict[str, Any]:
     """Run (or resume) the comparison in ``folder``; return the summary (also written to summary.json)."""
-    import torch
-
     from alft.bvpo.base import hybrid_base_policy
     from alft.bvpo.task import MarginalProbe, TaskPairs, build_pairs, evaluate_modes, trace_resample_variance
     from alft.task.arithmetic import generate_problems
@@ -198,7 +192,6 @@ def train_method(method: Method, settings: BVPOSettings, base_folder: Path, pair
                  folder: Path) -> dict[str, Any]:
     """Train one method from the base policy and measure it (accuracy in both modes, marginal preference
     accuracy, gradient variance over resampled traces, trace length over training)."""
-    import torch
     from transformers import PrinterCallback, ProgressCallback, TrainerCallback
     from trl import DPOConfig, DPOTrainer
 
@@ -245,7 +238,7 @@ def train_method(method: Method, settings: BVPOSettings, base_folder: Path, pair
     train_seconds = time.perf_counter() - train_start
     history = [h for h in trainer.state.log_history if "loss" in h and "step" in h]
     alphas = [float(h.get("bvpo/alpha", 1.0)) for h in history]
-    alpha = _alpha_of(method, alphas) if not method.plain_dpo else 1.0
+    alpha = float(np.mean(alphas)) if method.alpha is None else method.alpha  # α̂*: its mean over the run
     measured = {
         "method": dataclasses.asdict(method),
         "eval": evaluate_modes(model, tokenizer, evaluation, k=settings.eval_samples, seed=settings.seed),
@@ -265,10 +258,7 @@ def train_method(method: Method, settings: BVPOSettings, base_folder: Path, pair
         "seconds_per_step": train_seconds / settings.steps,
     }
     measured["seconds"] = time.perf_counter() - start
-    import shutil
-
     shutil.rmtree(folder / "trainer", ignore_errors=True)
-    del torch
     return measured
 
 
