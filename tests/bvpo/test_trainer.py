@@ -72,6 +72,14 @@ def test_estimated_alpha_is_logged_with_the_gradient_statistics(tmp_path, width)
     assert alpha == pytest.approx(min(1.0, max(0.0, stats["alpha_unclipped"])))
 
 
+def test_a_last_batch_of_one_pair_keeps_the_previous_alpha(tmp_path):
+    five = {k: v + v[:1] for k, v in ROWS.items()}  # 5 pairs, batches of 4: the second step sees one pair
+    config = BVPOConfig(estimate_alpha=True, **{**COMMON, "max_steps": 2})
+    trainer, _ = _train(BVPOTrainer, config, datasets.Dataset.from_dict(five), tmp_path)
+    assert len(trainer.alpha_history) == 2 and trainer.alpha_history[1] == trainer.alpha_history[0]
+    assert len(_logged(trainer, "bvpo/var_trace")) == 1  # estimated once, reused once
+
+
 def test_bad_settings_and_pairs_are_refused(tmp_path):
     with pytest.raises(AlftInputError, match=r"alpha.*\[0, 1\]"):
         BVPOConfig(alpha=1.5, **COMMON)

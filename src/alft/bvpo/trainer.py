@@ -10,7 +10,8 @@ TRL offers no hook for either, so the subclass overrides only:
   prefixed ``empty_``;
 * ``compute_loss``: TRL's loss on each half, mixed with α. With ``estimate_alpha`` α is re-estimated every
   step from the batch (:func:`alft.bvpo.estimate_alpha` on per-example gradients, optionally count-sketched),
-  before the mixed loss is formed.
+  before the mixed loss is formed; a batch of fewer than ``MIN_BATCH`` pairs (the last one of an epoch)
+  keeps the previous step's α̂.
 
 Logged every step beside TRL's metrics (which stay those of the trace pairs; the empty pairs' copies are
 under ``empty/``): ``bvpo/alpha``, ``bvpo/loss_trace``, ``bvpo/loss_empty`` and, when α is estimated, the
@@ -111,9 +112,8 @@ class BVPOTrainer(DPOTrainer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         config = kwargs.get("args")
         require(isinstance(config, BVPOConfig), "args", type(config).__name__, "a BVPOConfig")
-        for name in ("train_dataset",):
-            if kwargs.get(name) is not None:
-                check_pair_dataset(kwargs[name], config.empty_pattern)
+        if kwargs.get("train_dataset") is not None:
+            check_pair_dataset(kwargs["train_dataset"], config.empty_pattern)
         require(kwargs.get("eval_dataset") is None, "eval_dataset", "given", "None (evaluate with alft.bvpo.task)")
         super().__init__(*args, **kwargs)
         self.data_collator = BVPOCollator(self.data_collator)
@@ -188,7 +188,11 @@ class BVPOTrainer(DPOTrainer):
         trace, empty = split_batch(inputs)
         require(bool(empty), "batch", sorted(inputs), "a BVPO batch (trace and empty_ keys)")
         alpha = self.args.alpha
-        if self.args.estimate_alpha and self.model.training:
+        n_pairs = trace["input_ids"].shape[0] // 2
+        if self.args.estimate_alpha and self.model.training and n_pairs < MIN_BATCH:
+            # the last batch of an epoch may hold a single pair: no sample covariance, so the previous α̂ is kept
+            alpha = self.alpha_history[-1] if self.alpha_history else self.args.alpha
+        elif self.args.estimate_alpha and self.model.training:
             estimate = estimate_alpha(*self.per_example_gradients(model, trace, empty))
             alpha = estimate.alpha
             for key, value in (("var_trace", estimate.var_trace), ("var_empty", estimate.var_empty),
