@@ -31,5 +31,5 @@ def test_an_empty_trace_that_is_not_empty_is_refused():
 
 
 def test_the_mathematics_loads_no_torch():
-    code = "import sys, json, alft.bvpo, alft.bvpo.pairs; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'trl'))))"
+    code = "import sys, json, alft.bvpo, alft.bvpo.pairs, alft.bvpo.report; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'transformers', 'trl'))))"
     assert json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) == []

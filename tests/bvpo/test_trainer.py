@@ -80,6 +80,22 @@ def test_a_last_batch_of_one_pair_keeps_the_previous_alpha(tmp_path):
     assert len(_logged(trainer, "bvpo/var_trace")) == 1  # estimated once, reused once
 
 
+def test_non_finite_log_probabilities_stop_training_with_a_clear_error(tmp_path):
+    from alft.errors import AlftNumericalError
+
+    model, tokenizer = load_policy(str(SHIPPED_DIR))
+    reference, _ = load_policy(str(SHIPPED_DIR))
+    with torch.no_grad():
+        model.model.norm.weight.fill_(float("nan"))  # every log-probability of the policy becomes NaN
+    config = BVPOConfig(**{**COMMON, "output_dir": str(tmp_path / "out")})
+    trainer = BVPOTrainer(model=model, ref_model=reference, args=config, train_dataset=datasets.Dataset.from_dict(ROWS),
+                          processing_class=tokenizer)
+    trainer.remove_callback(PrinterCallback)
+    with pytest.raises(AlftNumericalError, match="loss_trace: got nan at step 0"):
+        trainer.train()
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # nothing written
+
+
 def test_bad_settings_and_pairs_are_refused(tmp_path):
     with pytest.raises(AlftInputError, match=r"alpha.*\[0, 1\]"):
         BVPOConfig(alpha=1.5, **COMMON)
