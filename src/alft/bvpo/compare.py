@@ -113,6 +113,17 @@ def _write(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+def _check_resumable(config_path: Path, settings: BVPOSettings) -> None:
+    """A run folder resumes only with the settings it was started with (the methods may differ: a method is
+    one file, added or reused)."""
+    if not config_path.exists():
+        return
+    stored, current = json.loads(config_path.read_text()), settings.to_json()
+    for key in sorted(k for k in stored if k != "methods"):
+        require(stored[key] == current.get(key), f"--{key.replace('_', '-')}", current.get(key),
+                f"{stored[key]!r} as the run folder {config_path.parent} was started with, or a new --output-dir")
+
+
 def run_comparison(settings: BVPOSettings, folder: Path, log: Log = lambda _: None) -> dict[str, Any]:
     """Run (or resume) the comparison in ``folder``; return the summary (also written to summary.json)."""
     from alft.bvpo.base import hybrid_base_policy
@@ -122,13 +133,9 @@ def run_comparison(settings: BVPOSettings, folder: Path, log: Log = lambda _: No
     from alft.task.threads import one_torch_thread
 
     start = time.perf_counter()
-    folder.mkdir(parents=True, exist_ok=True)
     config_path = folder / "config.json"
-    if config_path.exists():
-        stored = json.loads(config_path.read_text())
-        differ = [k for k in stored if k != "methods" and stored[k] != settings.to_json().get(k)]
-        require(not differ, f"--{differ[0].replace('_', '-')}" if differ else "", settings.to_json().get(differ[0]) if differ else None,
-                f"the value the run folder {folder} was started with ({stored.get(differ[0]) if differ else None}), or a new --output-dir")
+    _check_resumable(config_path, settings)
+    folder.mkdir(parents=True, exist_ok=True)
     _write(config_path, settings.to_json())
     (folder / "methods").mkdir(exist_ok=True)
     timings: dict[str, float] = {}
