@@ -5,8 +5,8 @@ and the answer (``=6``, :mod:`alft.bvpo.base`). Traced sampling forbids ``=`` as
 on); empty-trace sampling starts after the marker (the prefill).
 
 * :func:`build_pairs` — pairs by the verifier, drawn from the base policy: per prompt one trace pair (a correct
-  traced completion preferred to a wrong one), a second, different trace pair (the budget-matched control's
-  extra data) and one empty-trace pair, kept only on prompts where all exist.
+  traced completion preferred to a wrong one), a second trace pair from a fresh traced draw (the
+  budget-matched control's extra data) and one empty-trace pair, kept only on prompts where the first two exist.
 * :func:`evaluate_modes` — accuracy with the trace and with the trace forced empty (greedy and sampled), the
   mean trace length.
 * :class:`MarginalProbe` — held-out preference accuracy on the marginal π(y|x) = Σ_r π(r, y|x), estimated
@@ -97,7 +97,7 @@ class TaskPairs:
 
     Attributes:
         sets: one trace pair and one empty-trace pair per kept prompt.
-        second_trace: a second trace pair on the same prompts (different completions where the samples allow).
+        second_trace: a second trace pair on the same prompts, from a fresh traced draw where it has a pair.
         answers: the true answer of each kept prompt.
         trace_pools: per kept prompt, the traced completions sampled for each answer (to resample traces).
         stats: how many prompts were drawn and kept, and each mode's sample accuracy.
@@ -165,10 +165,23 @@ def build_pairs(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prob
         kept["pool"].append(pool)
     require(len(kept["prompt"]) >= 2, "train_prompts", len(problems),
             "more prompts: fewer than 2 gave a trace pair and an empty-trace pair")
+    # The control's second trace pair comes from a fresh draw of k_trace traced samples (its own seed and
+    # generator, so the pairs above do not depend on it); where that draw has no right-vs-wrong pair, the
+    # second pair is taken from the first draw, other completions where there are.
+    fresh = sample(model, tokenizer, kept["prompt"], k=k_trace, empty=False, seed=seed + 2)
+    second_rng = np.random.default_rng([seed, 2])
+    from_fresh = 0
+    for i, (completions, answer) in enumerate(zip(fresh, kept["answer"])):
+        right, wrong = _split(completions, answer, empty=False)
+        if right and wrong:
+            kept["c2"][i] = right[int(second_rng.integers(len(right)))]
+            kept["r2"][i] = wrong[int(second_rng.integers(len(wrong)))]
+            from_fresh += 1
     n = len(problems)
     stats = {"prompts_drawn": n, "prompts_kept": len(kept["prompt"]),
              "trace_sample_accuracy": float(np.mean([answer_of(c) == str(p.answer) for p, t in zip(problems, traced) for c in t])),
              "empty_sample_accuracy": float(np.mean([empty_answer_of(c) == str(p.answer) for p, e in zip(problems, empties) for c in e])),
+             "second_pairs_from_fresh_draw": from_fresh / len(kept["prompt"]),
              "distinct_second_pairs": float(np.mean([(a, b) != (c, d) for a, b, c, d in zip(kept["c"], kept["r"], kept["c2"], kept["r2"])]))}
     sets = PairSets(PreferencePairs(kept["prompt"], kept["c"], kept["r"]),
                     PreferencePairs(kept["prompt"], kept["ce"], kept["re"]), EMPTY_PATTERN)
