@@ -184,6 +184,8 @@ class BVPOTrainer(DPOTrainer):
         return torch.stack(rows_t).double().cpu().numpy(), torch.stack(rows_e).double().cpu().numpy()
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if return_outputs:
+            raise AlftInputError("return_outputs: got True, expected False (BVPOTrainer returns the mixed loss only)")
         mode = "train" if self.model.training else "eval"
         trace, empty = split_batch(inputs)
         require(bool(empty), "batch", sorted(inputs), "a BVPO batch (trace and empty_ keys)")
@@ -211,6 +213,4 @@ class BVPOTrainer(DPOTrainer):
         self._metrics[mode]["bvpo/alpha"].append(alpha)
         self._metrics[mode]["bvpo/loss_trace"].append(loss_trace.item())
         self._metrics[mode]["bvpo/loss_empty"].append(loss_empty.item())
-        if return_outputs:
-            raise AlftInputError("return_outputs: got True, expected False (BVPOTrainer returns the mixed loss only)")
         return loss
