@@ -6,7 +6,7 @@ commands so that ``alft tables`` and ``alft bon`` start fast.
 
 import typer
 
-from alft.cli import bon, references, simulate, tables, train
+from alft.cli import bon, bvpo, references, simulate, tables, train
 
 app = typer.Typer(
     name="alft",
@@ -31,7 +31,7 @@ def _options(
 ) -> None:
     """Answer-Level Fine-Tuning: reward tables, alignment games, GRPO training and best-of-n analysis."""
 
-for module in (tables, simulate, train, references, bon):
+for module in (tables, simulate, train, references, bon, bvpo):
     module.register(app)
 
 
