@@ -17,6 +17,7 @@ import numpy as np
 from alft.answers.canonical import canonicalize
 from alft.answers.equivalence import AnswerEquivalence, AnswerGrouper, get_grouper
 from alft.answers.extract import AnswerExtractor, get_extractor
+from alft.answers.references import reference_hits
 from alft.answers.stats import label_array
 from alft.errors import AlftInputError, require
 
@@ -35,6 +36,8 @@ class AnswerGroups:
         class_ids: per group, one class id per completion (:data:`ClassIds`).
         extract_seconds: time spent extracting answers.
         equivalence_seconds: time spent grouping equivalent answers (math-verify included, SPEC §6).
+        grouper: the equivalence that formed the classes (a name of ``alft.answers.GROUPERS`` or a callable);
+            :func:`reference_counts` compares reference answers with the classes through it.
     """
 
     K: int
@@ -43,6 +46,7 @@ class AnswerGroups:
     class_ids: ClassIds
     extract_seconds: float
     equivalence_seconds: float
+    grouper: str | AnswerGrouper = "math"
 
     @property
     def n_groups(self) -> int:
@@ -131,20 +135,30 @@ def answer_groups(
         class_ids = group.group_batch(chunks).class_ids  # one parse cache for the whole batch (SPEC §6)
     else:
         class_ids = tuple(tuple(group(chunk)) for chunk in chunks)
-    return AnswerGroups(K, answers, canonical, class_ids, extracted - start, time.perf_counter() - extracted)
+    return AnswerGroups(K, answers, canonical, class_ids, extracted - start, time.perf_counter() - extracted, grouper)
 
 
-def reference_counts(groups: AnswerGroups, reference_answers: Sequence[object]) -> tuple[np.ndarray, int]:
-    """C_ref(z_i) per completion: how many of its prompt's M reference answers equal its answer (SPEC §2.6).
+def reference_counts(
+    groups: AnswerGroups, reference_answers: Sequence[object], *, grouper: str | AnswerGrouper | None = None
+) -> tuple[np.ndarray, int]:
+    """C_ref(z_i) per completion: how many of its prompt's M reference answers are equivalent to its answer's
+    class (SPEC §2.6).
+
+    A reference answer r counts for a class when ``alft.answers.reference_hits`` says the class's label (its
+    first member's canonical form) equals r, with r as math-verify's gold: the one "answer = reference" decision
+    of the verifier terms, here with the reference policy's answers, and through the same caches as the
+    grouping. So ``\\frac{1}{2}`` among the references counts for a class spelled ``0.5``. math-verify's
+    equality is not transitive: a reference may count for two classes of one group; each count stays ≤ M.
 
     Args:
         groups: the batch.
         reference_answers: per completion (TRL repeats a dataset column K times) or per group, the prompt's
             M reference answers: a list of answers or its JSON text, ``None`` for an unanswered draw.
+        grouper: the equivalence (a name of ``alft.answers.GROUPERS`` or a callable); by default the one that
+            formed ``groups``' classes.
 
     Returns:
-        (counts, M). Answers are compared in canonical form; an unanswered completion counts the unanswered
-        reference draws.
+        (counts, M). An unanswered completion counts the unanswered reference draws.
     """
     per_group = list(reference_answers)
     require(len(per_group) in (groups.n_groups, groups.n_groups * groups.K), "reference_answers", len(per_group),
@@ -155,11 +169,24 @@ def reference_counts(groups: AnswerGroups, reference_answers: Sequence[object]) 
     draws = {sum(t.values()) for t in tallies}
     require(len(draws) == 1, "reference_answers", sorted(draws), "the same number M of reference answers per prompt")
     labels = groups.labels()
-    counts = [tallies[i // groups.K].get(label, 0) for i, label in enumerate(labels)]
+    pairs: dict[tuple[int, str, str], None] = {}  # (group, reference, label): each distinct pair decided once
+    for i, label in enumerate(labels):
+        g = i // groups.K
+        if label is not None:
+            pairs.update(dict.fromkeys((g, reference, label) for reference in tallies[g] if reference is not None))
+    decided = list(pairs)
+    hits = reference_hits([label for _, _, label in decided], [reference for _, reference, _ in decided],
+                          groups.grouper if grouper is None else grouper)
+    count_of: dict[tuple[int, str], int] = {}
+    for (g, reference, label), hit in zip(decided, hits.tolist()):
+        count_of[(g, label)] = count_of.get((g, label), 0) + (tallies[g][reference] if hit else 0)
+    counts = [tallies[i // groups.K].get(None, 0) if label is None else count_of.get((i // groups.K, label), 0)
+              for i, label in enumerate(labels)]
     return np.asarray(counts, dtype=np.int64), draws.pop()
 
 
 def _tally(answers: object, group: int) -> dict[str | None, int]:
+    """Canonical reference answer → how many of the prompt's M draws gave it (``None`` = unanswered)."""
     if isinstance(answers, str):
         try:
             answers = json.loads(answers)
