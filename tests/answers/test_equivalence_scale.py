@@ -38,7 +38,7 @@ def test_caches_stay_bounded_over_ten_thousand_steps_of_fresh_answers(monkeypatc
     # A fake judge (every key matches, every verdict is "no") makes each step verify all pairs of its 8 fresh
     # answers: 80 000 new strings and 280 000 new pairs, more than every cache holds.
     def fake_run(operation, items, timeout_seconds, workers):
-        return [AnswerKey(frozenset({("all",)})) if operation == KEY else False for _ in items]
+        return [AnswerKey(frozenset({("all",)}), form=item) if operation == KEY else False for item in items]
 
     monkeypatch.setattr(JUDGES, "run", fake_run)
     clear_caches()
@@ -64,7 +64,7 @@ def test_a_later_step_reuses_keys_and_verdicts():
     first = grouper.group_batch(step)
     second = grouper.group_batch(step)
     assert first.class_ids == second.class_ids == ((0, 0, 1, 1, 2, 3),) * 3
-    assert first.stats.parses == 6 and first.stats.verifies >= 2
+    assert first.stats.parses == 6 and first.stats.verifies >= 1
     assert second.stats.parses == 0 and second.stats.verifies == 0
 
 

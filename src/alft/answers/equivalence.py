@@ -23,7 +23,7 @@ math-verify cannot parse them.
 
 Caches shared by every grouper of the process, across groups and steps, each a bounded LRU
 (:class:`alft.answers.cache.BoundedCache`): raw → canonical string (:data:`CANONICAL_CACHE_ENTRIES`), canonical
-string → candidate key (:data:`KEY_CACHE_ENTRIES`), (gold, target) → verdict (:data:`VERDICT_CACHE_ENTRIES`);
+string → candidate key (:data:`KEY_CACHE_ENTRIES`), pair of parsed forms → verdict (:data:`VERDICT_CACHE_ENTRIES`);
 each judge process also keeps its last parses (``alft.answers.judge.PARSE_CACHE_ENTRIES``).
 
 Bad input: an answer longer than ``MAX_ANSWER_CHARS``, or whose parse, fingerprint or verification fails or
@@ -59,7 +59,7 @@ CANONICAL_CACHE_ENTRIES = 65_536
 KEY_CACHE_ENTRIES = 65_536
 """Canonical string → candidate key entries kept (22 MB full, measured)."""
 VERDICT_CACHE_ENTRIES = 262_144
-"""(gold, target) → math-verify verdict entries kept (37 MB full, measured; ≈ 67 MB for the three caches,
+"""(gold form, target form) → math-verify verdict entries kept (37 MB full, measured; ≈ 67 MB for the three caches,
 ``tests/answers/test_equivalence_scale.py`` drives them through 10 000 steps of fresh answers)."""
 
 CANONICAL_CACHE = BoundedCache(CANONICAL_CACHE_ENTRIES)
@@ -123,6 +123,8 @@ class EquivalenceStats:
             used instead).
         classes: equivalence classes found.
         cache_hits: keys and verdicts taken from the caches instead of math-verify.
+        same_parse: pairs equal by math-verify's first rules with no call: the same parsed expression, or the
+            same extracted string.
     """
 
     seconds: float = 0.0
@@ -133,6 +135,7 @@ class EquivalenceStats:
     fallbacks: int = 0
     classes: int = 0
     cache_hits: int = 0
+    same_parse: int = 0
 
     def __add__(self, other: EquivalenceStats) -> EquivalenceStats:
         return EquivalenceStats(
@@ -175,6 +178,7 @@ class _Counters:
     verifies: int = 0
     fallbacks: int = 0
     cache_hits: int = 0
+    same_parse: int = 0
     keys: dict[str, AnswerKey] = field(default_factory=dict)  # this call's keys (the LRU may drop them)
 
 
@@ -251,7 +255,10 @@ class AnswerEquivalence:
         raw: set[str] = set()
         for g, group in enumerate(groups):
             _require_sequence(group, f"groups[{g}]")
-            raw.update(_checked(answer) for answer in group)
+            if not set(map(type, group)) <= _ANSWER_TYPES:  # one C-level pass in the common case
+                for answer in group:
+                    _checked(answer)
+            raw.update(group)
         raw.discard(None)  # type: ignore[arg-type]
         canonical_of = _canonical_forms(raw)
         canonical_groups = [[None if a is None else canonical_of[a] for a in group] for group in groups]
@@ -274,6 +281,7 @@ class AnswerEquivalence:
         stats = EquivalenceStats(
             seconds=time.perf_counter() - start, answers=answers, distinct=distinct, parses=counters.parses,
             verifies=counters.verifies, fallbacks=counters.fallbacks, classes=classes, cache_hits=counters.cache_hits,
+            same_parse=counters.same_parse,
         )
         return BatchGrouping(tuple(ids), stats)
 
@@ -292,7 +300,7 @@ class AnswerEquivalence:
             if key is not None:
                 counters.cache_hits += 1
             elif (value := as_number(answer)) is not None:
-                key = number_key(answer, value)
+                key = number_key(answer, value, judge_spelling(answer))
                 KEY_CACHE.put(answer, key)
             elif len(answer) > MAX_ANSWER_CHARS:
                 key = UNPARSED  # not an answer math-verify should spend time on: string equality only
@@ -331,25 +339,43 @@ class AnswerEquivalence:
                     continue  # two different plain numbers: different values, no math-verify
                 if root(i) == root(j) or not keys[i].may_equal(keys[j]):
                     continue
-                if self._verdict(distinct[i], distinct[j], counters):
+                if self._equal(distinct[i], distinct[j], keys[i], keys[j], counters):
                     parent[root(j)] = root(i)
         return [root(i) for i in range(len(distinct))]
 
-    def _verdict(self, gold: str, target: str, counters: _Counters) -> bool:
+    def _equal(self, gold: str, target: str, gold_key: AnswerKey, target_key: AnswerKey, counters: _Counters) -> bool:
+        """math-verify's verdict on (gold, target), from its first rules, the cache or a judge.
+
+        Two answers math-verify parsed to the same expression, or whose extracted strings match, are equal by
+        its first rules, with no call. Otherwise the verdict depends only on the two parsed forms: it is cached
+        per pair of forms, unordered unless one side is a relation (math-verify treats gold and target alike
+        except for equations and inequalities)."""
         from alft.answers.judge import FAILED, JUDGES, VERIFY
 
-        verdict = VERDICT_CACHE.get((gold, target))
+        if (gold_key.form is not None and gold_key.form == target_key.form) or not gold_key.texts.isdisjoint(
+                target_key.texts):
+            counters.same_parse += 1
+            return True
+        if gold_key.form is None or target_key.form is None:
+            return False  # nothing math-verify can compare beyond the extracted strings
+        pair = (gold_key.form, target_key.form)
+        if not (gold_key.relation or target_key.relation) and pair[1] < pair[0]:
+            pair = (pair[1], pair[0])
+        verdict = VERDICT_CACHE.get(pair)
         if verdict is not None:
             counters.cache_hits += 1
             return verdict
-        pair = (judge_spelling(gold), judge_spelling(target))
-        (result,) = JUDGES.run(VERIFY, [pair], self.timeout_seconds, min(self.workers, 1))
+        spelled = (judge_spelling(gold), judge_spelling(target))
+        (result,) = JUDGES.run(VERIFY, [spelled], self.timeout_seconds, min(self.workers, 1))
         counters.verifies += 1
         if result == FAILED:
             counters.fallbacks += 1
             result = False
-        VERDICT_CACHE.put((gold, target), bool(result))
+        VERDICT_CACHE.put(pair, bool(result))
         return bool(result)
+
+
+_ANSWER_TYPES = {str, type(None)}
 
 
 def _checked(answer: object) -> str | None:
