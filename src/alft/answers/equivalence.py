@@ -108,9 +108,12 @@ def _decimal(value: Fraction) -> str | None:
 
 
 def clear_caches() -> None:
-    """Empty the process-wide grouping caches (benchmarks measure first sight this way)."""
+    """Empty the process-wide grouping caches and the judges' parse caches (benchmarks measure first sight so)."""
+    from alft.answers.judge import JUDGES
+
     for cache in (CANONICAL_CACHE, KEY_CACHE, VERDICT_CACHE):
         cache.clear()
+    JUDGES.clear()
 
 
 @dataclass(frozen=True)

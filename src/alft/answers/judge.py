@@ -51,7 +51,7 @@ PARSE_CACHE_ENTRIES = 8192
 FAILED = "failed"
 """The result of an item that raised, timed out or killed its judge: a fallback."""
 
-KEY, VERIFY = "key", "verify"
+KEY, VERIFY, CLEAR = "key", "verify", "clear"
 
 
 class _ItemTimeout(BaseException):
@@ -85,6 +85,14 @@ class _Worker:
             self.parsed.put(answer, parsed)
         return parsed
 
+    def clear(self) -> None:
+        """Forget every parse: ours, and math-verify's own memo of recent LaTeX."""
+        from math_verify import parser
+
+        self.parsed.clear()
+        parser.parse_latex_cached.cache_clear()
+        parser.parse_expr_cached.cache_clear()
+
     def key(self, answer: str) -> AnswerKey:
         return key_of(self.parse(answer))
 
@@ -102,6 +110,9 @@ class _Worker:
             previous = signal.signal(signal.SIGALRM, _on_alarm)
             signal.setitimer(signal.ITIMER_REAL, timeout_seconds)
         try:
+            if operation == CLEAR:
+                self.clear()
+                return True
             return self.key(item) if operation == KEY else self.verify(item)
         except BaseException as error:  # noqa: BLE001 — timeouts, RecursionError, MemoryError: a counted fallback
             if isinstance(error, KeyboardInterrupt):
@@ -297,6 +308,16 @@ class JudgePool:
             worker = self._local
         return [worker.run(operation, item, timeout_seconds) for item in items]
 
+    def clear(self) -> None:
+        """Empty the parse caches of the running judges (and of the in-process one)."""
+        with self._lock:
+            judges = [judge for judge in self._judges if judge._process is not None] if self._pid == os.getpid() else []
+            local = self._local
+        for judge in judges:
+            judge.run(CLEAR, [None], GRACE_SECONDS)
+        if local is not None:
+            local.clear()
+
     def close(self) -> None:
         """Stop every judge process (they are daemons: they also stop with this process)."""
         with self._lock:
@@ -309,4 +330,4 @@ JUDGES = JudgePool()
 """The process-wide judge pool that :class:`alft.answers.AnswerEquivalence` uses."""
 atexit.register(JUDGES.close)
 
-__all__ = ["FAILED", "JUDGES", "KEY", "UNPARSED", "VERIFY", "Judge", "JudgePool"]
+__all__ = ["CLEAR", "FAILED", "JUDGES", "KEY", "UNPARSED", "VERIFY", "Judge", "JudgePool"]
