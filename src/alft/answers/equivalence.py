@@ -363,6 +363,9 @@ class AnswerEquivalence:
                 target_key.texts):
             counters.same_parse += 1
             return True
+        if gold_key.solution_form is not None and gold_key.solution_form == target_key.form:
+            counters.same_parse += 1  # an inequality as gold becomes its solution set, here the target itself
+            return True
         if gold_key.form is None or target_key.form is None:
             return False  # nothing math-verify can compare beyond the extracted strings
         pair = (gold_key.form, target_key.form)

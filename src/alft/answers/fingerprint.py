@@ -62,6 +62,9 @@ class AnswerKey:
         is_set: a set, tuple or relation (a candidate of every *general* set).
         general_set: a set without a finer key (a union, …): a candidate of every ``is_set`` answer.
         general_relation: a relation without a finer key: a candidate of every relation.
+        solution_form: for an inequality (or chain) between one symbol and numbers, the form of its solution
+            set: as the gold, math-verify turns it into that set (``as_set()``) and then finds it structurally
+            equal to an answer of that form, its first rule.
     """
 
     tags: frozenset = frozenset()
@@ -74,6 +77,7 @@ class AnswerKey:
     is_set: bool = False
     general_set: bool = False
     general_relation: bool = False
+    solution_form: str | None = None
 
     def may_equal(self, other: AnswerKey) -> bool:
         """True unless math-verify certainly says "not equal"."""
@@ -139,10 +143,18 @@ def key_of(parsed: list[Any]) -> AnswerKey:
     if not (found.tags or found.values or found.shapes or found.is_set or wildcard):
         return UNPARSED
     refused = any(item == sympy.nan or item == sympy.zoo for item in objects)
-    form = hashlib.sha1(sympy.srepr(objects).encode()).hexdigest()[:24] if objects and not refused else None
+    form = _digest(objects) if objects and not refused else None
     relation = any(isinstance(item, (Relational, sympy.And, sympy.Or)) for item in objects)
+    solution_form = found.solution_form if len(objects) == 1 else None
     return AnswerKey(frozenset(found.tags), tuple(found.values), wildcard, form, texts, relation, tuple(found.shapes),
-                     found.is_set, found.general_set, found.general_relation)
+                     found.is_set, found.general_set, found.general_relation, solution_form)
+
+
+def _digest(objects: list[Any]) -> str:
+    """A short digest of sympy objects' structure (``srepr``): equal digests, structurally equal objects."""
+    import sympy
+
+    return hashlib.sha1(sympy.srepr(objects).encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -155,6 +167,7 @@ class _Found:
     is_set: bool = False
     general_set: bool = False
     general_relation: bool = False
+    solution_form: str | None = None
 
 
 _FAR = 1e15
@@ -247,6 +260,8 @@ def _relation_keys(expr: Any, found: _Found, depth: int) -> bool:
         unwrapped = unwrap_fcs(expr)  # as math-verify does before as_set(): f(x) becomes a symbol
         if len(unwrapped.free_symbols) == 1:
             solutions = _simple_solution_set(unwrapped)
+            if solutions is not None and depth == 0 and not any(isinstance(r, sympy.Eq) for r in relations):
+                found.solution_form = _digest([solutions])
             if solutions is None:
                 solutions = unwrapped.as_set()  # solveset: slow, for what the simple reading cannot do
     except Exception:  # noqa: BLE001 — no solution set: keyed as a general relation below
@@ -267,8 +282,10 @@ def _relation_keys(expr: Any, found: _Found, depth: int) -> bool:
 
 
 def _simple_solution_set(expr: Any) -> Any:
-    """``expr.as_set()`` for a relation or chain of relations between one symbol and numbers (``1 < x \\le 2``,
-    ``x \\ge 2``, ``x = 3``), read directly (``as_set`` runs solveset and simplify: ≈ 5 ms each); None otherwise."""
+    """``expr.as_set()`` for a relation or chain of relations between one symbol and real numbers
+    (``1 < x \\le 2``, ``x \\ge 2``, ``x = 3``), read directly (``as_set`` runs solveset and simplify: ≈ 5 ms
+    each, and math-verify's comparison of such a relation with an interval ≈ 40 ms); None otherwise. The same
+    set as ``as_set()`` (``tests/answers/test_fingerprint.py`` checks it on every form it reads)."""
     import sympy
 
     relations = _relations(expr)
