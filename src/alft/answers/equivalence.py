@@ -355,8 +355,9 @@ class AnswerEquivalence:
 
         Two answers math-verify parsed to the same expression, or whose extracted strings match, are equal by
         its first rules, with no call. Otherwise the verdict depends only on the two parsed forms: it is cached
-        per pair of forms, unordered unless one side is a relation (math-verify treats gold and target alike
-        except for equations and inequalities)."""
+        per pair of forms, unordered unless one side is a relation, a set or a tuple (math-verify treats gold and
+        target alike except there: it unwraps a gold equation, turns a gold inequality into a set, and orders a
+        tuple against a set as the gold says)."""
         from alft.answers.judge import FAILED, JUDGES, VERIFY
 
         if (gold_key.form is not None and gold_key.form == target_key.form) or not gold_key.texts.isdisjoint(
@@ -369,7 +370,8 @@ class AnswerEquivalence:
         if gold_key.form is None or target_key.form is None:
             return False  # nothing math-verify can compare beyond the extracted strings
         pair = (gold_key.form, target_key.form)
-        if not (gold_key.relation or target_key.relation) and pair[1] < pair[0]:
+        ordered = gold_key.relation or target_key.relation or gold_key.is_set or target_key.is_set
+        if not ordered and pair[1] < pair[0]:
             pair = (pair[1], pair[0])
         verdict = VERDICT_CACHE.get(pair)
         if verdict is not None:
