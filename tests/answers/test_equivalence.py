@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alft.answers import GROUPERS, AnswerEquivalence, canonicalize, EquivalenceStats, get_grouper, group_equivalent
+from alft.answers import (GROUPERS, AnswerEquivalence, EquivalenceStats, canonicalize, clear_caches, get_grouper,
+                          group_equivalent)
 from alft.errors import AlftInputError
 
 MATH = AnswerEquivalence()
@@ -50,14 +51,19 @@ def test_plain_numbers_need_no_math_verify():
     assert grouping.stats.answers == 7 and grouping.stats.distinct == 5 and grouping.stats.classes == 5
 
 
-def test_parse_once_per_batch_and_verify_only_representatives():
-    groups = [["\\frac{1}{2}", "\\sqrt{2}", "x"], ["\\sqrt{2}", "x", "\\frac{1}{2}"]]
+def test_parse_once_per_process_and_verify_only_candidates():
+    clear_caches()
+    groups = [["\\frac{1}{2}", "\\sqrt{2}", "x", "\\sqrt{8}/2"], ["\\sqrt{2}", "x", "\\frac{1}{2}", "2^{1/2}"]]
     batch = MATH.group_batch(groups)
-    assert batch.stats.parses == 3  # each distinct string parsed once for the whole batch
-    n = 3
-    assert batch.stats.verifies <= 2 * n * (n - 1) // 2
-    assert batch.class_ids == ((0, 1, 2), (0, 1, 2))
+    assert batch.stats.parses == 4  # each distinct non-number string parsed once for the whole batch
+    # keys match only between the three spellings of √2: two pairs decided, never x against √2 or 1/2;
+    # 2^{1/2} parses to the same expression as \sqrt{2} (math-verify's first rule: no verify call)
+    assert batch.stats.verifies == 1 and batch.stats.same_parse == 1
+    assert batch.class_ids == ((0, 1, 2, 1), (0, 1, 2, 0))
     assert batch.stats.seconds > 0
+    again = MATH.group_batch(groups)  # a later step: everything is cached
+    assert again.class_ids == batch.class_ids
+    assert again.stats.parses == 0 and again.stats.verifies == 0 and again.stats.cache_hits > 0
 
 
 def test_exact_grouper_never_calls_math_verify():
@@ -90,6 +96,8 @@ def test_bad_inputs():
         group_equivalent(["1", 2])  # type: ignore[list-item]
     with pytest.raises(AlftInputError, match="timeout_seconds"):
         AnswerEquivalence(timeout_seconds=0)
+    with pytest.raises(AlftInputError, match="workers"):
+        AnswerEquivalence(workers=-1)
     with pytest.raises(AlftInputError, match="grouper"):
         get_grouper("nope")
     assert get_grouper("math") is GROUPERS["math"]

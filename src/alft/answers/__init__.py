@@ -20,6 +20,7 @@ from alft.answers.equivalence import (
     BatchGrouping,
     EquivalenceStats,
     Grouping,
+    clear_caches,
     get_grouper,
     group_equivalent,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "Grouping",
     "as_number",
     "canonicalize",
+    "clear_caches",
     "extract_answer",
     "extract_answer_or_last_number",
     "extract_answers",

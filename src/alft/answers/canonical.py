@@ -16,7 +16,7 @@ from alft.errors import require
 _WRAPPERS_RE = re.compile(r"^\\(?:boxed|text|textbf|mathrm|fbox)\{(.*)\}$", re.DOTALL)
 _WHITESPACE_RE = re.compile(r"\s+")
 _BRACE_RE = re.compile(r"[{}]")
-_THOUSANDS_RE = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
+_THOUSANDS_RE = re.compile(r"^[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?$")  # "0,111" is a decimal comma
 _DECIMAL_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _FRACTION_RE = re.compile(r"^([+-]?[0-9]+)/([0-9]+)$")
 _LATEX_FRACTION_RE = re.compile(r"^([+-]?)\\[dt]?frac\{([0-9]+)\}\{([0-9]+)\}$")

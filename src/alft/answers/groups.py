@@ -36,6 +36,8 @@ class AnswerGroups:
         class_ids: per group, one class id per completion (:data:`ClassIds`).
         extract_seconds: time spent extracting answers.
         equivalence_seconds: time spent grouping equivalent answers (math-verify included, SPEC §6).
+        grouper: the equivalence that formed the classes (a name of ``alft.answers.GROUPERS`` or a callable);
+            :func:`reference_counts` compares reference answers with the classes through it.
     """
 
     K: int
@@ -44,6 +46,7 @@ class AnswerGroups:
     class_ids: ClassIds
     extract_seconds: float
     equivalence_seconds: float
+    grouper: str | AnswerGrouper = "math"
 
     @property
     def n_groups(self) -> int:
@@ -132,27 +135,36 @@ def answer_groups(
         class_ids = group.group_batch(chunks).class_ids  # one parse cache for the whole batch (SPEC §6)
     else:
         class_ids = tuple(tuple(group(chunk)) for chunk in chunks)
-    return AnswerGroups(K, answers, canonical, class_ids, extracted - start, time.perf_counter() - extracted)
+    return AnswerGroups(K, answers, canonical, class_ids, extracted - start, time.perf_counter() - extracted, grouper)
 
 
-def reference_counts(groups: AnswerGroups, reference_answers: Sequence[object],
-                     grouper: str | AnswerGrouper = "exact") -> tuple[np.ndarray, int]:
+def reference_counts(
+    groups: AnswerGroups, reference_answers: Sequence[object], grouper: str | AnswerGrouper | None = None
+) -> tuple[np.ndarray, int]:
     """C_ref(z_i) per completion: how many of its prompt's M reference answers are equivalent to its answer's
-    class (the anchored game's count, SPEC §2.6): :func:`label_reference_counts` on the batch's class labels."""
-    return label_reference_counts(groups.labels(), groups.K, reference_answers, grouper)
+    class (SPEC §2.6): :func:`label_reference_counts` on the batch's class labels, with the grouper that formed
+    the classes unless another is given."""
+    return label_reference_counts(groups.labels(), groups.K, reference_answers,
+                                  groups.grouper if grouper is None else grouper)
 
 
 def label_reference_counts(labels: Sequence[str | None], K: int, reference_answers: Sequence[object],
-                           grouper: str | AnswerGrouper = "exact") -> tuple[np.ndarray, int]:
+                           grouper: str | AnswerGrouper = "math") -> tuple[np.ndarray, int]:
     """C_ref per completion from its class label (``AnswerGroups.labels()``; consecutive groups of K).
+
+    A reference answer r counts for a class when ``alft.answers.reference_hits`` says the class's label (its
+    first member's canonical form) equals r, with r as math-verify's gold: the one "answer = reference" decision
+    of the verifier terms, here with the reference policy's answers, and through the same caches as the
+    grouping. So ``\\frac{1}{2}`` among the references counts for a class spelled ``0.5``. math-verify's
+    equality is not transitive: a reference may count for two classes of one group; each count stays ≤ M.
+    The TRL integration and the verl plugin both count here.
 
     Args:
         labels: the canonical label of each completion's class (None = unanswered).
         K: group size.
         reference_answers: per completion (TRL repeats a dataset column K times) or per group, the prompt's
             M reference answers: a list of answers or its JSON text, ``None`` (or "") for an unanswered draw.
-        grouper: the equivalence of the counts: a reference answer counts for a class when
-            :func:`alft.answers.reference_hits` says they are equivalent, as the verifier decides.
+        grouper: the equivalence (a name of ``alft.answers.GROUPERS`` or a callable).
 
     Returns:
         (counts, M). An unanswered completion counts the unanswered reference draws.
@@ -166,17 +178,22 @@ def label_reference_counts(labels: Sequence[str | None], K: int, reference_answe
     tallies = [_tally(answers, g) for g, answers in enumerate(per_group)]
     draws = {sum(t.values()) for t in tallies}
     require(len(draws) == 1, "reference_answers", sorted(draws), "the same number M of reference answers per prompt")
-    pairs = [(i, ref) for i, label in enumerate(labels) if label is not None
-             for ref in tallies[i // K] if ref is not None]
-    hits = reference_hits([labels[i] for i, _ in pairs], [ref for _, ref in pairs], grouper) if pairs else []
-    counts = np.array([tallies[i // K].get(None, 0) if label is None else 0 for i, label in enumerate(labels)],
-                      dtype=np.int64)
-    for (i, ref), hit in zip(pairs, hits):
-        counts[i] += tallies[i // K][ref] if hit else 0
-    return counts, draws.pop()
+    pairs: dict[tuple[int, str, str], None] = {}  # (group, reference, label): each distinct pair decided once
+    for i, label in enumerate(labels):
+        if label is not None:
+            pairs.update(dict.fromkeys((i // K, reference, label) for reference in tallies[i // K] if reference is not None))
+    decided = list(pairs)
+    hits = reference_hits([label for _, _, label in decided], [reference for _, reference, _ in decided], grouper)
+    count_of: dict[tuple[int, str], int] = {}
+    for (g, reference, label), hit in zip(decided, np.asarray(hits).tolist()):
+        count_of[(g, label)] = count_of.get((g, label), 0) + (tallies[g][reference] if hit else 0)
+    counts = [tallies[i // K].get(None, 0) if label is None else count_of.get((i // K, label), 0)
+              for i, label in enumerate(labels)]
+    return np.asarray(counts, dtype=np.int64), draws.pop()
 
 
 def _tally(answers: object, group: int) -> dict[str | None, int]:
+    """Canonical reference answer → how many of the prompt's M draws gave it (``None`` = unanswered)."""
     if isinstance(answers, str):
         try:
             answers = json.loads(answers)

@@ -164,3 +164,23 @@ def test_the_id_comparison_of_numeric_batches_decides_as_reference_hits(grouper)
     fast = _hits(answers, ids.reshape(G, K), index, refs, rows, non_numbers, grouper)
     assert fast.dtype == bool and fast.any() and not fast.all()
     assert fast.tolist() == reference_hits(answers, refs, grouper).tolist()
+
+
+def test_symbolic_answers_are_grouped_through_the_cached_path_and_timed_apart():
+    # issue 20: the plugin's grouping of LaTeX answers goes through alft.answers' keys and caches
+    from alft.answers import clear_caches
+
+    math = settings_from_config({"adv_estimator": "alft_coherence", "alft": {"grouper": "math"}})
+    groups = {"a": ["2\\sqrt{3}", "\\sqrt{12}", "x+1", "1+x"], "b": ["\\{1,2\\}", "\\{2,1\\}", "7", "\\frac{\\pi}{2}"]}
+    uids, answers = _interleaved(groups)
+    clear_caches()
+    first = answer_advantages(answers, uids, math)
+    again = answer_advantages(answers, uids, math)
+    rows = {uid: [i for i, u in enumerate(uids) if u == uid] for uid in groups}
+    a = first.rewards[rows["a"]]
+    assert a[0] == a[1] and a[2] == a[3]  # √12 = 2√3, x+1 = 1+x: two classes of two
+    assert sorted(first.stats.n_distinct.tolist()) == [2, 3]  # {1,2} = {2,1}
+    np.testing.assert_array_equal(first.rewards, again.rewards)
+    metrics = first.metrics()
+    assert metrics["alft/equivalence_seconds"] > 0 and metrics["alft/equivalence_seconds"] < metrics["alft/step_seconds"]
+    assert again.equivalence_seconds < first.equivalence_seconds  # the second step finds every verdict cached
