@@ -170,7 +170,7 @@ def test_symbolic_answers_are_grouped_through_the_cached_path_and_timed_apart():
     # issue 20: the plugin's grouping of LaTeX answers goes through alft.answers' keys and caches
     from alft.answers import clear_caches
 
-    math = settings_from_config({"adv_estimator": "alft_coherence", "alft": {"grouper": "math"}})
+    math = settings_from_config({"adv_estimator": "alft_coherence", "alft": {"grouper": "math", "allow_collapse": True}})
     groups = {"a": ["2\\sqrt{3}", "\\sqrt{12}", "x+1", "1+x"], "b": ["\\{1,2\\}", "\\{2,1\\}", "7", "\\frac{\\pi}{2}"]}
     uids, answers = _interleaved(groups)
     clear_caches()
