@@ -21,6 +21,8 @@ _DECIMAL_RE = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _FRACTION_RE = re.compile(r"^([+-]?[0-9]+)/([0-9]+)$")
 _LATEX_FRACTION_RE = re.compile(r"^([+-]?)\\[dt]?frac\{([0-9]+)\}\{([0-9]+)\}$")
 _EQUALS_RE = re.compile(r"(?<![<>!=\\])=(?!=)")
+_ARITHMETIC_RE = re.compile(r"^[0-9\s.,+\-*/×·÷()^=]+$")  # a calculation: numbers and operators only
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # one unknown: x, n, total
 _UNIT_WORDS_RE = re.compile(r"^(\S+?)(?:\s+[A-Za-z]{2,})+$")
 _MAX_UNWRAP = 8
 CANONICAL_NUMBER = re.compile(r"-?[0-9]+(?:/[0-9]+)?")
@@ -121,14 +123,17 @@ def canonicalize(answer: str | None) -> str | None:
 def _stated_number(text: str) -> str:
     """The plain number that an answer states, when it is one with words or a calculation around it.
 
-    ``20 - 9 = 11`` and ``x = 11`` → ``11`` (the right-hand side of the last ``=``); ``11 pencils`` → ``11``
-    (a plain number followed by words only). Without this the grouper (math-verify, whose verify is not
+    ``20 - 9 = 11`` and ``x = 11`` → ``11`` (the right-hand side of the last ``=``, when the left is a
+    calculation or one unknown: an equation such as ``2x + z = 1`` is an answer in itself and stays whole);
+    ``11 pencils`` → ``11`` (a plain number followed by words only). Without this the grouper (math-verify, whose verify is not
     symmetric in gold and target) could put ``20 - 9 = 11`` and ``11`` in one class or two depending on their
     order, while the reference check scores both equal to 11. Anything else is returned unchanged.
     """
     if "=" in text:
-        right = _EQUALS_RE.split(text)[-1].strip()
-        if right != text and as_number(right) is not None:
+        *lefts, right = _EQUALS_RE.split(text)
+        left, right = "=".join(lefts).strip(), right.strip()
+        stated = _ARITHMETIC_RE.match(left) is not None or _NAME_RE.match(left) is not None
+        if lefts and stated and as_number(right) is not None:
             return right
     if (match := _UNIT_WORDS_RE.match(text)) is not None and as_number(match.group(1)) is not None:
         return match.group(1)

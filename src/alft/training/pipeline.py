@@ -338,6 +338,7 @@ def run_training(
             "warmup": policy.seconds,
             "warmup_cached": policy.cached,
             "references": (references or {}).pop("seconds", 0.0),
+            "references_drawn_now": (references or {}).pop("drawn_now", 0),  # provenance, like warmup_cached
             "eval_before": before_seconds,
             "grpo": grpo_seconds,
             "eval_after": time.perf_counter() - after_start,
