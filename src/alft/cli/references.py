@@ -60,7 +60,7 @@ def references(
     if as_json:
         print(json.dumps(summary))
         return
-    _out.print(f"wrote {summary['output']}", highlight=False)
+    _out.print(f"wrote {summary['output']}", highlight=False, soft_wrap=True)  # a path is never broken across lines
     _out.print(summary_line(summary), highlight=False)
 
 
