@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,49 +135,58 @@ class FailureTest:
     The first ``baseline_steps`` logged steps give the base accuracy μ and its spread σ (at least the spread
     of ``n_groups`` prompts' mean accuracy, √(μ(1−μ)/n_groups), so a lucky quiet start cannot make σ tiny).
     Each later step adds (μ − accuracy)/σ − ``slack`` to a sum floored at 0; the test fires when the sum passes
-    ``threshold``. With slack 1 and threshold 9, a stationary run (i.i.d. Gaussian steps, μ and σ estimated
-    from 10 steps) raises a false alarm within 3200 steps with probability ≈ 3 % (simulated:
-    benchmarks/failure_warning.py), while a fall of 2σ is caught ≈ 9 steps after it starts. The kind is read
-    from the answers: agreement up (majority share at or above its base) is the collapse onto one answer;
-    agreement down with entropy up is scattering. Without accuracy (no reference answers) the test can only see
-    the extremes: one answer for everything, or entropy above twice its base and at least 0.5 nat higher.
+    ``threshold``. False alarms and detection delays are measured in benchmarks/failure_warning.py (results
+    in benchmarks/results/failure_warning.json): on steps resampled from the stationary halves of three
+    3200-step default runs, and on Gaussian steps as a worst case. The kind is read from the answers:
+    agreement up (majority share at or above its base) is the collapse onto one answer; agreement down with
+    entropy up is scattering. Without accuracy (no reference answers) the test can only see the extremes: one
+    answer for everything, or entropy above twice its base and at least 0.5 nat higher.
     """
 
     baseline_steps: int = 10
     slack: float = 1.0
     threshold: float = 9.0
-    history: list = field(default_factory=list)
+    base: list = field(default_factory=list)
+    recent: deque = field(default_factory=deque)
     statistic: float = 0.0
 
     def add(self, step: int, logs: Mapping[str, float]) -> dict[str, Any] | None:
-        """Take one logged step; returns the evidence when the test fires (else None)."""
+        """Take one logged step; returns the evidence when the test fires (else None). O(1) per step."""
         keys = ("alft/sample_accuracy", "alft/majority_share", "alft/answer_entropy")
         if logs.get(keys[1]) is None or logs.get(keys[2]) is None:
             return None
-        self.history.append([math.nan if logs.get(keys[0]) is None else float(logs[keys[0]]),
-                             float(logs[keys[1]]), float(logs[keys[2]])])
-        n = len(self.history)
-        if n <= self.baseline_steps:
+        row = (math.nan if logs.get(keys[0]) is None else float(logs[keys[0]]), float(logs[keys[1]]), float(logs[keys[2]]))
+        if len(self.base) < self.baseline_steps:
+            self.base.append(row)
             return None
-        values = np.asarray(self.history)
-        base, recent = values[: self.baseline_steps], values[-self.baseline_steps:]
-        if np.isnan(base[:, 0]).any() or np.isnan(values[-1, 0]):
+        self.recent.append(row)
+        if len(self.recent) > self.baseline_steps:
+            self.recent.popleft()
+        base, recent = np.asarray(self.base), np.asarray(self.recent)
+        if np.isnan(base[:, 0]).any() or math.isnan(row[0]):
             return self._label_free(step, base, recent)
-        mu = float(base[:, 0].mean())
-        sigma = max(float(base[:, 0].std(ddof=1)), math.sqrt(mu * (1 - mu) / float(logs.get("alft/n_groups") or 1)), 0.02)
-        self.statistic = max(0.0, self.statistic + (mu - values[-1, 0]) / sigma - self.slack)
+        mu, sigma = accuracy_baseline(base[:, 0], float(logs.get("alft/n_groups") or 1))
+        self.statistic = max(0.0, self.statistic + (mu - row[0]) / sigma - self.slack)
         if self.statistic <= self.threshold:
             return None
         kind = "collapse" if recent[:, 1].mean() >= base[:, 1].mean() else "scatter"
         return _evidence(step, kind, base, recent, cusum=self.statistic, threshold=self.threshold)
 
     def _label_free(self, step: int, base: np.ndarray, recent: np.ndarray) -> dict[str, Any] | None:
+        if len(recent) < self.baseline_steps:
+            return None
         if recent[:, 1].mean() >= 0.98 and base[:, 1].mean() < 0.9:
             return _evidence(step, "collapse", base, recent)
         base_entropy, entropy = base[:, 2].mean(), recent[:, 2].mean()
         if entropy >= max(2 * base_entropy, base_entropy + 0.5):
             return _evidence(step, "scatter", base, recent)
         return None
+
+
+def accuracy_baseline(accuracy: np.ndarray, n_groups: float) -> tuple[float, float]:
+    """(μ, σ) of the base steps' accuracy, σ at least the spread of n_groups prompts' mean and 0.02."""
+    mu = float(np.mean(accuracy))
+    return mu, max(float(np.std(accuracy, ddof=1)), math.sqrt(mu * (1 - mu) / n_groups), 0.02)
 
 
 def _evidence(step: int, kind: str, base: np.ndarray, recent: np.ndarray, **test: float) -> dict[str, Any]:
