@@ -32,10 +32,10 @@ from typing import Callable
 import numpy as np
 from scipy.special import logsumexp
 
-from alft.errors import AlftInputError
+from alft.errors import AlftInputError, require
 from alft.estimators.counts import check_group_size
-from alft.estimators import ESTIMATORS, get_estimator
-from alft.games.reward import reference_log_p, reference_table
+from alft.estimators import ESTIMATORS, MAX_K, get_estimator
+from alft.games.reward import check_reference_estimator, reference_log_p, reference_table
 from alft.games.constraints import DualState
 from alft.games.equilibrium import equilibria, fixed_point_tv, total_variation
 from alft.games.objectives import Objective
@@ -323,6 +323,12 @@ class ReferenceDraws:
 
     draws: int | None = None
     estimator: str = "digamma"
+
+    def __post_init__(self) -> None:
+        check_reference_estimator(self.estimator)
+        M = self.draws
+        require(M is None or (isinstance(M, (int, np.integer)) and not isinstance(M, bool) and 2 <= M <= MAX_K - 1),
+                "reference_draws", M, f"an integer M in 2..{MAX_K - 1} (or None for the exact p_ref)")
 
 
 def _check_run(objective: Objective, K: int, dual: DualState | None) -> None:

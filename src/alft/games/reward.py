@@ -110,8 +110,7 @@ class Reward:
         set_("constraints", tuple(parse_constraint(c) for c in self.constraints))
         require(_is_number(self.dual_step) and self.dual_step > 0, "dual_step", self.dual_step,
                 "a positive finite number")
-        require(self.reference_estimator in ESTIMATORS and self.reference_estimator not in ("ustat",),
-                "reference_estimator", self.reference_estimator, "a log-p table: digamma, aqp, plugin, …")
+        check_reference_estimator(self.reference_estimator)
         require(not (self.constraints and self.peer), "constraints", len(self.constraints),
                 "no constraints with a peer method (constraints are terms of a game objective)")
         require(isinstance(self.allow_collapse, bool), "allow_collapse", self.allow_collapse, "True or False")
@@ -237,13 +236,18 @@ class Reward:
         }
 
 
+def check_reference_estimator(estimator: str) -> str:
+    """``estimator`` if it is a table for log p̂_ref (any registered log table; ``ustat`` has none)."""
+    require(estimator in ESTIMATORS and estimator != "ustat", "reference_estimator", estimator,
+            "a log-p table: digamma, aqp, plugin, …")
+    return estimator
+
+
 def reference_table(estimator: str, draws: int) -> np.ndarray:
     """The log p table at size M + 1 that turns a count among M = ``draws`` reference answers into log p̂_ref
     (the anchor's reference term, SPEC §2.6), for training and for the exact simulator alike."""
     draws = check_group_size(draws + 1, "reference draws M + 1") - 1
-    require(estimator in ESTIMATORS and estimator != "ustat", "reference_estimator", estimator,
-            "a log-p table: digamma, aqp, plugin, …")
-    return get_estimator(estimator, draws + 1, "log").table
+    return get_estimator(check_reference_estimator(estimator), draws + 1, "log").table
 
 
 def reference_log_p(counts: np.ndarray, table: np.ndarray) -> np.ndarray:
