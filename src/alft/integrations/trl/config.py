@@ -17,16 +17,20 @@ from typing import Any
 
 from trl import GRPOConfig
 
-from alft.games import Reward, parse_estimator_params
+from alft.games import Reward, parse_estimator_params, reward_fields
 from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP
 from alft.integrations.trl.rewards import AnswerLevelReward
 
 _CARRIED: ContextVar[Reward | None] = ContextVar("alft_carried_reward", default=None)
 
 
-def _reward_field(name: str, default: Any = None) -> Any:
-    return field(default=REWARD_DEFAULTS.get(name) if default is None else default,
-                 metadata={"help": REWARD_HELP[name]})
+_NONE_FOR_EMPTY = ("estimator_params", "constraints")  # a dataclass default cannot be mutable: None means "none"
+
+
+def _reward_field(name: str) -> Any:
+    """The config field of a Reward field: its default and its help."""
+    default = None if name in _NONE_FOR_EMPTY else REWARD_DEFAULTS[name]
+    return field(default=default, metadata={"help": REWARD_HELP[name]})
 
 
 @dataclass
@@ -38,18 +42,18 @@ class AlftGRPOConfig(GRPOConfig):
     ``allow_collapse=True``.
     """
 
-    objective: str | None = field(default=None, metadata={"help": REWARD_HELP["objective"]})
+    objective: str | None = _reward_field("objective")
     estimator: str = _reward_field("estimator")
-    estimator_params: dict | str | None = field(default=None, metadata={"help": REWARD_HELP["estimator_params"]})
-    peer: str | None = field(default=None, metadata={"help": REWARD_HELP["peer"]})
+    estimator_params: dict | str | None = _reward_field("estimator_params")
+    peer: str | None = _reward_field("peer")
     unextractable: str = _reward_field("unextractable")
     penalty: float = _reward_field("penalty")
     extractor: str = _reward_field("extractor")
     grouper: str = _reward_field("grouper")
-    constraints: list | str | None = field(default=None, metadata={"help": REWARD_HELP["constraints"]})
+    constraints: list | str | None = _reward_field("constraints")
     dual_step: float = _reward_field("dual_step")
     reference_estimator: str = _reward_field("reference_estimator")
-    allow_collapse: bool = field(default=False, metadata={"help": REWARD_HELP["allow_collapse"]})
+    allow_collapse: bool = _reward_field("allow_collapse")
     reward: Reward = field(init=False, repr=False, metadata={"help": "The validated reward (built from the fields above)."})
 
     def __post_init__(self) -> None:
@@ -58,16 +62,12 @@ class AlftGRPOConfig(GRPOConfig):
         super().__post_init__()
 
     def _reward_values(self) -> dict[str, Any]:
-        self.estimator_params = parse_estimator_params(self.estimator_params)
+        """The reward fields as Reward takes them (parameters and constraints also given as text)."""
+        values = {f.name: getattr(self, f.name) for f in reward_fields()}
+        values["estimator_params"] = self.estimator_params = parse_estimator_params(self.estimator_params)
         constraints = self.constraints or ()
-        return {
-            "objective": self.objective, "estimator": self.estimator, "estimator_params": self.estimator_params,
-            "peer": self.peer, "unextractable": self.unextractable, "penalty": self.penalty,
-            "extractor": self.extractor, "grouper": self.grouper,
-            "constraints": tuple(constraints.split(";") if isinstance(constraints, str) else constraints),
-            "dual_step": self.dual_step, "reference_estimator": self.reference_estimator,
-            "allow_collapse": self.allow_collapse,
-        }
+        values["constraints"] = tuple(constraints.split(";") if isinstance(constraints, str) else constraints)
+        return values
 
     @classmethod
     def for_reward(cls, reward: Reward, **training_arguments: Any) -> "AlftGRPOConfig":

@@ -46,9 +46,9 @@ BASELINES = ("mean", "loo")
 CONFIG_PREFIX = "algorithm.alft."
 
 
-REWARD_KEYS = ("objective", "estimator", "estimator_params", "unextractable", "penalty", "grouper", "constraints",
-               "dual_step", "reference_estimator", "allow_collapse")
-"""``algorithm.alft.*`` keys that are fields of :class:`alft.games.Reward` (the extractor is compute_score's)."""
+REWARD_KEYS = tuple(f.name for f in games.reward_fields() if f.name not in ("peer", "extractor"))
+"""``algorithm.alft.*`` keys that are fields of :class:`alft.games.Reward`: a peer is named by ``objective``, and the
+extractor is compute_score's."""
 VERL_KEYS = ("baseline", "epsilon")
 
 
@@ -180,7 +180,6 @@ def _cached_settings(key: str) -> VerlRewardSettings:
     known = set(REWARD_KEYS) | set(VERL_KEYS)
     for unknown in sorted(set(raw) - known):
         raise AlftInputError(f"{CONFIG_PREFIX}{unknown}: unknown setting, expected one of {', '.join(sorted(known))}")
-    _check_choice("algorithm.adv_estimator", name, ADV_ESTIMATORS)
     if name in NAMED_OBJECTIVES:
         objective = raw.pop("objective", NAMED_OBJECTIVES[name])
         if objective != NAMED_OBJECTIVES[name]:
