@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from alft.answers import AnswerEquivalence, clear_caches  # noqa: E402
 from alft.answers.judge import JUDGES  # noqa: E402
+from one_core import pin_to_one_core  # noqa: E402
 
 TARGETS = {"symbolic": {"steady": 1.0, "first_sight": 5.0}, "symbolic_shared": {"steady": 1.0, "first_sight": 5.0},
            "math_like": {"steady": 0.2}}
@@ -156,14 +157,6 @@ def timed(function, *args) -> tuple[object, float, float]:
     cpu, wall = cpu_now(), time.perf_counter()
     out = function(*args)
     return out, cpu_now() - cpu, time.perf_counter() - wall
-
-
-def pin_to_one_core() -> int | None:
-    if not hasattr(os, "sched_setaffinity"):
-        return None
-    core = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {core})
-    return core
 
 
 def fresh_judge() -> float:

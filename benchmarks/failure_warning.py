@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from alft.integrations.trl import FailureTest
+from alft.integrations.trl.callbacks import accuracy_baseline
 
 RESULT = Path(__file__).parent / "results" / "failure_warning.json"
 STEPS = 3200
@@ -44,9 +45,10 @@ def null_false_alarms(draw: Callable, floor: bool, runs: int = 5000, steps: int 
     steps, vectorised."""
     test = test or FailureTest()
     base = draw((runs, test.baseline_steps))
-    mu, sigma = base.mean(axis=1), base.std(axis=1, ddof=1)
-    if floor:  # as accuracy_baseline floors it
-        sigma = np.maximum(np.maximum(sigma, np.sqrt(mu * (1 - mu) / GROUPS)), 0.02)
+    if floor:  # the test's own (μ, σ), floor included
+        mu, sigma = np.array([accuracy_baseline(row, GROUPS) for row in base]).T
+    else:
+        mu, sigma = base.mean(axis=1), base.std(axis=1, ddof=1)
     statistic, alarmed = np.zeros(runs), np.zeros(runs, dtype=bool)
     for _ in range(steps - test.baseline_steps):
         statistic = np.maximum(0.0, statistic + (mu - draw(runs)) / sigma - test.slack)

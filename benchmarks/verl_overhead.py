@@ -36,6 +36,7 @@ import torch
 
 from alft.integrations.verl import answers_for_batch
 from alft.integrations.verl.estimator import ESTIMATOR_FUNCTIONS
+from one_core import pin_to_one_core
 
 TARGET_MS = 20.0
 NAME = "alft_coherence"
@@ -111,15 +112,6 @@ def _summary(steps: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     """min and median ms of each timed key."""
     return {key: {"min": 1e3 * min(s[key] for s in steps), "median": 1e3 * statistics.median(s[key] for s in steps)}
             for key in steps[0]}
-
-
-def pin_to_one_core() -> int | None:
-    """Run on one core (the last this process may use), so numpy/torch cannot spread over more; its id."""
-    if not hasattr(os, "sched_setaffinity"):
-        return None
-    core = max(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {core})
-    return core
 
 
 def main() -> None:
