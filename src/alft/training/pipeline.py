@@ -33,7 +33,7 @@ from alft.integrations.trl import (
     read_metrics,
 )
 from alft.task.arithmetic import prompt_dataset
-from alft.task.evaluate import evaluate_policy, sample_answers
+from alft.task.evaluate import EvalReport, evaluate_policy, sample_answers
 from alft.task.threads import one_torch_thread
 from alft.task.loading import check_chat_template, is_conversational, load_policy, load_prompts, load_tokenizer, prompt_texts
 from alft.task.warmup import base_policy_path
@@ -102,12 +102,12 @@ def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset
 
 
 def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: datasets.Dataset | None,
-             settings: TrainSettings) -> dict[str, Any] | None:
+             settings: TrainSettings) -> EvalReport | None:
     """Greedy and K-sample evaluation (accuracy beside agreement, SPEC §7), or None without eval data."""
     if data is None:
         return None
     with one_torch_thread():  # as sampling and GRPO: 2 threads ran ≈ 15× slower while another process held a core
-        report = evaluate_policy(
+        return evaluate_policy(
             model,
             tokenizer,
             prompt_texts(data, tokenizer),
@@ -119,6 +119,13 @@ def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: d
             extractor=settings.reward.extractor,
             grouper=settings.reward.grouper,
         )
+
+
+def write_evaluation(run: RunFolder, part: str, report: EvalReport | None) -> dict[str, Any] | None:
+    """The report's metrics, with its per-problem outputs written beside them (``part``: before or after)."""
+    if report is None:
+        return None
+    run.write_jsonl(run.problems(part), [p.to_dict() for p in report.problems])
     return report.to_dict()
 
 
@@ -213,6 +220,7 @@ def measure_equilibrium(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBa
 def train_grpo(
     policy: BasePolicy,
     train: datasets.Dataset,
+    evaluation: datasets.Dataset | None,
     settings: TrainSettings,
     folder: RunFolder,
     hardware: Runtime,
@@ -220,7 +228,8 @@ def train_grpo(
     resume: bool,
     log: Log = lambda message: None,
 ) -> tuple[torch.nn.Module, float, dict[str, Any] | None]:
-    """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked).
+    """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked), evaluated on
+    ``evaluation`` every ``settings.eval_steps`` steps when asked.
 
     Returns:
         (the trained model, seconds, the failure warning's evidence or None).
@@ -234,6 +243,10 @@ def train_grpo(
         callbacks.append(EquilibriumProbeCallback(
             folder.path / "equilibrium.jsonl", every=settings.save_steps,
             measure=lambda m: measure_equilibrium(m, tokenizer, train, settings, probe_prompts, PROBE_DURING_SAMPLES)))
+    if settings.eval_steps and evaluation is not None:
+        callbacks.append(EquilibriumProbeCallback(
+            folder.evaluation_during, every=settings.eval_steps,
+            measure=lambda m: evaluate(m, tokenizer, evaluation, settings).to_dict()))
     if progress is not None:
         callbacks.append(RichProgressCallback(progress, f"GRPO {settings.label}"))
     trainer = AlftGRPOTrainer(
@@ -314,13 +327,13 @@ def run_training(
     train, references = with_references(policy, train, settings, hardware, progress, log)  # processes share chunks
     before, before_seconds = _evaluate_base(policy, evaluation, train, settings, hardware, run, log)
     log(f"GRPO: {settings.steps} steps, {settings.label}, K={settings.num_generations}")
-    trained, grpo_seconds, failure = train_grpo(policy, train, settings, run, hardware, progress, resume, log)
+    trained, grpo_seconds, failure = train_grpo(policy, train, evaluation, settings, run, hardware, progress, resume, log)
     if not hardware.is_main:
         return None
     log("evaluating the trained policy")
     tokenizer = AutoTokenizer.from_pretrained(run.policy)
     after_start = time.perf_counter()
-    after = evaluate(trained, tokenizer, evaluation, settings)
+    after = write_evaluation(run, "after", evaluate(trained, tokenizer, evaluation, settings))
     equilibrium_after = measure_equilibrium(trained, tokenizer, train, settings, settings.probe_prompts,
                                             settings.probe_samples)
     metrics = read_metrics(run.metrics)
@@ -331,6 +344,7 @@ def run_training(
         "hardware": {"device": hardware.device, "bf16": hardware.bf16, "processes": hardware.processes},
         "before": before,
         "after": after,
+        "during": read_metrics(run.evaluation_during) if run.evaluation_during.exists() else [],
         "training": {**training_summary(metrics), "failure_warning": failure},
         "references": references,
         "equilibrium": _equilibrium_summary(run, equilibrium_after),
@@ -369,18 +383,21 @@ def _equilibrium_summary(run: RunFolder, after: dict[str, Any] | None) -> dict[s
 def _evaluate_base(policy: BasePolicy, evaluation: datasets.Dataset | None, train: datasets.Dataset,
                    settings: TrainSettings, hardware: Runtime, run: RunFolder,
                    log: Log) -> tuple[dict[str, Any] | None, float]:
-    """Evaluate the base policy once per run folder (a resumed run reads the stored result), and measure its
-    distance to the predicted equilibrium (anchored games). The main process only."""
+    """Evaluate the base policy and measure its distance to the predicted equilibrium (anchored games), each
+    once per run folder: a resumed run reads the stored results. The main process only."""
     if not hardware.is_main:
         return None, 0.0
-    if run.eval_before.exists():
+    equilibrium_path = run.path / "equilibrium_before.json"
+    wants_equilibrium = (settings.sharpening is not None and settings.probe_prompts > 0
+                         and REFERENCE_COLUMN in train.column_names and not equilibrium_path.exists())
+    if run.eval_before.exists() and not wants_equilibrium:
         return run.read_json(run.eval_before), 0.0
     log("evaluating the base policy")
     start = time.perf_counter()
     model, tokenizer = _load(policy, hardware)
-    before = evaluate(model, tokenizer, evaluation, settings)
+    if not run.eval_before.exists():
+        run.write_json(run.eval_before, write_evaluation(run, "before", evaluate(model, tokenizer, evaluation, settings)))
     equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.probe_prompts, settings.probe_samples)
     if equilibrium is not None:
-        run.write_json(run.path / "equilibrium_before.json", equilibrium)
-    run.write_json(run.eval_before, before)
-    return before, time.perf_counter() - start
+        run.write_json(equilibrium_path, equilibrium)
+    return run.read_json(run.eval_before), time.perf_counter() - start

@@ -26,7 +26,7 @@ SCALE_REWARDS = ("group", "batch", "none")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 VLLM_MODES = ("colocate", "server")  # TRL's GRPOConfig.vllm_mode
 # Settings that do not change a run's numbers: a resumed run may change them (config.json check).
-NOT_COMPARED = ("report_to", "log_completions")
+NOT_COMPARED = ("report_to", "log_completions", "eval_steps")
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ class TrainSettings:
         temperature: sampling temperature, for training and for evaluation samples.
         train_prompts: distinct training prompts (built-in task).
         eval_problems: evaluation problems (0 skips evaluation).
+        eval_steps: also evaluate on the held-out problems every N steps (0: before and after only), appended to
+            the run folder's evaluation.jsonl; sampling is forked, so the run's numbers do not change.
         save_steps: checkpoint interval.
         model: a local folder or hub id; None for the built-in warmed-up model.
         dataset: a JSONL file or a ``datasets`` name with a ``prompt`` column; None for the built-in task.
@@ -143,6 +145,7 @@ class TrainSettings:
     temperature: float | None = None
     train_prompts: int | None = None
     eval_problems: int | None = None
+    eval_steps: int = 0
     save_steps: int | None = None
     model: str | None = None
     dataset: str | None = None
@@ -197,6 +200,7 @@ class TrainSettings:
         require(math.isfinite(self.temperature) and self.temperature > 0, "--temperature", self.temperature, "> 0")
         require(self.train_prompts >= 1, "--train-prompts", self.train_prompts, "an integer ≥ 1")
         require(self.eval_problems >= 0, "--eval-problems", self.eval_problems, "an integer ≥ 0")
+        require(self.eval_steps >= 0, "--eval-steps", self.eval_steps, "an integer ≥ 0 (0: before and after only)")
         require(self.save_steps >= 1, "--save-steps", self.save_steps, "an integer ≥ 1")
         require(self.lora_rank >= 1, "--lora-rank", self.lora_rank, "an integer ≥ 1")
         require(math.isfinite(self.lora_alpha) and self.lora_alpha > 0, "--lora-alpha", self.lora_alpha, "a number > 0")
