@@ -274,7 +274,7 @@ def paired_comparison(rows: list[dict[str, Any]], folders: dict[tuple[str, int],
 
 def predicted_pass(references: list[list[str | None]], answers: list[str], s: float, k: int) -> dict[str, float]:
     """pass@1 and pass@k of p* ∝ p̂_ref^s (k independent draws), averaged over prompts; s = 1 is p̂_ref."""
-    from alft.training.probe import predicted_equilibrium
+    from alft.games.probe import predicted_equilibrium
 
     firsts, anys = [], []
     for drawn, answer in zip(references, answers, strict=True):

@@ -26,7 +26,6 @@ CHECKSUMS = "SHA256SUMS"
 SHIPPED_SEED = 0
 """The warm-up seed the shipped weights were made with."""
 
-PRESETS = ("default", "tiny")
 
 
 def file_sha256(path: Path) -> str:

@@ -40,7 +40,7 @@ from alft.errors import require
 from alft.paths import cache_root
 from alft.task.arithmetic import ArithmeticConfig, warmup_dataset
 from alft.task.model import ModelConfig, build_model, save_policy
-from alft.task.shipped import PRESETS, SHIPPED_DIR, SHIPPED_SEED, verify_checksums, write_checksums
+from alft.task.shipped import SHIPPED_DIR, SHIPPED_SEED, write_checksums
 from alft.task.threads import torch_threads
 from alft.task.tokenizer import build_tokenizer
 
@@ -297,41 +297,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-
-
-@dataclass(frozen=True)
-class BasePolicyPath:
-    """Where a preset's base policy is.
-
-    Attributes:
-        path: a folder ``from_pretrained`` loads (model and tokenizer).
-        cached: True when no warm-up ran now (shipped weights or a cached warm-up).
-        seconds: warm-up time spent now (0 when cached).
-    """
-
-    path: Path
-    cached: bool
-    seconds: float
-
-
-def base_policy_path(preset: str = "default", *, seed: int = SHIPPED_SEED, progress: bool = False) -> BasePolicyPath:
-    """The base policy of a built-in preset: the shipped weights, or a warm-up (SPEC §7).
-
-    Args:
-        preset: ``"default"`` (shipped weights, verified against their checksums, when ``seed`` is the
-            shipped seed) or ``"tiny"`` (a few-step warm-up on the fly, for tests).
-        seed: the warm-up seed; any seed but :data:`SHIPPED_SEED` warms up the preset's recipe now (cached).
-        progress: show the warm-up's progress bar, if one runs.
-
-    Returns:
-        A :class:`BasePolicyPath`.
-
-    Raises:
-        AlftInputError: an unknown preset, or shipped weights that fail their checksum.
-    """
-    require(preset in PRESETS, "preset", preset, f"one of {', '.join(PRESETS)}")
-    if preset == "default" and seed == SHIPPED_SEED:
-        return BasePolicyPath(verify_checksums(SHIPPED_DIR), True, 0.0)
-    config = WarmupConfig() if preset == "default" else WarmupConfig.tiny()
-    result = warm_up(config, seed=seed, progress=progress)
-    return BasePolicyPath(result.path, result.cached, 0.0 if result.cached else result.seconds)

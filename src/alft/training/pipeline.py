@@ -36,9 +36,9 @@ from alft.task.arithmetic import prompt_dataset
 from alft.task.evaluate import EvalReport, evaluate_policy, sample_answers
 from alft.task.threads import one_torch_thread
 from alft.task.loading import check_chat_template, is_conversational, load_policy, load_prompts, load_tokenizer, prompt_texts
-from alft.task.warmup import base_policy_path
+from alft.task.base_policies import base_policy_path
 from alft.training.plots import plot_run
-from alft.training.probe import equilibrium_distance
+from alft.games.probe import equilibrium_distance
 from alft.training.references import (COLUMN as REFERENCE_COLUMN, draw_reference_answers, read_reference_column,
                                       unanswered_prompts, with_reference_column)
 from alft.training.run_folder import RunFolder

@@ -337,7 +337,7 @@ def _policy_path(model: str | None) -> str:
     """``model`` as given, or the built-in task's shipped base policy."""
     if model is not None:
         return model
-    from alft.task.warmup import base_policy_path
+    from alft.task.base_policies import base_policy_path
 
     return str(base_policy_path("default").path)
 
