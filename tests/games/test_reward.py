@@ -42,11 +42,16 @@ def test_peers_are_rules_not_objectives():
     assert result.rewards.tolist() == [1.0, 1.0, 0.0, 0.0]
 
 
-def test_tables_are_resolved_once_per_size():
+def test_tables_are_resolved_once_per_size_and_shared_by_equal_rewards():
+    from alft.games import reward as reward_module
+
+    reward_module._estimator.cache_clear()
     reward = Reward(coherence(), "digamma", allow_collapse=True).prepare(8)
-    assert set(reward._tables) >= {7, 8}
+    assert reward_module._estimator.cache_info().currsize == 2  # K = 8 and its leave-one-out size 7
     table = reward.table(8)
-    assert reward.table(8) is table and np.allclose(table, get_estimator("digamma", 8).table)
+    twin = Reward(coherence(), "digamma", allow_collapse=True)
+    assert twin is not reward and twin.table(8) is table and np.allclose(table, get_estimator("digamma", 8).table)
+    assert reward_module._estimator.cache_info().currsize == 2
 
 
 def test_prepare_refuses_an_untrainable_table_with_a_pointer():

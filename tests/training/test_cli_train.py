@@ -134,9 +134,10 @@ def test_real_model_folder_and_jsonl_dataset_with_lora(cli, tmp_path, tiny_polic
 def test_the_reward_is_validated_once_before_step_one_and_only_looked_up_per_step(cli, tmp_path, monkeypatch):
     """One Reward is built per entry point and carried: the CLI builds it, the settings, the TRL config and the
     reward function receive it unchanged; its K-dependent checks run once per group size (later calls are a
-    dictionary lookup), so a step pays no validation."""
+    cache lookup), so a step pays no validation."""
     from alft.games import reward as reward_module
 
+    reward_module._prepared.cache_clear()  # what earlier tests in this process prepared
     built, checked = [], []
     post_init, trainable = reward_module.Reward.__post_init__, reward_module.check_trainable
     monkeypatch.setattr(reward_module.Reward, "__post_init__", lambda self: (built.append(1), post_init(self))[1])

@@ -24,14 +24,6 @@ from alft.games.equilibrium import (
     total_variation,
 )
 from alft.games.tabular import TabularGame, TabularPrompt, default_game
-from alft.games.target_player import (
-    TARGET_PLAYERS,
-    TargetPlayer,
-    TargetState,
-    best_response,
-    running_average,
-    smoothed,
-)
 from alft.games.objectives import (
     OBJECTIVES,
     Objective,
@@ -55,14 +47,10 @@ __all__ = [
     "parse_estimator_params",
     "reward_fields",
     "OBJECTIVES",
-    "TARGET_PLAYERS",
     "Dynamics",
     "TabularGame",
     "TabularPrompt",
-    "TargetPlayer",
-    "TargetState",
     "Trajectory",
-    "best_response",
     "closed_form_equilibrium",
     "compare",
     "equilibria",
@@ -71,8 +59,6 @@ __all__ = [
     "fixed_point_tv",
     "objective_equilibrium",
     "run",
-    "running_average",
-    "smoothed",
     "stationary_point",
     "total_variation",
     "UNEXTRACTABLE_POLICIES",

@@ -169,8 +169,8 @@ def _estimated_terms(ids: np.ndarray, reward: Reward) -> tuple[np.ndarray, np.nd
     elif reward.target is not None:
         for size in np.unique(k[~degenerate]):
             rows = k == size
-            table = reward.table(int(size))
-            estimated[rows] = np.where(counted[rows], table[np.clip(counts[rows], 0, size - 1)], 0.0)
+            lookup = reward.estimator_for(int(size)).rewards(np.where(counted[rows], counts[rows], 0))
+            estimated[rows] = np.where(counted[rows], lookup, 0.0)
         if reward.unextractable != "own-class":
             # Excluded samples take the counted samples' mean: no advantage from a term they were not in.
             mean = np.where(k > 0, (estimated * counted).sum(axis=1) / np.maximum(k, 1), 0.0)

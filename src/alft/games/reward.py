@@ -14,6 +14,7 @@ unbiased baseline, fewer when unanswered completions are excluded).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ import numpy as np
 
 from alft.answers import EXTRACTORS, GROUPERS
 from alft.errors import AlftInputError, require
-from alft.estimators import ESTIMATORS, RewardForm, check_trainable, get_estimator
+from alft.estimators import ESTIMATORS, Estimator, RewardForm, check_trainable, get_estimator
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import Constraint, parse_constraint
 from alft.games.objectives import Objective, parse_objective, sharpened
@@ -95,7 +96,6 @@ class Reward:
     allow_collapse: bool = field(default=False, metadata=_help(
         "Run an objective whose optimum is one answer for every prompt, right or wrong (plain coherence: "
         "coherence weight ≥ anchor weight); refused otherwise."))
-    _tables: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 — frozen dataclass
@@ -163,20 +163,18 @@ class Reward:
         return 2 if target is None else max(2, target.degree + 1)
 
     # --- tables, resolved once per group size ----------------------------------------------------
+    def estimator_for(self, size: int) -> Estimator:
+        """The estimator for groups of ``size`` counted samples (built once per process, then shared)."""
+        return _estimator(self.estimator, size, self.target, self.estimator_params)
+
     def table(self, size: int) -> np.ndarray:
-        """The estimator's table for groups of ``size`` counted samples (resolved once, then kept)."""
-        if size not in self._tables:
-            params = dict(self.estimator_params)
-            self._tables[size] = get_estimator(self.estimator, size, target=self.target, **params).table
-        return self._tables[size]
+        """The estimator's table for groups of ``size`` counted samples."""
+        return self.estimator_for(size).table
 
     def reference_log_p(self, counts: np.ndarray, draws: int) -> np.ndarray:
         """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (SPEC §2.6),
-        :func:`reference_log_p` with this reward's reference table (resolved once per M)."""
-        key = ("reference", draws)
-        if key not in self._tables:
-            self._tables[key] = reference_table(self.reference_estimator, draws)
-        return reference_log_p(counts, self._tables[key])
+        :func:`reference_log_p` with this reward's reference table (built once per M)."""
+        return reference_log_p(counts, _reference_table(self.reference_estimator, draws))
 
     def refuse_too_small(self, K: int) -> None:
         """Refuse a whole group of 2 ≤ K ≤ d for a polynomial part of degree d: no unbiased table exists
@@ -184,7 +182,7 @@ class Reward:
         if 2 <= K < self.least_counted:
             self.table(K)
 
-    def prepare(self, K: int, field: str = "num_generations") -> "Reward":
+    def prepare(self, K: int, field: str = "num_generations") -> Reward:
         """Check that this reward can train with groups of K, resolving the tables it needs first.
 
         Raises:
@@ -192,18 +190,7 @@ class Reward:
                 exceed the training bound (e.g. ``minimax`` at large K, SPEC §3.5).
             AlftNumericalError: a table budget out of reach (the message names a setting that works).
         """
-        if ("prepared", K) in self._tables:  # checked once per K; later calls (every step) cost a lookup
-            return self
-        K = check_group_size(K, field)
-        if self.target is not None:
-            if self.target.log_weight != 0.0:
-                # The unit log table is checked, not the weighted one: a large weight is the user's choice of
-                # scale, an oscillating table is noise amplification.
-                check_trainable(get_estimator(self.estimator, K, "log", **dict(self.estimator_params)))
-            self.refuse_too_small(K)
-            for size in sorted({K, K - 1} - set(range(self.least_counted))):
-                self.table(size)
-        self._tables[("prepared", K)] = True
+        _prepared(self, check_group_size(K, field))  # once per (reward, K); later calls (every step) are lookups
         return self
 
     # --- conversions -----------------------------------------------------------------------------
@@ -344,3 +331,27 @@ def parse_params(items: list[str] | None, field: str = "--param") -> dict[str, f
 
 REWARD_HELP = {f.name: f.metadata["help"] for f in reward_fields()}
 REWARD_DEFAULTS = {f.name: f.default for f in reward_fields() if f.default is not dataclasses.MISSING}
+
+
+@functools.lru_cache(maxsize=256)
+def _estimator(name: str, size: int, target: RewardForm, params: tuple[tuple[str, float], ...]) -> Estimator:
+    return get_estimator(name, size, target=target, **dict(params))
+
+
+@functools.lru_cache(maxsize=64)
+def _reference_table(name: str, draws: int) -> np.ndarray:
+    return reference_table(name, draws)
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(reward: Reward, K: int) -> None:
+    """Resolve and check the tables ``reward`` trains with at group size K (raises; a success is kept)."""
+    if reward.target is None:
+        return
+    if reward.target.log_weight != 0.0:
+        # The unit log table is checked, not the weighted one: a large weight is the user's choice of
+        # scale, an oscillating table is noise amplification.
+        check_trainable(get_estimator(reward.estimator, K, "log", **dict(reward.estimator_params)))
+    reward.refuse_too_small(K)
+    for size in sorted({K, K - 1} - set(range(reward.least_counted))):
+        reward.table(size)

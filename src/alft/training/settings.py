@@ -34,8 +34,7 @@ class Preset:
     """Sizes of a run on the built-in task (every field can be overridden by an option).
 
     Attributes:
-        name: preset name.
-        warmup: ``"default"`` or ``"tiny"``: which ``alft.task`` warm-up recipe makes the base policy.
+        name: preset name, also the built-in base policy's (:func:`alft.task.base_policy_path`).
         num_generations: K.
         prompts_per_step: prompts per optimizer step (the batch is prompts × K completions).
         steps: GRPO optimizer steps.
@@ -51,7 +50,6 @@ class Preset:
     """
 
     name: str
-    warmup: str
     num_generations: int
     prompts_per_step: int
     steps: int
@@ -73,10 +71,10 @@ class Preset:
 # T = 1; benchmarks/results/task_premise.json), the premise of self-consistency (SPEC §7).
 PRESETS = MappingProxyType(
     {
-        "default": Preset("default", "default", num_generations=8, prompts_per_step=8, steps=200, learning_rate=3e-5,
+        "default": Preset("default", num_generations=8, prompts_per_step=8, steps=200, learning_rate=3e-5,
                           max_completion_length=32, train_prompts=256, eval_problems=1000, save_steps=50,
                           reference_draws=64, probe_prompts=64, probe_samples=64, temperature=0.7),
-        "tiny": Preset("tiny", "tiny", num_generations=4, prompts_per_step=2, steps=4, learning_rate=1e-4,
+        "tiny": Preset("tiny", num_generations=4, prompts_per_step=2, steps=4, learning_rate=1e-4,
                        max_completion_length=12, train_prompts=32, eval_problems=12, save_steps=2,
                        reference_draws=8, probe_prompts=4, probe_samples=8, temperature=1.0),
     }
