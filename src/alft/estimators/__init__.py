@@ -7,11 +7,9 @@
 
 from alft.estimators.base import Estimator
 from alft.estimators.closed_form import digamma_bias
-from alft.estimators.counts import leave_one_out_counts
+from alft.estimators.counts import MAX_K, MIN_K, leave_one_out_counts
 from alft.estimators.registry import (
     ESTIMATORS,
-    MAX_K,
-    MIN_K,
     TRAINING_COEFFICIENT_BOUND,
     check_trainable,
     get_estimator,

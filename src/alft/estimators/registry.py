@@ -7,15 +7,14 @@ times a table for log p; the name chooses the log table (SPEC §3.6, "augmented"
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 from numpy.polynomial import Chebyshev, Polynomial
 
-from alft.errors import AlftInputError, AlftNumericalError
-from alft.estimators.counts import MAX_K, MIN_K, check_group_size
+from alft.errors import AlftInputError, AlftNumericalError, is_finite_number, require
+from alft.estimators.counts import check_group_size
 from alft.estimators import cache
 from alft.estimators.aqp import AqpProblem, solve_aqp
 from alft.estimators.base import Estimator
@@ -162,8 +161,7 @@ def _check_params(spec: EstimatorSpec, params: dict[str, Any]) -> dict[str, floa
         raise AlftInputError(f"{unknown[0]}: not a parameter of {spec.name!r} (accepted: {accepted})")
     merged = {**spec.defaults, **params}
     for key, value in merged.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise AlftInputError(f"{key}: got {value!r}, expected a finite number")
+        require(is_finite_number(value), key, value, "a finite number")
     return {key: float(value) for key, value in merged.items()}
 
 

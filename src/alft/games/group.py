@@ -30,7 +30,6 @@ verifier or constraints; ``penalty`` if it is None under ``penalty``).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -42,7 +41,7 @@ from alft.estimators import leave_one_out_counts
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import DualState, constrained
 from alft.games.objectives import Objective
-from alft.games.reward import UNANSWERED_MARGIN, UNEXTRACTABLE_POLICIES, Reward
+from alft.games.reward import UNANSWERED_MARGIN, Reward
 
 _NONE_ID = UNANSWERED  # label of unextractable answers in integer form
 _CHUNK = 4_000_000  # elements per chunk of the leave-one-out baseline, to cap memory

@@ -12,7 +12,6 @@ nothing because Σ_z ∇p_z = 0 (SPEC §3.1).
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
@@ -20,7 +19,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 from scipy.special import xlogy
 
-from alft.errors import AlftInputError
+from alft.errors import AlftInputError, is_finite_number, require
 from alft.estimators import RewardForm, parse_target
 
 
@@ -275,9 +274,8 @@ class Objective:
 
 
 def _finite_weight(weight: object) -> float:
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-        raise AlftInputError(f"weight: got {weight!r}, expected a finite number")
-    return float(weight)
+    require(is_finite_number(weight), "weight", weight, "a finite number")
+    return float(weight)  # type: ignore[arg-type]
 
 
 def _merge(terms: tuple[Term, ...]) -> Objective:
@@ -347,8 +345,7 @@ def sharpened(s: float, beta: float = 1.0) -> Objective:
         s: the sharpening exponent, 1 < s < ∞ (s = β/(β − γ); s → ∞ is the collapsing game).
         beta: β, the anchor's weight (sets the reward's scale only).
     """
-    if isinstance(s, bool) or not isinstance(s, (int, float)) or not (math.isfinite(s) and s > 1):
-        raise AlftInputError(f"sharpening: got {s!r}, expected a finite exponent s > 1 (p* ∝ p_ref^s)")
+    require(is_finite_number(s) and s > 1, "sharpening", s, "a finite exponent s > 1 (p* ∝ p_ref^s)")
     beta = _finite_weight(beta)
     if beta <= 0:
         raise AlftInputError(f"beta: got {beta!r}, expected a positive anchor weight")

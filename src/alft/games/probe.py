@@ -44,7 +44,7 @@ def sampling_floor(target: dict[str, float], n: int, rng: np.random.Generator, r
     """Mean TV of n draws from ``target`` to ``target``: the score of a policy exactly at p̂*."""
     if not target:
         return 1.0
-    keys, probs = list(target), np.array(list(target.values()))
+    probs = np.array(list(target.values()))
     tvs = [0.5 * np.abs(rng.multinomial(n, probs) / n - probs).sum() for _ in range(repeats)]
     return float(np.mean(tvs))
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from alft.answers import EXTRACTORS, GROUPERS
-from alft.errors import AlftInputError, require
+from alft.errors import AlftInputError, is_finite_number, require
 from alft.estimators import ESTIMATORS, Estimator, RewardForm, check_trainable, get_estimator
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import Constraint, parse_constraint
@@ -104,11 +103,11 @@ class Reward:
         set_("estimator_params", _estimator_params(self.estimator, self.estimator_params))
         require(self.unextractable in UNEXTRACTABLE_POLICIES, "unextractable", self.unextractable,
                 f"one of {', '.join(UNEXTRACTABLE_POLICIES)}")
-        require(_is_number(self.penalty), "penalty", self.penalty, "a finite number")
+        require(is_finite_number(self.penalty), "penalty", self.penalty, "a finite number")
         _check_named(self.extractor, EXTRACTORS, "extractor")
         _check_named(self.grouper, GROUPERS, "grouper")
         set_("constraints", tuple(parse_constraint(c) for c in self.constraints))
-        require(_is_number(self.dual_step) and self.dual_step > 0, "dual_step", self.dual_step,
+        require(is_finite_number(self.dual_step) and self.dual_step > 0, "dual_step", self.dual_step,
                 "a positive finite number")
         check_reference_estimator(self.reference_estimator)
         require(not (self.constraints and self.peer), "constraints", len(self.constraints),
@@ -306,7 +305,7 @@ def _estimator_params(estimator: str, params: Mapping | tuple) -> tuple[tuple[st
     for name, value in items.items():
         require(name in accepted, "estimator_params", name,
                 f"a parameter of {estimator!r} ({', '.join(accepted) or 'none'})")
-        require(_is_number(value), f"estimator_params[{name!r}]", value, "a finite number")
+        require(is_finite_number(value), f"estimator_params[{name!r}]", value, "a finite number")
     return tuple(sorted((name, float(value)) for name, value in items.items()))
 
 
@@ -314,10 +313,6 @@ def _check_named(value: object, names: Mapping | tuple, field: str) -> None:
     if callable(value):
         return
     require(isinstance(value, str) and value in names, field, value, f"one of {', '.join(names)} or a callable")
-
-
-def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _callable_name(value: object) -> str:

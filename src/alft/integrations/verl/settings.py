@@ -17,7 +17,6 @@ No verl import here: the main environment can read and test settings.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from alft import games
-from alft.errors import AlftInputError
+from alft.errors import AlftInputError, is_finite_number, require
 from alft.games import PEERS as PEER_METHODS
 
 GENERIC_ESTIMATOR = "alft"
@@ -127,8 +126,7 @@ def _check_choice(key: str, value: object, accepted: tuple[str, ...]) -> None:
 
 
 def _check_number(key: str, value: object, ok, expected: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not ok(value):
-        raise AlftInputError(f"{key}: got {value!r}, expected {expected}")
+    require(is_finite_number(value) and ok(value), key, value, expected)
 
 
 def _plain(value: Any) -> Any:
