@@ -41,7 +41,7 @@ from alft.estimators.base import Estimator, metric_grid  # noqa: E402
 from alft.estimators.registry import TRAINING_COEFFICIENT_BOUND  # noqa: E402
 from alft.estimators.target import parse_target  # noqa: E402
 from alft.estimators.bernstein import exact_moments  # noqa: E402
-from alft.estimators.report import log_estimators  # noqa: E402
+from alft.estimators import log_estimators  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 KS = [4, 8, 16, 32, 64]

@@ -115,3 +115,14 @@ def test_anchor_objective_value_is_minus_kl_to_the_reference():
     p, p_ref = np.array([0.5, 0.3, 0.2]), np.array([0.6, 0.3, 0.1])
     value = anchor(2.0).F(p, reference_log_p=np.log(p_ref))
     assert value == pytest.approx(-2.0 * float(np.sum(p * np.log(p / p_ref))))
+
+
+def test_the_estimator_spec_is_the_same_reward_as_a_name_with_a_mapping():
+    spec = Reward(estimator="aqp:kappa=4")
+    assert spec == Reward(estimator="aqp", estimator_params={"kappa": 4})
+    assert spec.estimator == "aqp" and spec.estimator_params == (("kappa", 4.0),)
+    assert Reward(estimator="aqp:kappa=4", estimator_params={"kappa": 4.0}) == spec  # the same value twice: fine
+    with pytest.raises(AlftInputError, match="kappa"):
+        Reward(estimator="aqp:kappa=4", estimator_params={"kappa": 8})
+    with pytest.raises(AlftInputError, match="estimator"):
+        Reward(estimator="aqp:kappa")

@@ -21,9 +21,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alft.cli.errors import fail, stderr as _err, user_errors
+from alft.cli.errors import estimator_with_params, fail, stderr as _err, user_errors
 from alft.errors import AlftInputError, AlftNumericalError, require
-from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP, parse_params
+from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP
 from alft.games import Reward
 from alft.training.settings import TrainSettings, objective_for, task_extractor
 
@@ -44,7 +44,7 @@ PresetOption = Annotated[Literal["default", "tiny"], Opt("--preset",
 ObjectiveOption = Annotated[str | None, Opt("--objective", help=REWARD_HELP["objective"])]
 PeerOption = Annotated[Literal["ttrl", "empo"] | None, Opt("--peer", help=REWARD_HELP["peer"])]
 EstimatorOption = Annotated[str, Opt("--estimator", help=REWARD_HELP["estimator"])]
-ParamOption = Annotated[list[str] | None, Opt("--param", help="Estimator parameter NAME=VALUE (repeatable), e.g. kappa=4 for aqp.")]
+ParamOption = Annotated[list[str] | None, Opt("--param", help="Deprecated: write the parameter into --estimator, e.g. --estimator aqp:kappa=4.", hidden=True)]
 KOption = Annotated[int | None, Opt("--num-generations", "-k", help="K, completions per prompt (≥ 2). " + _preset_default("num_generations"))]
 StepsOption = Annotated[int | None, Opt("--steps", help="GRPO optimizer steps. " + _preset_default("steps"))]
 SeedOption = Annotated[int, Opt("--seed", help="Seeds GRPO sampling, data order and evaluation sampling.")]
@@ -237,8 +237,8 @@ def train(
     """
     with user_errors():
         reward = Reward(
-            objective=objective_for(objective, sharpening), peer=peer, estimator=estimator,
-            estimator_params=parse_params(param), unextractable=unextractable, penalty=penalty,
+            objective=objective_for(objective, sharpening), peer=peer,
+            estimator=estimator_with_params(estimator, param), unextractable=unextractable, penalty=penalty,
             extractor=task_extractor(dataset, extractor), grouper=grouper, constraints=tuple(constraint or ()),
             dual_step=dual_step, reference_estimator=reference_estimator, allow_collapse=allow_collapse,
         )

@@ -9,11 +9,16 @@ from alft.estimators.base import Estimator
 from alft.estimators.closed_form import digamma_bias
 from alft.estimators.counts import MAX_K, MIN_K, leave_one_out_counts
 from alft.estimators.registry import (
+    ESTIMATOR_SPEC,
     ESTIMATORS,
     TRAINING_COEFFICIENT_BOUND,
     check_trainable,
     get_estimator,
+    estimator_spec,
+    log_estimators,
     minimax_value,
+    parse_estimator,
+    parse_params,
 )
 from alft.estimators.target import RewardForm, parse_target, polynomial_target
 
@@ -27,6 +32,11 @@ __all__ = [
     "check_trainable",
     "digamma_bias",
     "get_estimator",
+    "log_estimators",
+    "estimator_spec",
+    "parse_estimator",
+    "parse_params",
+    "ESTIMATOR_SPEC",
     "leave_one_out_counts",
     "minimax_value",
     "parse_target",

@@ -34,7 +34,7 @@ from scipy.special import logsumexp
 
 from alft.errors import AlftInputError, require
 from alft.estimators.counts import check_group_size
-from alft.estimators import ESTIMATORS, MAX_K, get_estimator
+from alft.estimators import ESTIMATOR_SPEC, MAX_K, estimator_spec, get_estimator, parse_estimator
 from alft.games.reward import check_reference_estimator, reference_log_p, reference_table
 from alft.games.constraints import DualState
 from alft.games.equilibrium import equilibria, fixed_point_tv, total_variation
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 BASELINES = ("loo", "mean", "none")
-METHOD_FORMS = "'exact', ESTIMATOR, ESTIMATOR:KEY=VALUE[:KEY=VALUE] (e.g. 'aqp:kappa=4') or 'mean:ESTIMATOR[...]'"
+METHOD_FORMS = f"'exact', an estimator ({ESTIMATOR_SPEC}) or 'mean:' and an estimator"
 
 
 @dataclass(frozen=True)
@@ -107,19 +107,8 @@ class Method:
         """The method as written: ``aqp:kappa=4``, ``mean:digamma``, ``exact``."""
         if self.kind == "exact":
             return "exact"
-        text = ":".join([self.estimator, *(f"{k}={v:g}" for k, v in self.params)])
+        text = estimator_spec(self.estimator, self.params)
         return f"mean:{text}" if self.kind == "mean" else text
-
-
-def _parameter(text: str, method: str) -> tuple[str, float]:
-    key, equals, value = text.partition("=")
-    try:
-        number = float(value) if equals and key else None
-    except ValueError:
-        number = None
-    if number is None:
-        raise AlftInputError(f"method: got {method!r}: {text!r} is not KEY=NUMBER; expected {METHOD_FORMS}")
-    return key.strip(), number
 
 
 def parse_method(method: str, params: dict[str, float] | None = None) -> Method:
@@ -133,10 +122,8 @@ def parse_method(method: str, params: dict[str, float] | None = None) -> Method:
     if not isinstance(method, str):
         raise AlftInputError(f"method: got {method!r}, expected {METHOD_FORMS}")
     kind, rest = ("mean", method[5:]) if method.startswith("mean:") else ("sampled", method)
-    name, *pairs = rest.split(":")
-    if name not in ESTIMATORS:
-        raise AlftInputError(f"method: got {method!r}, expected {METHOD_FORMS} with ESTIMATOR in {', '.join(ESTIMATORS)}")
-    merged = {**(params or {}), **dict(_parameter(pair, method) for pair in pairs)}
+    name, own = parse_estimator(rest, "method")
+    merged = {**(params or {}), **own}
     return Method(kind, name, tuple(sorted((k, float(v)) for k, v in merged.items())))
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,8 @@ import numpy as np
 
 from alft.answers import EXTRACTORS, GROUPERS
 from alft.errors import AlftInputError, is_finite_number, require
-from alft.estimators import ESTIMATORS, Estimator, RewardForm, check_trainable, get_estimator
+from alft.estimators import (ESTIMATOR_SPEC, ESTIMATORS, Estimator, RewardForm, check_trainable, get_estimator,
+                             log_estimators, parse_estimator, parse_params)
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import Constraint, parse_constraint
 from alft.games.objectives import Objective, parse_objective, sharpened
@@ -69,9 +71,10 @@ class Reward:
         "weighted sum such as '0.5*coherence+anchor' (default: the anchored game p* ∝ p_ref^2, "
         "'0.5*coherence+anchor', unless a peer is given; it needs a 'reference_answers' column)."))
     estimator: str = field(default="aqp", metadata=_help(
-        "Reward table estimating the objective from the group's counts: " + ", ".join(ESTIMATORS) + "."))
+        "Reward table estimating the objective from the group's counts, with its parameters: "
+        f"{ESTIMATOR_SPEC}; NAME one of " + ", ".join(ESTIMATORS) + "."))
     estimator_params: Mapping[str, float] | tuple = field(default=(), metadata=_help(
-        "Table parameters, e.g. {'kappa': 4} for aqp or {'c': 2} for aqp-floor."))
+        "The estimator's parameters as a mapping, e.g. {'kappa': 4}: the same as estimator='aqp:kappa=4'."))
     peer: Peer | str | None = field(default=None, metadata=_help(
         "A peer method instead of a game objective: ttrl (majority vote) or empo (gated log-frequency)."))
     unextractable: str = field(default="lowest", metadata=_help(
@@ -100,7 +103,9 @@ class Reward:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 — frozen dataclass
         set_("objective", _objective(self.objective, self.peer))
         set_("peer", _peer(self.peer))
-        set_("estimator_params", _estimator_params(self.estimator, self.estimator_params))
+        estimator, params = _estimator_and_params(self.estimator, self.estimator_params)
+        set_("estimator", estimator)
+        set_("estimator_params", params)
         require(self.unextractable in UNEXTRACTABLE_POLICIES, "unextractable", self.unextractable,
                 f"one of {', '.join(UNEXTRACTABLE_POLICIES)}")
         require(is_finite_number(self.penalty), "penalty", self.penalty, "a finite number")
@@ -223,9 +228,9 @@ class Reward:
 
 
 def check_reference_estimator(estimator: str) -> str:
-    """``estimator`` if it is a table for log p̂_ref (any registered log table; ``ustat`` has none)."""
-    require(estimator in ESTIMATORS and estimator != "ustat", "reference_estimator", estimator,
-            "a log-p table: digamma, aqp, plugin, …")
+    """``estimator`` if it has a table for log p̂_ref (polynomial-only estimators such as ``ustat`` have none)."""
+    logs = log_estimators()
+    require(estimator in logs, "reference_estimator", estimator, f"an estimator of log p: one of {', '.join(logs)}")
     return estimator
 
 
@@ -251,12 +256,15 @@ def reward_fields() -> tuple[dataclasses.Field, ...]:
 
 
 def parse_estimator_params(text: str | Mapping | None, field: str = "estimator_params") -> dict[str, float]:
-    """Estimator parameters from a dict, a JSON object string or ``NAME=VALUE[,NAME=VALUE]``."""
+    """Estimator parameters from a mapping; text (a JSON object or ``NAME=VALUE[,NAME=VALUE]``) is still read,
+    with a FutureWarning: the estimator spec (``estimator="aqp:kappa=4"``) replaced it."""
     if text is None or text == "":
         return {}
     if isinstance(text, (Mapping, tuple, list)):
         return dict(text)
-    require(isinstance(text, str), field, text, "a dict, a JSON object or NAME=VALUE pairs")
+    require(isinstance(text, str), field, text, "a mapping of parameter names to numbers")
+    warnings.warn(f"{field} as text ({text!r}) is deprecated: write the parameters into the estimator, "
+                  f"e.g. estimator='aqp:kappa=4'", FutureWarning, stacklevel=3)
     if text.lstrip().startswith("{"):
         try:
             value = json.loads(text)
@@ -264,15 +272,7 @@ def parse_estimator_params(text: str | Mapping | None, field: str = "estimator_p
             raise AlftInputError(f"{field}: got {text!r}, expected a JSON object ({error})") from None
         require(isinstance(value, dict), field, text, "a JSON object")
         return value
-    out = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, value = item.partition("=")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        require(bool(sep) and bool(name.strip()), field, item, "NAME=NUMBER, e.g. kappa=8")
-    return out
+    return parse_params([part for part in text.split(",") if part.strip()], field)
 
 
 def _objective(objective: Objective | str | None, peer: object) -> Objective | None:
@@ -296,17 +296,18 @@ def _peer(peer: Peer | str | None) -> Peer | None:
     return Peer(peer)
 
 
-def _estimator_params(estimator: str, params: Mapping | tuple) -> tuple[tuple[str, float], ...]:
-    require(isinstance(estimator, str) and estimator in ESTIMATORS, "estimator", estimator,
-            f"one of {', '.join(ESTIMATORS)}")
+def _estimator_and_params(estimator: str, params: Mapping | tuple) -> tuple[str, tuple[tuple[str, float], ...]]:
+    """The estimator's name and its parameters, from a spec (``aqp:kappa=4``) and/or a mapping."""
+    name, own = parse_estimator(estimator, "estimator")
     items = dict(params) if isinstance(params, (Mapping, tuple, list)) else None
     require(items is not None, "estimator_params", params, "a mapping of parameter names to numbers")
-    accepted = ESTIMATORS[estimator].defaults
-    for name, value in items.items():
-        require(name in accepted, "estimator_params", name,
-                f"a parameter of {estimator!r} ({', '.join(accepted) or 'none'})")
-        require(is_finite_number(value), f"estimator_params[{name!r}]", value, "a finite number")
-    return tuple(sorted((name, float(value)) for name, value in items.items()))
+    accepted = ESTIMATORS[name].defaults
+    for key, value in items.items():
+        require(key in accepted, "estimator_params", key, f"a parameter of {name!r} ({', '.join(accepted) or 'none'})")
+        require(is_finite_number(value), f"estimator_params[{key!r}]", value, "a finite number")
+        require(own.get(key, value) == value, f"estimator_params[{key!r}]", value,
+                f"the value estimator={estimator!r} sets ({own.get(key)!r}), or no second value")
+    return name, tuple(sorted((key, float(value)) for key, value in {**items, **own}.items()))
 
 
 def _check_named(value: object, names: Mapping | tuple, field: str) -> None:
@@ -317,11 +318,6 @@ def _check_named(value: object, names: Mapping | tuple, field: str) -> None:
 
 def _callable_name(value: object) -> str:
     return value if isinstance(value, str) else getattr(value, "__name__", type(value).__name__)
-
-
-def parse_params(items: list[str] | None, field: str = "--param") -> dict[str, float]:
-    """``["kappa=4", "c=2"]`` (a CLI's repeated ``--param``) → ``{"kappa": 4.0, "c": 2.0}``."""
-    return parse_estimator_params(",".join(items or ()), field)
 
 
 REWARD_HELP = {f.name: f.metadata["help"] for f in reward_fields()}
