@@ -173,3 +173,12 @@ def test_anchor_and_constraints_together_are_refused():
 
     with pytest.raises(AlftInputError, match="dual"):
         run(GAME, sharpened(2.0), "exact", 4, Dynamics(steps=2), dual=DualState((Constraint("c", {"7"}, 0.1),)))
+
+
+def test_the_old_name_compare_still_runs_the_methods_with_a_warning():
+    from alft.games import compare, run_methods
+
+    args = (GAME, 0.5 * coherence(), ["plugin"], 4, Dynamics(steps=5, groups=8))
+    with pytest.warns(FutureWarning, match="run_methods"):
+        old = compare(*args)
+    assert old["plugin"][0].final_tv == run_methods(*args)["plugin"][0].final_tv

@@ -15,7 +15,7 @@ from alft.games.group import (
     batch_group_rewards,
     group_rewards,
 )
-from alft.games.dynamics import Dynamics, Trajectory, compare, equilibria, fixed_point_tv, run
+from alft.games.dynamics import Dynamics, Trajectory, compare, equilibria, fixed_point_tv, run, run_methods
 from alft.games.equilibrium import (
     closed_form_equilibrium,
     estimator_fixed_point,
@@ -53,6 +53,7 @@ __all__ = [
     "Trajectory",
     "closed_form_equilibrium",
     "compare",
+    "run_methods",
     "equilibria",
     "default_game",
     "estimator_fixed_point",

@@ -26,8 +26,9 @@ The run is a loop over a pure step (optax style): :func:`setup` fixes everything
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from scipy.special import logsumexp
@@ -480,7 +481,7 @@ def is_random(method: str, objective: Objective | None = None, reference: Refere
     return parse_method(method).kind == "sampled" or drawn
 
 
-def compare(
+def run_methods(
     game: TabularGame, objective: Objective, methods: list[str], K: int, dynamics: Dynamics = Dynamics(), *,
     seeds: list[int] = (0,), estimator_params: dict | None = None, reference: ReferenceDraws = ReferenceDraws(),
     on_step: Callable[[int], None] | None = None,
@@ -496,3 +497,10 @@ def compare(
         out[method] = [run(game, objective, method, K, dynamics, seed=s, estimator_params=estimator_params,
                            reference=reference, on_step=on_step) for s in method_seeds]
     return out
+
+
+def compare(*args: Any, **kwargs: Any) -> dict[str, list[Trajectory]]:
+    """Deprecated name of :func:`run_methods` (``compare`` is the ``alft compare`` training command)."""
+    warnings.warn("alft.games.compare is deprecated: use alft.games.run_methods", FutureWarning, stacklevel=2)
+    return run_methods(*args, **kwargs)
+

@@ -37,7 +37,7 @@ import numpy as np
 
 from alft.errors import AlftInputError
 from alft.estimators import ESTIMATORS
-from alft.games.dynamics import Dynamics, ReferenceDraws, Trajectory, compare, equilibria, parse_method, run
+from alft.games.dynamics import Dynamics, ReferenceDraws, Trajectory, equilibria, parse_method, run, run_methods
 from alft.games.equilibrium import fixed_point_tv
 from alft.games.objectives import Objective, coherence, anchor, parse_objective, sharpened
 from alft.games.tabular import TabularGame, default_game
@@ -186,7 +186,7 @@ def simulate(
     methods = ["exact", *estimator_methods(estimators, params)]
     game = default_game(beta)
     optima = equilibria(game, parsed)  # refuses collapsing objectives before any work
-    runs = compare(game, parsed, methods, K, dynamics, seeds=list(seeds), reference=reference, on_step=on_step)
+    runs = run_methods(game, parsed, methods, K, dynamics, seeds=list(seeds), reference=reference, on_step=on_step)
     results = {
         method: _method_summary(trajectories, _bias_only_tv(game, parsed, method, K, reference, trajectories, dynamics, list(seeds)), tv_threshold)
         for method, trajectories in runs.items()
