@@ -1,4 +1,4 @@
-"""The Target player (SPEC §2.1, §2.5 step 1): the distribution q over answers the policy's reward is
+"""The Target player (docs/concepts/game.md#the-game, docs/concepts/game.md#the-training-step step 1): the distribution q over answers the policy's reward is
 evaluated at, R_i = ∂F/∂p(z_i) at p = q.
 
 Three variants, all pure (state in, state out):
@@ -11,7 +11,7 @@ Three variants, all pure (state in, state out):
 * ``smoothed``: additive (Laplace) smoothing, q(z) ∝ count(z) + α over the answers seen, plus α of mass
   reserved for unseen answers; it keeps log q finite for answers a group has not produced.
 
-These are plug-in targets: R(q(z_i)) is biased (SPEC §3.2). The count tables of
+These are plug-in targets: R(q(z_i)) is biased (docs/concepts/estimators.md#plug-in). The count tables of
 :func:`alft.games.group_rewards` are the bias-controlled alternative for a single group.
 """
 
