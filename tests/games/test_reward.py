@@ -1,5 +1,5 @@
 """The reward value (alft.games.Reward): one place for the reward's settings, validated once; the anchored
-game (SPEC §2.6); unanswered completions never win."""
+game (docs/concepts/game.md#the-anchor); unanswered completions never win."""
 
 import math
 

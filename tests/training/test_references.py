@@ -1,4 +1,4 @@
-"""Reference answers of the anchor (SPEC §2.6): cached, resumable, never reused for other prompts or models;
+"""Reference answers of the anchor (docs/concepts/game.md#the-anchor): cached, resumable, never reused for other prompts or models;
 drawn by one function for alft train and alft references, the same answers as before it existed; a dataset's
 own reference_answers column checked and used as it is; and the equilibrium measurement."""
 

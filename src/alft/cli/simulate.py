@@ -1,5 +1,5 @@
 """``alft simulate``: exact tabular alignment games, sampled GRPO-style dynamics per estimator against the
-exact-gradient control; TV to the closed-form equilibrium over steps (SPEC §2.6, §3.7). Parses and prints:
+exact-gradient control; TV to the closed-form equilibrium over steps (docs/concepts/game.md#the-anchor, docs/concepts/estimators.md#bias-moves-the-equilibrium). Parses and prints:
 the summary is :func:`alft.games.simulation.simulate`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Count-based reward tables for answer-level rewards (SPEC §3). numpy/scipy only: no torch here.
+"""Count-based reward tables for answer-level rewards (docs/concepts/estimators.md). numpy/scipy only: no torch here.
 
 >>> from alft.estimators import get_estimator, leave_one_out_counts
 >>> est = get_estimator("aqp", K=8)                     # table for log p, bias ≤ 8·E*_8

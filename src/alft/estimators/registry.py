@@ -2,7 +2,7 @@
 picks a new estimator up from here.
 
 An estimator for a target c·log p + Σ a_m p^m is the exact U-statistic table of the polynomial part plus c
-times a table for log p; the name chooses the log table (SPEC §3.6, "augmented").
+times a table for log p; the name chooses the log table (docs/concepts/estimators.md#aqp, "augmented").
 """
 
 from __future__ import annotations

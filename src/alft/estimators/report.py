@@ -1,4 +1,4 @@
-"""Metrics of every estimator across K, decay exponents, and the bias/variance frontier (SPEC §3.6).
+"""Metrics of every estimator across K, decay exponents, and the bias/variance frontier (docs/concepts/estimators.md#aqp).
 
 Pure numpy: the CLI (``alft tables``) and the benchmarks format and draw what these functions return.
 """

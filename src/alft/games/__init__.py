@@ -1,4 +1,4 @@
-"""The game layer (SPEC §2): objectives, group rewards, the target player, constraints and exact
+"""The game layer (docs/concepts/game.md): objectives, group rewards, the target player, constraints and exact
 tabular games. numpy/scipy only: no torch here.
 
 >>> from alft.games import Reward, group_rewards

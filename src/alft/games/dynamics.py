@@ -1,14 +1,14 @@
-"""Game dynamics on exact tabular games (SPEC §2.5, §2.6, §3.7): sampled GRPO-style updates per
+"""Game dynamics on exact tabular games (docs/concepts/game.md#the-training-step, docs/concepts/game.md#the-anchor, docs/concepts/estimators.md#bias-moves-the-equilibrium): sampled GRPO-style updates per
 estimator and the exact-gradient control.
 
 Each step, for every prompt: draw G groups of K answers from p_π, give every sample its group reward
 (the same rule as :func:`alft.games.group_rewards`, own-class, computed from the groups' answer counts),
 subtract a baseline, and move the softmax logits θ over traces along the REINFORCE gradient with the
-exact gradient of −β KL(π ‖ π_ref). In the anchored game (SPEC §2.6) the KL is carried by the reward
+exact gradient of −β KL(π ‖ π_ref). In the anchored game (docs/concepts/game.md#the-anchor) the KL is carried by the reward
 instead: the group estimates (γ − β)·log p, the reference term is β·log p̂_ref from M reference draws
 (or the exact β·log p_ref), and the update has no KL term of its own.
 
-Two choices keep the comparison about the estimator's *bias* (SPEC §3.7):
+Two choices keep the comparison about the estimator's *bias* (docs/concepts/estimators.md#bias-moves-the-equilibrium):
 
 * The trace given its answer is integrated out exactly (Rao–Blackwell: E[∇log π(y) | z] = π(·|z) − π).
   The gradient's mean is unchanged; only trace-level noise, which no estimator affects, is removed.
@@ -16,7 +16,7 @@ Two choices keep the comparison about the estimator's *bias* (SPEC §3.7):
   moves at the same rate, so the exact control converges linearly. Its fixed points are those of plain
   gradient ascent.
 
-With the default ``loo`` baseline (SPEC §3.8) the only bias left is the estimator's; ``mean`` is GRPO's
+With the default ``loo`` baseline (docs/concepts/estimators.md#grpo-caveats) the only bias left is the estimator's; ``mean`` is GRPO's
 group mean (it scales the reward by (K−1)/K on average, i.e. changes the effective β); ``none`` is plain
 REINFORCE. Sampled runs report the Polyak average of p_π over the last part of the run.
 
@@ -212,7 +212,7 @@ def count_rewards(counts: np.ndarray, linear: np.ndarray, tables: _Tables, basel
         return reward, np.zeros_like(reward)
     if baseline == "mean":
         return reward, np.broadcast_to((counts * reward).sum(axis=1, keepdims=True) / K, reward.shape)
-    # Leave-one-out (SPEC §3.8): the others' rewards in the group without this sample, K−1 tables.
+    # Leave-one-out (docs/concepts/estimators.md#grpo-caveats): the others' rewards in the group without this sample, K−1 tables.
     own = tables.g_loo[np.clip(counts - 1, 0, K - 1)]
     total = (counts * (linear[None, :] + own)).sum(axis=1, keepdims=True)
     fewer = tables.g_loo[np.clip(counts - 2, 0, K - 1)]
@@ -302,7 +302,7 @@ class State:
 
 @dataclass(frozen=True)
 class ReferenceDraws:
-    """How the anchored game's reference term log p_ref is known (SPEC §2.6).
+    """How the anchored game's reference term log p_ref is known (docs/concepts/game.md#the-anchor).
 
     Attributes:
         draws: M answers drawn once per prompt from p_ref (as training does), or None for the exact p_ref.
@@ -391,14 +391,14 @@ def _signed_multipliers(dual: DualState | None) -> np.ndarray:
 
 
 def _natural_step(theta: np.ndarray, prompt: TabularPrompt, per_answer: np.ndarray, kl_weight: float, eta: float) -> np.ndarray:
-    """θ_y += η (reward of y's answer − β log π_y/π_ref,y) (SPEC §2.1, §2.5); shifted so max θ = 0."""
+    """θ_y += η (reward of y's answer − β log π_y/π_ref,y) (docs/concepts/game.md#the-game, docs/concepts/game.md#the-training-step); shifted so max θ = 0."""
     log_ratio = theta - logsumexp(theta) - np.log(np.asarray(prompt.reference))
     theta = theta + eta * (per_answer[prompt.index] - kl_weight * log_ratio)
     return theta - theta.max()
 
 
 def _dual_ascent(dual: DualState | None, shares: np.ndarray, step_size: float) -> DualState | None:
-    """One projected ascent step of the multipliers on the prompts' mean constraint values (SPEC §2.4)."""
+    """One projected ascent step of the multipliers on the prompts' mean constraint values (docs/concepts/game.md#constraints)."""
     if dual is None:
         return None
     return DualState(dual.constraints, dual.multipliers, step_size).update(shares)
@@ -449,7 +449,7 @@ def run(
     Args:
         game: the tabular game.
         objective: what the policy maximises (without constraint terms; constraints come in ``dual``); an
-            anchored objective such as ``sharpened(2)`` plays the anchored game (SPEC §2.6).
+            anchored objective such as ``sharpened(2)`` plays the anchored game (docs/concepts/game.md#the-anchor).
         method: ``exact`` (true ∂F/∂p at p_π), an estimator name with optional parameters
             (``aqp:kappa=4``: sampled groups) or ``mean:ESTIMATOR`` (the estimator's mean B_g(p_π): its
             bias without its noise).

@@ -1,4 +1,4 @@
-"""The predicted equilibrium as a measurement (SPEC §2.6): how far the policy's answers are from p*.
+"""The predicted equilibrium as a measurement (docs/concepts/game.md#the-anchor): how far the policy's answers are from p*.
 
 For an anchored game with exponent s, each prompt's optimum is p* ∝ p_ref^s. With p̂_ref the empirical
 distribution of the prompt's M reference answers, the estimated p̂* ∝ p̂_ref^s; the policy's n sampled answers

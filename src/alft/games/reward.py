@@ -7,7 +7,7 @@ validated once, where the user builds it; the CLI, ``TrainSettings``, ``AlftGRPO
 ``answer_reward`` carry it unchanged, and group rewards are a pure function of
 (answers, K, reward, verifier scores) (:func:`alft.games.batch_group_rewards`).
 
-Tables are resolved once per group size and kept with the value (SPEC §3.8: groups of K, K − 1 for the
+Tables are resolved once per group size and kept with the value (docs/concepts/estimators.md#grpo-caveats: groups of K, K − 1 for the
 unbiased baseline, fewer when unanswered completions are excluded).
 """
 
@@ -43,7 +43,7 @@ def _help(text: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Reward:
-    """What a completion is rewarded for, given its group (SPEC §2.5).
+    """What a completion is rewarded for, given its group (docs/concepts/game.md#the-training-step).
 
     Strings are accepted for every field and turned into values here, once: ``Reward(objective="coherence+
     0.5*verifier", estimator="aqp", estimator_params={"kappa": 4})``.
@@ -53,13 +53,13 @@ class Reward:
             game ``sharpened(2)`` (p* ∝ p_ref², needs each prompt's reference answers) unless ``peer`` is set.
         estimator: the table estimating the objective's non-linear part from the group's counts.
         estimator_params: the table's solver parameters (``kappa`` for ``aqp``, ``c`` for ``aqp-floor``).
-        peer: a peer method instead of an objective (``ttrl``, ``empo``; SPEC §5).
+        peer: a peer method instead of an objective (``ttrl``, ``empo``; docs/concepts/peers.md).
         unextractable: what an unanswered completion gets: ``own-class``, ``exclude`` or ``penalty``
             (:mod:`alft.games.group`).
         penalty: the whole reward of an unanswered completion under ``penalty``.
         extractor: answer extractor name (``alft.answers.EXTRACTORS``) or a ``str -> str | None`` callable.
         grouper: answer equivalence name (``alft.answers.GROUPERS``) or a callable.
-        constraints: :class:`Constraint` values or their spec strings (``NAME:A|B<=BOUND``; SPEC §2.4).
+        constraints: :class:`Constraint` values or their spec strings (``NAME:A|B<=BOUND``; docs/concepts/game.md#constraints).
         dual_step: the constraints' dual ascent step η.
         reference_estimator: the table for log p_ref from the M reference answers (anchored objectives).
         allow_collapse: accept an objective whose optimum is one answer for every prompt, right or wrong
@@ -157,12 +157,12 @@ class Reward:
 
     @property
     def uses_reference(self) -> bool:
-        """True when the reward needs the reference policy's answers (an anchor, SPEC §2.6)."""
+        """True when the reward needs the reference policy's answers (an anchor, docs/concepts/game.md#the-anchor)."""
         return self.peer is None and self.objective.uses_reference
 
     @property
     def least_counted(self) -> int:
-        """Fewest counted samples with an estimate: 2, or d + 1 for a polynomial part of degree d (SPEC §3.3)."""
+        """Fewest counted samples with an estimate: 2, or d + 1 for a polynomial part of degree d (docs/concepts/estimators.md#u-statistics)."""
         target = self.target
         return 2 if target is None else max(2, target.degree + 1)
 
@@ -176,13 +176,13 @@ class Reward:
         return self.estimator_for(size).table
 
     def reference_log_p(self, counts: np.ndarray, draws: int) -> np.ndarray:
-        """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (SPEC §2.6),
+        """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (docs/concepts/game.md#the-anchor),
         :func:`reference_log_p` with this reward's reference table (built once per M)."""
         return reference_log_p(counts, _reference_table(self.reference_estimator, draws))
 
     def refuse_too_small(self, K: int) -> None:
         """Refuse a whole group of 2 ≤ K ≤ d for a polynomial part of degree d: no unbiased table exists
-        (SPEC §3.3); the estimators' error names the target."""
+        (docs/concepts/estimators.md#u-statistics); the estimators' error names the target."""
         if 2 <= K < self.least_counted:
             self.table(K)
 
@@ -191,7 +191,7 @@ class Reward:
 
         Raises:
             AlftInputError: K out of range, a polynomial objective of degree ≥ K, a log table whose entries
-                exceed the training bound (e.g. ``minimax`` at large K, SPEC §3.5).
+                exceed the training bound (e.g. ``minimax`` at large K, docs/concepts/estimators.md#minimax).
             AlftNumericalError: a table budget out of reach (the message names a setting that works).
         """
         _prepared(self, check_group_size(K, field))  # once per (reward, K); later calls (every step) are lookups
@@ -236,7 +236,7 @@ def check_reference_estimator(estimator: str) -> str:
 
 def reference_table(estimator: str, draws: int) -> np.ndarray:
     """The log p table at size M + 1 that turns a count among M = ``draws`` reference answers into log p̂_ref
-    (the anchor's reference term, SPEC §2.6), for training and for the exact simulator alike."""
+    (the anchor's reference term, docs/concepts/game.md#the-anchor), for training and for the exact simulator alike."""
     draws = check_group_size(draws + 1, "reference draws M + 1") - 1
     return get_estimator(check_reference_estimator(estimator), draws + 1, "log").table
 

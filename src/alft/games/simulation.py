@@ -1,4 +1,4 @@
-"""Simulation summaries (SPEC §2.6, §3.7): the one JSON-ready report of a tabular-game comparison, shared
+"""Simulation summaries (docs/concepts/game.md#the-anchor, docs/concepts/estimators.md#bias-moves-the-equilibrium): the one JSON-ready report of a tabular-game comparison, shared
 by ``alft simulate --json`` and ``benchmarks/simulate_equilibrium.py``.
 
 Per method (``exact``, then each estimator entry such as ``aqp:kappa=4``) a summary gives:
@@ -169,7 +169,7 @@ def simulate(
         seeds: the seeds of the sampled runs.
         tv_threshold: ε of ``steps_to_tv`` and ``samples_to_tv``.
         params: estimator parameters shared by every entry that accepts them (``{"kappa": 4}``).
-        exponent / gamma / reference_draws / reference_estimator: the anchored game (SPEC §2.6).
+        exponent / gamma / reference_draws / reference_estimator: the anchored game (docs/concepts/game.md#the-anchor).
         on_step: progress callback, once per update of any run.
 
     Returns:

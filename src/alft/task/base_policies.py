@@ -31,7 +31,7 @@ class BasePolicyPath:
 
 
 def base_policy_path(preset: str = "default", *, seed: int = SHIPPED_SEED, progress: bool = False) -> BasePolicyPath:
-    """The base policy of a built-in preset: the shipped weights, or a warm-up (SPEC §7).
+    """The base policy of a built-in preset: the shipped weights, or a warm-up (docs/concepts/builtin-task.md).
 
     Args:
         preset: ``"default"`` (shipped weights, verified against their checksums, when ``seed`` is the

@@ -1,12 +1,12 @@
 """Evaluate a policy's answers on prompts with known answers: accuracy *and* agreement, side by side.
 
-SPEC §7: coherence training can raise agreement while accuracy falls (reward hacking, e.g. answering "1"
+docs/concepts/builtin-task.md: coherence training can raise agreement while accuracy falls (reward hacking, e.g. answering "1"
 everywhere), so every report shows accuracy (greedy, majority-of-K, mean sample, pass@k) beside the shape
 of the sampled answer distribution (entropy, distinct answers, unextractable rate).
 
 Sampling is pure (temperature only, no top-k / top-p), like GRPO's defaults, so the samples estimate the
 policy's own answer distribution. It runs inside ``torch.random.fork_rng``: evaluating in the middle of
-training does not change what training samples next (SPEC §7).
+training does not change what training samples next (docs/concepts/builtin-task.md).
 """
 
 from __future__ import annotations
@@ -308,7 +308,7 @@ def evaluate_on_task(
 
     Args:
         model, tokenizer: the policy.
-        n: problems (SPEC §7: use ≥ 1000; with 100, ±5 points is noise).
+        n: problems (docs/concepts/builtin-task.md: use ≥ 1000; with 100, ±5 points is noise).
         seed: picks the problems and seeds the sampling.
         k: samples per problem.
         config: task sizes.

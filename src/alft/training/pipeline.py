@@ -103,7 +103,7 @@ def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset
 
 def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: datasets.Dataset | None,
              settings: TrainSettings) -> EvalReport | None:
-    """Greedy and K-sample evaluation (accuracy beside agreement, SPEC §7), or None without eval data."""
+    """Greedy and K-sample evaluation (accuracy beside agreement, docs/concepts/builtin-task.md), or None without eval data."""
     if data is None:
         return None
     with one_torch_thread():  # as sampling and GRPO: 2 threads ran ≈ 15× slower while another process held a core
@@ -173,7 +173,7 @@ def lora_config(settings: TrainSettings) -> Any:
 
 def with_references(policy: BasePolicy, train: datasets.Dataset, settings: TrainSettings, hardware: Runtime,
                     progress: Any, log: Log) -> tuple[datasets.Dataset, dict[str, Any] | None]:
-    """The training prompts with their M reference answers (anchored games, SPEC §2.6): a dataset's own
+    """The training prompts with their M reference answers (anchored games, docs/concepts/game.md#the-anchor): a dataset's own
     ``reference_answers`` column as it is, else drawn once from the base policy and cached
     (:func:`alft.training.references.draw_reference_answers`); unchanged for other rewards.
 
@@ -257,10 +257,10 @@ def train_grpo(
         peft_config=lora_config(settings),
         callbacks=callbacks,
     )
-    trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (SPEC §7)
+    trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (docs/concepts/builtin-task.md)
     checkpoint = folder.last_checkpoint() if resume else None
     start = time.perf_counter()
-    with one_torch_thread():  # 2 threads ran ≈ 5× slower whenever another process held a core (SPEC §7)
+    with one_torch_thread():  # 2 threads ran ≈ 5× slower whenever another process held a core (docs/concepts/builtin-task.md)
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     trained = trainer.accelerator.unwrap_model(trainer.model)

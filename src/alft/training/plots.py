@@ -1,7 +1,7 @@
 """PNG plots of a run (reward, answer entropy, accuracy over steps) and of a comparison.
 
 Accuracy is always drawn beside agreement: "agreement up, accuracy down" is a collapse, not a success
-(SPEC §7).
+(docs/concepts/builtin-task.md).
 """
 
 from __future__ import annotations

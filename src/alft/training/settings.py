@@ -1,6 +1,6 @@
 """What one ``alft train`` run does: a frozen :class:`TrainSettings`, filled from a preset and options.
 
-Presets size the built-in task (SPEC §7, measured on 2 CPU cores):
+Presets size the built-in task (docs/concepts/builtin-task.md, measured on 2 CPU cores):
 
 * ``default`` — the shipped 0.53 M-parameter Qwen2 base policy, then the anchored game with K = 8, 8 prompts a
   step, lr 3e-5 (on this task, lr ≥ 1e-4 hacked the reward), evaluated on 1000 held-out problems (greedy + K
@@ -64,11 +64,11 @@ class Preset:
     temperature: float
 
 
-# The default game is the anchored one (SPEC §2.6), p* ∝ p_ref^2: s = 2 and M = 64 follow the prototype in
-# SPEC §7 (s = 2 was its best-fitting exponent; with M = 32, 18–27 % of samples fell on unseen answers).
+# The default game is the anchored one (docs/concepts/game.md#the-anchor), p* ∝ p_ref^2: s = 2 and M = 64 follow the prototype in
+# docs/concepts/builtin-task.md (s = 2 was its best-fitting exponent; with M = 32, 18–27 % of samples fell on unseen answers).
 # 256 training prompts, each seen ≈ 6 times in 200 steps, keep the one-off reference sampling near 40 s.
 # Temperature 0.7: the shipped base policy's majority-of-8 beats its greedy answer by 6 points there (+3.9 at
-# T = 1; benchmarks/results/task_premise.json), the premise of self-consistency (SPEC §7).
+# T = 1; benchmarks/results/task_premise.json), the premise of self-consistency (docs/concepts/builtin-task.md).
 PRESETS = MappingProxyType(
     {
         "default": Preset("default", num_generations=8, prompts_per_step=8, steps=200, learning_rate=3e-5,
@@ -95,7 +95,7 @@ class TrainSettings:
         seed: seeds GRPO sampling, data order and evaluation sampling.
         learning_rate: GRPO learning rate.
         beta: KL weight to the base policy (TRL's ``beta``).
-        scale_rewards: TRL's advantage scaling, ``group``, ``batch`` or ``none`` (SPEC §3.8).
+        scale_rewards: TRL's advantage scaling, ``group``, ``batch`` or ``none`` (docs/concepts/estimators.md#grpo-caveats).
         prompts_per_step: prompts per optimizer step.
         max_completion_length: tokens per completion.
         temperature: sampling temperature, for training and for evaluation samples.

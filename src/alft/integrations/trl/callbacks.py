@@ -4,8 +4,7 @@
   past the checkpoint's step, so the file continues with no duplicate step.
 * :class:`RichProgressCallback` advances a ``rich`` progress bar and shows the latest reward and entropy.
 * :class:`FailureWarningCallback` warns once when accuracy falls beyond noise (collapse or scattering).
-* :class:`DualUpdateCallback` moves a constraint game's multipliers once per optimizer step (SPEC §2.4,
-  §2.5 step 4) from the batch estimates of the step's last scored batch.
+* :class:`DualUpdateCallback` moves a constraint game's multipliers once per optimizer step (docs/concepts/game.md#constraints, docs/concepts/game.md#the-training-step step 4) from the batch estimates of the step's last scored batch.
 """
 
 from __future__ import annotations
@@ -114,7 +113,7 @@ class RichProgressCallback(TrainerCallback):
 
 
 class DualUpdateCallback(TrainerCallback):
-    """Once per optimizer step, update a constraint game's multipliers (dual ascent, SPEC §2.4).
+    """Once per optimizer step, update a constraint game's multipliers (dual ascent, docs/concepts/game.md#constraints).
 
     Args:
         update: called with no argument at each step end; it reads the step's batch estimates (e.g. from
@@ -233,7 +232,7 @@ CollapseWarningCallback = FailureWarningCallback
 class EquilibriumProbeCallback(TrainerCallback):
     """Every ``every`` optimizer steps, measures the distance to the predicted equilibrium and appends it
     (with the step) to a JSONL file; ``measure(model)`` samples inside ``fork_rng``, so training's random
-    stream is unchanged (SPEC §7)."""
+    stream is unchanged (docs/concepts/builtin-task.md)."""
 
     def __init__(self, path: Path, every: int, measure: Callable[[Any], dict[str, Any] | None]) -> None:
         self.path, self.every, self.measure = Path(path), every, measure

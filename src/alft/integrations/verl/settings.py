@@ -1,9 +1,9 @@
-"""The plugin's settings, read once from verl's Hydra config (``algorithm.*``) and carried unchanged (SPEC §6).
+"""The plugin's settings, read once from verl's Hydra config (``algorithm.*``) and carried unchanged (docs/guides/verl.md).
 
 verl hands every advantage estimator its ``algorithm`` config. alft reads from it:
 
 * ``algorithm.adv_estimator``: ``alft`` (objective from ``algorithm.alft.objective``) or ``alft_<name>`` for a
-  named objective (:data:`NAMED_OBJECTIVES`: the game objectives and the peers TTRL / EMPO, SPEC §5);
+  named objective (:data:`NAMED_OBJECTIVES`: the game objectives and the peers TTRL / EMPO, docs/concepts/peers.md);
 * ``algorithm.norm_adv_by_std_in_grpo``: divide by the group's reward std, as verl's GRPO does;
 * ``algorithm.alft.*``: the fields of :class:`alft.games.Reward` (:data:`REWARD_KEYS`: objective — default the
   anchored game —, estimator, estimator_params, unextractable, penalty, grouper, constraints, dual_step,
@@ -41,7 +41,7 @@ NAMED_OBJECTIVES: Mapping[str, str] = MappingProxyType(
 ADV_ESTIMATORS = (GENERIC_ESTIMATOR, *NAMED_OBJECTIVES)
 """The names the plugin registers with verl (``algorithm.adv_estimator=...``)."""
 BASELINES = ("mean", "loo")
-"""``mean``: the group mean, as verl's GRPO; ``loo``: alft's exactly unbiased leave-one-out baseline (SPEC §3.8)."""
+"""``mean``: the group mean, as verl's GRPO; ``loo``: alft's exactly unbiased leave-one-out baseline (docs/concepts/estimators.md#grpo-caveats)."""
 CONFIG_PREFIX = "algorithm.alft."
 
 
