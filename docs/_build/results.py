@@ -1,7 +1,7 @@
 """Numbers from ``benchmarks/results``: the only way a measured number enters the docs.
 
-Hand-written pages quote a number as ``[[FILE.json:PATH|SPEC]]`` (PATH is keys joined by ``/``, list
-indices are integers, SPEC a Python format spec, optionally prefixed ``*100:`` to show a fraction in
+Hand-written pages quote a number as ``[[FILE.json:PATH|SPEC]]`` (PATH is keys joined by ``/``; in a list,
+an integer index or ``[key=value,...]`` selects the one item whose fields match; SPEC a Python format spec, optionally prefixed ``*100:`` to show a fraction in
 points); the docs hook replaces it with the value read from the file. The results pages are rendered by
 :func:`render_pages` from the files themselves. A missing file or key raises :class:`MissingResult`
 naming it, so ``mkdocs build --strict`` fails instead of printing a stale number.
@@ -20,7 +20,8 @@ from typing import Any, Callable
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
 
-PLACEHOLDER = re.compile(r"\[\[([\w.=-]+\.json):([^|\]]+)\|([^\]]*)\]\]")
+# the spec follows the last "|": keys may contain "|" (simulate_equilibrium.json's "anchored s=2|K=16|M=exact")
+PLACEHOLDER = re.compile(r"\[\[([\w.=-]+\.json):([^\n]+?)\|([^|\]\n]*)\]\]")
 
 
 class MissingResult(LookupError):
@@ -88,6 +89,9 @@ def get(name: str, path: str, root: Path = RESULTS) -> Any:
     """The value at ``path`` (keys joined by ``/``) in results file ``name``."""
     value = load(name, root)
     for part in path.split("/"):
+        if isinstance(value, list) and part.startswith("[") and part.endswith("]"):
+            value = _select(name, path, value, part[1:-1])
+            continue
         if isinstance(value, list):
             try:
                 value = value[int(part)]
@@ -98,6 +102,16 @@ def get(name: str, path: str, root: Path = RESULTS) -> Any:
             raise MissingResult(f"{name}: no key {part!r} in path {path!r}")
         value = value[part]
     return value
+
+
+def _select(name: str, path: str, items: list, selector: str) -> Any:
+    """The one item of ``items`` whose fields match ``k=v,k2=v2`` (values compared as text)."""
+    wanted = dict(pair.split("=", 1) for pair in selector.split(","))
+    found = [item for item in items if isinstance(item, dict)
+             and all(str(item.get(k)) == v for k, v in wanted.items())]
+    if len(found) != 1:
+        raise MissingResult(f"{name}: {len(found)} items match [{selector}] in path {path!r}, expected exactly one")
+    return found[0]
 
 
 def fmt(value: Any, spec: str) -> str:
