@@ -1,6 +1,6 @@
 """mkdocs-gen-files script: pages generated from the code and the results files at build time.
 
-* results/*.md and their figures, from benchmarks/results (results.py);
+* results/figures/*.png, copied from benchmarks/results (the results pages are filled by hooks.py);
 * reference/cli.md, from the typer app (typer apps are click apps);
 * reference/configuration.md, from alft.games.Reward's fields and the verl plugin's settings.
 """
@@ -22,10 +22,7 @@ def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-# --- results ---------------------------------------------------------------------------------------------------
-for path, markdown in results.render_pages().items():
-    with mkdocs_gen_files.open(path, "w") as handle:
-        handle.write(markdown)
+# --- results: the pages are stubs in docs/results/ filled by the hook; the figures are copied here --------------
 for page in results.PAGES:
     for figure in page.figures:
         with mkdocs_gen_files.open(f"results/figures/{figure}", "wb") as handle:

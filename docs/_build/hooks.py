@@ -1,5 +1,7 @@
 """mkdocs hooks: numbers from results files, mathematics as MathML, checked docstring references.
 
+* A stub page in docs/results/ (``<!-- results-page: PATH -->``) is replaced by the page generated from
+  its results files (results.py).
 * ``[[FILE.json:PATH|SPEC]]`` in a page becomes the value in ``benchmarks/results/FILE.json`` (see results.py);
   a missing file or key fails the build, naming it.
 * ``$...$`` and ``$$...$$`` (pymdownx.arithmatex, generic mode) become MathML at build time with the
@@ -49,7 +51,8 @@ def on_pre_build(config, **kwargs):
 
 def on_page_markdown(markdown, page, config, files, **kwargs):
     try:
-        return results.fill(markdown)
+        generated = results.render_stub(markdown)  # docs/results/*.md: the whole page comes from the files
+        return generated if generated is not None else results.fill(markdown)
     except results.MissingResult as error:
         raise PluginError(f"{page.file.src_uri}: {error}") from None
 

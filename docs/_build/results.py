@@ -526,6 +526,22 @@ def render_index(root: Path = RESULTS) -> str:
     return "\n".join(lines) + "\n"
 
 
+STUB = re.compile(r"<!-- results-page: (\S+) -->")
+
+
+def render_stub(markdown: str, root: Path = RESULTS) -> str | None:
+    """The generated page for a stub in docs/results/ (``<!-- results-page: PATH -->``), or None."""
+    match = STUB.search(markdown)
+    if match is None:
+        return None
+    pages = {page.path: page for page in PAGES}
+    if match.group(1) == "results/index.md":
+        return render_index(root)
+    if match.group(1) not in pages:
+        raise MissingResult(f"no results page {match.group(1)!r}; known: {', '.join(sorted(pages))}")
+    return render_page(pages[match.group(1)], root)
+
+
 def render_pages(root: Path = RESULTS) -> dict[str, str]:
     """Every results page's markdown, keyed by its path under docs/."""
     clear_cache()
