@@ -262,7 +262,7 @@ def _simulator(w: Writer) -> None:
             for key in w.get(name, "exact_control")]
     w.table(["objective", "final TV", "steps to TV ≤ 1e-6"], rows)
     for section, title, note in (
-        ("estimators", "Many samples per step", "final TV of the Polyak average, mean over seeds, and its ratio to plug-in's (plug-in ÷ table)"),
+        ("estimators", "Many samples per step", "final TV of the Polyak average, mean over seeds, and its ratio to plug-in's"),
         ("finite_budget", "Finite budget", "final TV, mean over seeds; sampled answers per prompt until TV stays below the threshold"),
         ("anchored", "The anchored game", "final TV, mean over seeds; M = exact uses the exact p_ref"),
     ):
@@ -276,9 +276,9 @@ def _simulator(w: Writer) -> None:
                 w.table(["table", "final TV", "sampled answers per prompt until TV stays ≤ threshold (– never)"], rows)
             else:
                 rows = [[m, w.n(name, base + m + "/final_tv", ".4f"), w.n(name, base + m + "/bias_only_tv", ".4f"),
-                         w.n(name, base + m + "/ratio_to_plugin", ".1f")] for m in methods]
+                         w.n(name, base + m + "/ratio_to_plugin", ".2f")] for m in methods]
                 w.add(f"**{key}**", "")
-                w.table(["table", "final TV", "bias-only TV", "plug-in ÷ table"], rows)
+                w.table(["table", "final TV", "bias-only TV", "final TV ÷ plug-in's"], rows)
     w.add("## Reference sampling error", "", "Mean TV of the anchored fixed point computed from M sampled reference answers instead of p_ref, over 1000 draws.", "")
     rows = [[key, w.n(name, f"reference_error/{key}/mean_tv", ".3f")] for key in w.get(name, "reference_error")]
     w.table(["M | reference table", "mean TV"], rows)
