@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import html
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -28,6 +29,10 @@ import results  # noqa: E402
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.*?)\\\)</span>', re.S)
 _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
 _UNREAD = re.compile(r">\\[A-Za-z]+<")  # latex2mathml leaves a command it does not know as text
+# Sphinx-style roles in docstrings (":func:`name`") arrive as text + <code>; show just the code.
+_ROLE = re.compile(r":(?:func|class|mod|meth|data|attr|exc|obj):<code>~?\.?([^<]+)</code>")
+# Citations of docs pages in docstrings ("docs/concepts/game.md#the-anchor") become links on the API pages.
+_CITATION = re.compile(r"(?<!<code>)(?<![\w/])docs/((?:[\w-]+/)*[\w-]+)\.md(#[\w-]+)?")
 
 
 def to_mathml(latex: str, display: str) -> str:
@@ -57,7 +62,21 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
         raise PluginError(f"{page.file.src_uri}: {error}") from None
 
 
+def _link_citations(content: str, page, directory_urls: bool) -> str:
+    here = posixpath.dirname(page.url) if not directory_urls else page.url.rstrip("/")
+
+    def link(m: re.Match) -> str:
+        target = m.group(1) + ("/" if directory_urls else ".html")
+        href = posixpath.relpath(target, here or ".") + ("/" if directory_urls else "")
+        return f'<a href="{href}{m.group(2) or ""}">{m.group(0)}</a>'
+
+    return _CITATION.sub(link, content)
+
+
 def on_page_content(content, page, config, files, **kwargs):
+    content = _ROLE.sub(lambda m: f"<code>{m.group(1)}</code>", content)
+    if page.file.src_uri.startswith("reference/api/"):
+        content = _link_citations(content, page, config.use_directory_urls)
     try:
         content = _BLOCK.sub(lambda m: f'<div class="math">{to_mathml(m.group(1), "block")}</div>', content)
         return _INLINE.sub(lambda m: to_mathml(m.group(1), "inline"), content)

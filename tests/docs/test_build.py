@@ -56,19 +56,25 @@ def test_no_page_loads_anything_from_the_network(site):
 
 
 def test_formulas_are_mathml(site):
-    html = (site / "concepts" / "game" / "index.html").read_text()
+    html = (site / "concepts" / "game.html").read_text()
     assert html.count("<math") >= 20 and "arithmatex" not in html and "\\(" not in html
 
 
 def test_results_pages_show_their_figures(site):
-    html = (site / "results" / "training" / "index.html").read_text()
+    html = (site / "results" / "training.html").read_text()
     for figure in ("anchored_training.png", "compare_anchored.png"):
-        assert f'src="../figures/{figure}"' in html
+        assert f'src="figures/{figure}"' in html
         assert (site / "results" / "figures" / figure).stat().st_size > 1000
 
 
+def test_api_pages_link_the_cited_docs_pages(site):
+    html = (site / "reference" / "api" / "games.html").read_text()
+    assert '<a href="../../concepts/game.html#the-anchor">docs/concepts/game.md#the-anchor</a>' in html
+    assert ":func:" not in html
+
+
 def test_generated_numbers_reach_the_site(site):
-    html = (site / "guides" / "simulate" / "index.html").read_text()
+    html = (site / "guides" / "simulate.html").read_text()
     assert "[[" not in html and "0.073" in html  # simulate_equilibrium.json, anchored K = 16, plug-in
 
 
