@@ -19,7 +19,13 @@ import results  # noqa: E402
 
 
 def _cell(text: object) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Text for a markdown table cell: one line, pipes and emphasis markers escaped."""
+    return " ".join(str(text).split()).replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def _code(value: object) -> str:
+    """A value as inline code in a table cell (only the pipe needs escaping there)."""
+    return "`" + " ".join(str(value).split()).replace("|", "\\|") + "`"
 
 
 # --- results: the pages are stubs in docs/results/ filled by the hook; the figures are copied here --------------
@@ -63,8 +69,8 @@ def cli_page() -> str:
             else:
                 names = ", ".join(f"`{o}`" for o in (*param.opts, *param.secondary_opts))
             default = param.default if not callable(param.default) else None
-            shown = "" if default in (None, (), [], False) or param.param_type_name == "argument" else f"`{default}`"
-            rows.append(f"| {names} | {_cell(getattr(param, 'help', '') or '')} | {_cell(shown)} |")
+            shown = "" if default in (None, (), [], False) or param.param_type_name == "argument" else _code(default)
+            rows.append(f"| {names} | {_cell(getattr(param, 'help', '') or '')} | {shown} |")
         if rows:
             lines += ["| option | meaning | default |", "|---|---|---|", *rows, ""]
     return "\n".join(lines) + "\n"
@@ -74,10 +80,20 @@ def configuration_page() -> str:
     from alft.games.reward import reward_fields
     from alft.integrations.verl import settings as verl
 
+    import typer
+
+    from alft.cli import app
+
+    # the alft train option that sets each field: its parameter has the field's name, or one of these
+    train = typer.main.get_command(app).commands["train"]
+    options = {p.name: p.opts for p in train.params}
+    renamed = {"estimator_params": "param", "constraints": "constraint"}
     rows = []
     for f in reward_fields():
         default = f.default if f.default is not dataclasses.MISSING else "—"
-        rows.append(f"| `{f.name}` | `--{f.name.replace('_', '-')}` | `{_cell(default)}` | {_cell(f.metadata.get('help', ''))} |")
+        opts = options.get(renamed.get(f.name, f.name))
+        option = ", ".join(f"`{o}`" for o in opts) if opts else "—"
+        rows.append(f"| `{f.name}` | {option} | {_code(default)} | {_cell(f.metadata.get('help', ''))} |")
     verl_rows = [f"| `algorithm.alft.{key}` |" for key in verl.REWARD_KEYS]
     lines = [
         "# Configuration keys", "",
