@@ -316,6 +316,7 @@ def _estimators(w: Writer) -> None:
     ks = list(w.get(name, "minimax/K2_E_star"))
     w.table(["K"] + ks, [
         ["K²·E*_K (minimax)"] + [w.n(name, f"minimax/K2_E_star/{k}", ".4f") for k in ks],
+        ["E*_K (the row above ÷ K²)"] + [fmt(w.get(name, f"minimax/K2_E_star/{k}") / int(k) ** 2, ".3g") for k in ks],
         ["K²·sup p·\\|bias\\| of aqp (κ = 8)"] + [w.maybe(name, f"aqp/K2_weighted_bias/{k}", ".3f") for k in ks],
         ["sup Var of aqp"] + [w.maybe(name, f"aqp/max_variance_average_aqp/{k}", ".3g") for k in ks],
         ["sup Var of aqp-worst"] + [w.maybe(name, f"aqp/max_variance_worst_case_aqp/{k}", ".3g") for k in ks],
