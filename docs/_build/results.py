@@ -291,12 +291,12 @@ def _simulator(w: Writer) -> None:
             base = f"{section}/{key}/results/"
             if section == "finite_budget":
                 rows = [[m, w.n(name, base + m + "/final_tv", ".4f"), w.n(name, base + m + "/samples_to_tv", ",.0f")] for m in methods]
-                w.add(f"**{key}** (threshold {w.n(name, f'{section}/{key}/tv_threshold', 'g')})", "")
+                w.add(f"`{key}` (threshold {w.n(name, f'{section}/{key}/tv_threshold', 'g')})", "")
                 w.table(["table", "final TV", "sampled answers per prompt until TV stays ≤ threshold (– never)"], rows)
             else:
                 rows = [[m, w.n(name, base + m + "/final_tv", ".4f"), w.n(name, base + m + "/bias_only_tv", ".4f"),
                          w.n(name, base + m + "/ratio_to_plugin", ".2f")] for m in methods]
-                w.add(f"**{key}**", "")
+                w.add(f"`{key}`", "")
                 w.table(["table", "final TV", "bias-only TV", "final TV ÷ plug-in's"], rows)
     w.add("## Reference sampling error", "", "Mean TV of the anchored fixed point computed from M sampled reference answers instead of p_ref, over 1000 draws.", "")
     rows = [[key, w.n(name, f"reference_error/{key}/mean_tv", ".3f")] for key in w.get(name, "reference_error")]
