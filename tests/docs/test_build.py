@@ -22,19 +22,22 @@ EXTERNAL_ASSET = re.compile(r"""<(?:script|link|img|source)\b[^>]*\b(?:src|href)
 
 
 def build(project: Path, site: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
                           cwd=project, env=env, capture_output=True, text=True, timeout=300)
 
 
-def copy_project(tmp_path: Path) -> Path:
+def copy_project(tmp_path: Path, copy_src: bool = False) -> Path:
     project = tmp_path / "project"
     project.mkdir()
+    if copy_src:
+        shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("docs", "benchmarks/results"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("mkdocs.yml", "CHANGELOG.md", "CONTRIBUTING.md"):
         shutil.copy(ROOT / name, project / name)
-    (project / "src").symlink_to(ROOT / "src")
+    if not copy_src:
+        (project / "src").symlink_to(ROOT / "src")
     return project
 
 
@@ -91,3 +94,12 @@ def test_a_missing_results_file_fails_the_build_naming_it(tmp_path):
     (project / "benchmarks" / "results" / "task_premise.json").unlink()
     result = build(project, tmp_path / "site")
     assert result.returncode != 0 and "task_premise.json" in result.stderr
+
+
+def test_a_docstring_reference_to_nothing_fails_the_build_naming_it(tmp_path):
+    project = copy_project(tmp_path, copy_src=True)
+    module = project / "src" / "alft" / "bon" / "exact.py"
+    text = module.read_text()
+    module.write_text(text.replace('"""', '"""See :func:`alft.bon.no_such_function`. ', 1))
+    result = build(project, tmp_path / "site")
+    assert result.returncode != 0 and "alft.bon.no_such_function" in result.stderr
