@@ -31,6 +31,8 @@ _BLOCK = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)
 _UNREAD = re.compile(r">\\[A-Za-z]+<")  # latex2mathml leaves a command it does not know as text
 # Sphinx-style roles in docstrings (":func:`name`") arrive as text + <code>; show just the code.
 _ROLE = re.compile(r":(?:func|class|mod|meth|data|attr|exc|obj):<code>~?\.?([^<]+)</code>")
+# ">>> code" lines in a docstring outside an Examples section arrive as three nested blockquotes.
+_DOCTEST = re.compile(r"<blockquote>\s*<blockquote>\s*<blockquote>\s*<p>(.*?)</p>\s*</blockquote>\s*</blockquote>\s*</blockquote>", re.S)
 # Citations of docs pages in docstrings ("docs/concepts/game.md#the-anchor") become links on the API pages.
 _CITATION = re.compile(r"(?<!<code>)(?<![\w/])docs/((?:[\w-]+/)*[\w-]+)\.md(#[\w-]+)?")
 
@@ -77,6 +79,8 @@ def on_page_content(content, page, config, files, **kwargs):
     content = _ROLE.sub(lambda m: f"<code>{m.group(1)}</code>", content)
     if page.file.src_uri.startswith("reference/api/"):
         content = _link_citations(content, page, config.use_directory_urls)
+        content = _DOCTEST.sub(lambda m: "<pre><code>" + "\n".join("&gt;&gt;&gt; " + line for line in m.group(1).split("\n"))
+                               + "</code></pre>", content)
     try:
         content = _BLOCK.sub(lambda m: f'<div class="math">{to_mathml(m.group(1), "block")}</div>', content)
         return _INLINE.sub(lambda m: to_mathml(m.group(1), "inline"), content)
