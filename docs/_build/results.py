@@ -60,6 +60,8 @@ SOURCES: dict[str, tuple[str, str]] = {
     "bon_speed.json": ("python benchmarks/bon_speed.py", "best-of-n speed at supports of 10⁶"),
     "reliability.json": ("python benchmarks/reliability.py", "bad inputs, faults, finite rewards, numerical safety, seeds"),
     "reliability.md": ("python benchmarks/reliability.py", "the same, as a table"),
+    "study_estimators.json": ("python benchmarks/studies.py estimators", "the table in training with paired statistics, 6 seeds"),
+    "study_estimators.png": ("python benchmarks/studies.py estimators", "figure of study_estimators.json"),
 }
 
 
@@ -503,6 +505,55 @@ def _reliability(w: Writer) -> None:
     w.add((w.root / "reliability.md").read_text() if (w.root / "reliability.md").is_file() else _missing("reliability.md", w.root), "")
 
 
+def _interval(w: Writer, name: str, base: str) -> str:
+    """A paired difference in points with its 95 % interval and p, and whether the interval covers 0."""
+    ci = w.get(name, base)
+    covers = ci["low"] <= 0 <= ci["high"]
+    return (f"{w.n(name, base + '/mean', '*100:+.2f')} [{w.n(name, base + '/low', '*100:+.2f')}, "
+            f"{w.n(name, base + '/high', '*100:+.2f')}], "
+            + (f"p = {w.n(name, base + '/p', '.3f')}" if ci["p"] >= 0.001 else "p < 0.001")
+            + (" (covers 0)" if covers else ""))
+
+
+def _study_estimators(w: Writer) -> None:
+    name = "study_estimators.json"
+    w.add("## The table in training, with paired statistics", "")
+    w.source(name)
+    grid = w.get(name, "grid")
+    w.add(f"The anchored game at K = {grid['settings']['num_generations']}, M = {grid['settings']['reference_draws']} "
+          f"reference answers, s = 3, {w.n(name, 'grid/steps', 'd')} steps, {len(grid['seeds'])} seeds "
+          f"({grid['seeds']}), 1000 held-out problems, the same for every run; majority is majority-of-4. "
+          "Each run's per-problem outputs are stored in its run folder.", "")
+    rows = []
+    for i, entry in enumerate(w.get(name, "aggregate")):
+        a = f"aggregate/{i}/"
+        cells = [entry["method"].split(":")[1]]
+        for key in ("greedy_accuracy", "majority_accuracy", "mean_sample_accuracy"):
+            cells.append(f"{w.n(name, a + key + '_delta/mean', '*100:+.1f')} "
+                         f"({w.n(name, a + key + '_delta/min', '*100:+.1f')} … {w.n(name, a + key + '_delta/max', '*100:+.1f')})")
+        cells.append(w.n(name, a + "tv_after/mean", ".3f"))
+        rows.append(cells)
+    w.add("Change from the base policy in points, mean (min … max) over seeds:", "")
+    w.table(["table", "greedy", "majority", "sample", "TV to p̂* after"], rows)
+    w.add("Paired differences, aqp minus each other table. Per seed: mean of the per-seed differences with its "
+          "95 % t interval (the primary claim: training randomness is what varies between seeds). Per problem, "
+          "pooled over seeds: exact McNemar on greedy and majority correctness, and a paired bootstrap over "
+          "problems of the sample-accuracy difference (these treat problems as the only noise and so "
+          "understate the spread between training runs).", "")
+    rows = []
+    for i, comparison in enumerate(w.get(name, "comparisons")):
+        c = f"comparisons/{i}/"
+        other = comparison["b"].split(":")[1]
+        for key, label in (("greedy_accuracy", "greedy"), ("majority_accuracy", "majority"),
+                           ("mean_sample_accuracy", "sample")):
+            per_problem = (f"McNemar p = {w.n(name, c + key.replace('accuracy', 'correct') + '_mcnemar/p', '.3f')}"
+                           if key != "mean_sample_accuracy" else
+                           f"bootstrap {_interval(w, name, c + 'sample_accuracy_bootstrap')}")
+            rows.append([f"aqp − {other}", label, _interval(w, name, c + key + "_per_seed"), per_problem])
+    w.table(["difference", "accuracy", "per seed (points, 95 % interval)", "per problem"], rows)
+    w.figure("study_estimators.png", "the table in training")
+
+
 def _missing(name: str, root: Path) -> str:
     raise MissingResult(f"results file {name} not found in {root}")
 
@@ -522,6 +573,8 @@ PAGES: tuple[Page, ...] = (
     Page("results/bvpo.md", "BVPO", ("bvpo_exact.json", "bvpo_training.json", "bvpo_training_runs"), _bvpo, ("bvpo_training.png",)),
     Page("results/best-of-n.md", "Best-of-n", ("bon_montecarlo.json", "bon_speed.json"), _bon),
     Page("results/reliability.md", "Reliability", ("reliability.json", "reliability.md"), _reliability),
+    Page("results/studies.md", "Evidence studies", ("study_estimators.json",), _study_estimators,
+         ("study_estimators.png",)),
 )
 
 
