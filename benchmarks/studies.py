@@ -167,9 +167,10 @@ def fall_step(folder: Path) -> int | None:
 
 def row(study: Study, run: Run, summary: dict[str, Any], folder: Path) -> dict[str, Any]:
     """One run's numbers: before/after of each metric, TV to p*, when accuracy fell, the failure warning."""
-    out: dict[str, Any] = {"method": run.method, "seed": run.seed, "lr": summary["settings"]["learning_rate"],
-                           "steps": summary["settings"]["steps"], "folder": folder.name}
     k = summary["settings"]["num_generations"]
+    out: dict[str, Any] = {"method": run.method, "seed": run.seed, "lr": summary["settings"]["learning_rate"],
+                           "steps": summary["settings"]["steps"], "k": k, "problems": summary["after"]["n_prompts"],
+                           "folder": folder.name}
     for key in ("greedy_accuracy", "majority_accuracy", "mean_sample_accuracy", f"pass@{k}", "answer_entropy"):
         name = "pass_at_k" if key.startswith("pass@") else key
         out[f"{name}_before"], out[f"{name}_after"] = summary["before"][key], summary["after"][key]
@@ -282,7 +283,7 @@ def predicted_pass(references: list[list[str | None]], answers: list[str], s: fl
         right = sum(p for a, p in target.items() if a == answer)
         firsts.append(right)
         anys.append(1.0 - (1.0 - right) ** k)
-    return {"pass_at_1": statistics.fmean(firsts), f"pass_at_{k}": statistics.fmean(anys), "prompts": len(firsts)}
+    return {"pass_at_1": statistics.fmean(firsts), "pass_at_k": statistics.fmean(anys), "k": k, "prompts": len(firsts)}
 
 
 def predicted_points(study: Study, preset: str) -> dict[str, dict[str, float]]:
@@ -322,7 +323,8 @@ COLOURS = {"anchored-s1.25": "#9ecae1", "anchored-s1.5": "#6baed6", "anchored-s2
 def plot_lr(result: dict[str, Any], path: Path) -> None:
     fig, axes = _axes(2)
     base = statistics.fmean(r["greedy_accuracy_before"] for r in result["rows"])
-    for ax, key, label in ((axes[0], "greedy_accuracy", "greedy accuracy"), (axes[1], "pass_at_k", "pass@8")):
+    k = result["rows"][0]["k"]
+    for ax, key, label in ((axes[0], "greedy_accuracy", "greedy accuracy"), (axes[1], "pass_at_k", f"pass@{k}")):
         for method in dict.fromkeys(e["method"] for e in result["aggregate"]):
             mine = sorted((e for e in result["aggregate"] if e["method"] == method), key=lambda e: e["lr"])
             lrs = [e["lr"] for e in mine]
@@ -333,7 +335,7 @@ def plot_lr(result: dict[str, Any], path: Path) -> None:
         before = statistics.fmean(r[f"{key}_before"] for r in result["rows"])
         ax.axhline(100 * before, color="k", ls=":", lw=1, label="base policy")
         ax.set(xscale="log", xlabel="learning rate", ylabel=f"{label} after training (%)",
-               title=f"{label}, 1000 held-out problems (mean, min–max over seeds)")
+               title=f"{label}, held-out problems (mean, min–max over seeds)")
     axes[0].axhline(100 * base - 5, color="grey", ls="--", lw=0.8, label="base − 5 points")
     axes[0].legend(fontsize=8)
     fig.tight_layout()
@@ -351,10 +353,11 @@ def plot_dial(result: dict[str, Any], path: Path) -> None:
     ax.plot(100 * statistics.fmean(r["pass_at_k_before"] for r in rows),
             100 * statistics.fmean(r["mean_sample_accuracy_before"] for r in rows), "k*", ms=12, label="base policy")
     for method, point in result.get("predicted", {}).items():
-        ax.plot(100 * point["pass_at_8"], 100 * point["pass_at_1"], marker="D", mfc="none", ls="none",
+        ax.plot(100 * point["pass_at_k"], 100 * point["pass_at_1"], marker="D", mfc="none", ls="none",
                 color=COLOURS.get(method, "k"), label=f"p* of {method} (training prompts)")
-    ax.set(xlabel="pass@8 after training (%)", ylabel="pass@1 = sample accuracy after training (%)",
-           title="the pass@1–pass@8 dial (held-out; ◇ predicted on training prompts)")
+    k = rows[0]["k"]
+    ax.set(xlabel=f"pass@{k} after training (%)", ylabel="pass@1 = sample accuracy after training (%)",
+           title=f"the pass@1–pass@{k} dial (held-out; ◇ predicted on training prompts)")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -382,7 +385,8 @@ def plot_estimators(result: dict[str, Any], path: Path) -> None:
 
 def plot_horizon(result: dict[str, Any], path: Path) -> None:
     fig, axes = _axes(2)
-    for ax, key, label in ((axes[0], "greedy_accuracy", "greedy accuracy"), (axes[1], "pass_at_k", "pass@8")):
+    k = result["rows"][0]["k"]
+    for ax, key, label in ((axes[0], "greedy_accuracy", "greedy accuracy"), (axes[1], "pass_at_k", f"pass@{k}")):
         for r in result["rows"]:
             steps = [0] + [d["step"] for d in r["during"]]
             values = [r[f"{key}_before"]] + [d[key] for d in r["during"]]

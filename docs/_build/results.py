@@ -12,6 +12,7 @@ No mkdocs import here: the tests in ``tests/docs`` load this module directly.
 from __future__ import annotations
 
 import json
+import statistics
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -552,6 +553,83 @@ def _study_estimators(w: Writer) -> None:
             rows.append([f"aqp − {other}", label, _interval(w, name, c + key + "_per_seed"), per_problem])
     w.table(["difference", "accuracy", "per seed (points, 95 % interval)", "per problem"], rows)
     w.figure("study_estimators.png", "the table in training")
+
+
+def _spread(w: Writer, name: str, base: str, spec: str = "*100:.1f") -> str:
+    """mean (min … max) over seeds of a study's aggregate entry."""
+    return (f"{w.n(name, base + '/mean', spec)} ({w.n(name, base + '/min', spec)} … "
+            f"{w.n(name, base + '/max', spec)})")
+
+
+def _study_lr(w: Writer) -> None:
+    name = "study_lr.json"
+    w.add("## Learning-rate robustness", "")
+    w.source(name)
+    grid = w.get(name, "grid")
+    fall = w.get(name, "fall")
+    k = w.get(name, "rows/0/k")
+    w.add(f"{w.n(name, 'grid/steps', 'd')} steps at each learning rate, seeds {grid['seeds']}, "
+          f"{w.n(name, 'rows/0/problems', 'd')} held-out problems; "
+          f"accuracy after training, mean (min … max) over seeds, in %. 'fell' counts the seeds whose batch sample "
+          f"accuracy (a {fall['window']}-step rolling mean) fell {fall['points'] * 100:g} points under its first "
+          f"{fall['baseline_steps']} steps' level; 'warned' those where the failure warning fired.", "")
+    rows = []
+    for i, entry in enumerate(w.get(name, "aggregate")):
+        a = f"aggregate/{i}/"
+        rows.append([entry["method"], f"{entry['lr']:g}", _spread(w, name, a + "greedy_accuracy_after"),
+                     _spread(w, name, a + "majority_accuracy_after"), _spread(w, name, a + "pass_at_k_after"),
+                     _spread(w, name, a + "answer_entropy_after", ".2f"),
+                     f"{entry['fell']}/{len(entry['seeds'])}", f"{entry['warnings']}/{len(entry['seeds'])}"])
+    w.table(["method", "lr", "greedy", "majority", f"pass@{k}", "entropy", "fell", "warned"], rows)
+    w.figure("study_lr.png", "final accuracy against the learning rate")
+
+
+def _study_dial(w: Writer) -> None:
+    name = "study_dial.json"
+    k = w.get(name, "rows/0/k")
+    w.add(f"## The pass@1–pass@{k} dial", "")
+    w.source(name)
+    grid = w.get(name, "grid")
+    w.add(f"{w.n(name, 'grid/steps', 'd')} steps at the default learning rate, seeds {grid['seeds']}, "
+          f"{w.n(name, 'rows/0/problems', 'd')} held-out problems: pass@1 (= sample accuracy), pass@{k} and majority "
+          "after training, mean (min … max) over seeds, in %.", "")
+    rows = []
+    for i, entry in enumerate(w.get(name, "aggregate")):
+        a = f"aggregate/{i}/"
+        rows.append([entry["method"], _spread(w, name, a + "mean_sample_accuracy_after"),
+                     _spread(w, name, a + "pass_at_k_after"), _spread(w, name, a + "majority_accuracy_after"),
+                     _spread(w, name, a + "answer_entropy_after", ".2f")])
+    w.table(["method", "pass@1", f"pass@{k}", "majority", "entropy"], rows)
+    rows = [[method, w.n(name, f"predicted/{method}/pass_at_1", "*100:.1f"), w.n(name, f"predicted/{method}/pass_at_k", "*100:.1f")]
+            for method in w.get(name, "predicted")]
+    w.add("Predicted by p* ∝ p̂_ref^s itself, on the training prompts from their reference answers (s = 1 is p̂_ref):", "")
+    w.table(["p* of", "pass@1", f"pass@{w.get(name, 'rows/0/k')}"], rows)
+    w.figure("study_dial.png", f"pass@1 against pass@{k}")
+
+
+def _study_horizon(w: Writer) -> None:
+    name = "study_horizon.json"
+    w.add("## A long horizon", "")
+    w.source(name)
+    grid = w.get(name, "grid")
+    k = w.get(name, "rows/0/k")
+    w.add(f"{w.n(name, 'grid/steps', 'd')} steps, seeds {grid['seeds']}; held-out greedy accuracy and pass@{k} every "
+          f"{grid['settings']['eval_steps']} steps, mean over seeds, in %.", "")
+    rows = []
+    methods = list(dict.fromkeys(r["method"] for r in w.get(name, "rows")))
+    for method in methods:
+        mine = [r for r in w.get(name, "rows") if r["method"] == method]
+        steps = [d["step"] for d in mine[0]["during"]]
+        for j, step in enumerate(steps):
+            greedy = statistics.fmean(r["during"][j]["greedy_accuracy"] for r in mine)
+            passk = statistics.fmean(r["during"][j]["pass_at_k"] for r in mine)
+            rows.append([method, str(step), f"{100 * greedy:.1f}", f"{100 * passk:.1f}"])
+    w.table(["method", "step", "greedy", f"pass@{k}"], rows)
+    w.figure("study_horizon.png", "held-out accuracy over a long run")
+
+
+STUDY_SECTIONS = {"study_estimators.json": lambda w: _study_estimators(w), "study_lr.json": lambda w: _study_lr(w),
+                  "study_dial.json": lambda w: _study_dial(w), "study_horizon.json": lambda w: _study_horizon(w)}
 
 
 def _missing(name: str, root: Path) -> str:
