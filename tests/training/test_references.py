@@ -166,14 +166,22 @@ def test_m_outside_the_count_tables_is_refused_before_anything_is_drawn(tiny_pol
     assert not (tmp_path / "cache" / "references").exists()
 
 
+# Names that moved since BEFORE: the old code imports them from where they are now (the code itself is BEFORE's).
+MOVED = {"from alft.task.warmup import base_policy_path": "from alft.task.base_policies import base_policy_path",
+         "from alft.training.probe import": "from alft.games.probe import"}
+
+
 def _old_module(path, name, monkeypatch):
     """A module as it was at BEFORE (git show), importing today's alft for everything else."""
     shown = subprocess.run(["git", "-C", str(ROOT), "show", f"{BEFORE}:{path}"], capture_output=True, text=True)
     if shown.returncode != 0:
         pytest.skip(f"no git history with {BEFORE} here")
+    source = shown.stdout
+    for old, new in MOVED.items():
+        source = source.replace(old, new)
     module = types.ModuleType(name)
     monkeypatch.setitem(sys.modules, name, module)  # dataclasses look their module up
-    exec(compile(shown.stdout, f"{BEFORE}:{path}", "exec"), module.__dict__)
+    exec(compile(source, f"{BEFORE}:{path}", "exec"), module.__dict__)
     return module
 
 
