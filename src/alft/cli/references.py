@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from alft.cli.errors import user_errors
-from alft.cli.train import JsonOption, PresetOption, _out, _preset_default, _run
+from alft.cli.train import JsonOption, PresetOption, VerboseOption, _out, _preset_default, _run
 from alft.games.reward import REWARD_HELP
 from alft.games import Reward
 from alft.training.settings import TrainSettings, task_extractor
@@ -38,6 +38,7 @@ def references(
     use_vllm: Annotated[bool, Opt("--use-vllm/--no-use-vllm", help="Generate with vLLM (needs `pip install vllm` and a GPU; one process).")] = False,
     batch_size: Annotated[int, Opt("--batch-size", help="Sequences (prompts × M) per generate call; the answers depend on it.")] = 512,
     verl: Annotated[bool, Opt("--verl", help="Write verl's RL Parquet: data_source, prompt (messages), ability, reward_model, extra_info with reference_answers (\"\" for unanswered).")] = False,
+    verbose: VerboseOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Draw M reference answers per prompt once (cached, resumable) and write them with the dataset.
@@ -54,7 +55,8 @@ def references(
             device=device, use_vllm=use_vllm)
         check_output(output, verl)
     summary = _run(lambda progress: _job(settings, output, seed, verl, batch_size, progress), output,
-                   "interrupted: run the same command again; the prompts drawn so far are cached and not redrawn")
+                   "interrupted: run the same command again; the prompts drawn so far are cached and not redrawn",
+                   verbose=verbose)
     if summary is None:
         return  # not the main process of a multi-process launch
     if as_json:

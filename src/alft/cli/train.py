@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alft.cli.errors import fail, stderr as _err, user_errors
+from alft.cli.progress import progress_display, quiet_libraries, stage_log
 from alft.errors import AlftInputError, AlftNumericalError, require
 from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP, parse_params
 from alft.games import Reward
@@ -36,7 +37,10 @@ def _preset_default(field: str) -> str:
     """``default: 8 (preset default), 4 (preset tiny)`` — a size that comes from the preset unless given."""
     from alft.training.settings import PRESETS
 
-    return "Default: " + ", ".join(f"{getattr(p, field):g} (preset {name})" for name, p in PRESETS.items()) + "."
+    from alft.training.settings import USER_MODEL_SIZES
+
+    cap = f" With --model: at most {USER_MODEL_SIZES[field]}." if field in USER_MODEL_SIZES else ""
+    return "Default: " + ", ".join(f"{getattr(p, field):g} (preset {name})" for name, p in PRESETS.items()) + "." + cap
 
 
 PresetOption = Annotated[Literal["default", "tiny"], Opt("--preset",
@@ -52,8 +56,12 @@ LrOption = Annotated[float | None, Opt("--lr", help="GRPO learning rate (TRL's l
                                        + " On the built-in task lr ≥ 1e-4 hacked the reward; tune it for your model.")]
 EvalOption = Annotated[int | None, Opt("--eval-problems", help="Held-out problems evaluated before and after (0: none; a dataset keeps at most 1/5 of its rows). " + _preset_default("eval_problems"))]
 JsonOption = Annotated[bool, Opt("--json", help="Print exactly one JSON object (the summary) to stdout.")]
+VerboseOption = Annotated[bool, Opt("--verbose", help="Also show the libraries' own progress bars, log lines and warnings (transformers, datasets, TRL); hidden by default.")]
+TrainPromptsOption = Annotated[int | None, Opt("--train-prompts", help="Distinct training prompts of the built-in task (a --dataset trains on all its rows but the evaluation ones). " + _preset_default("train_prompts"))]
+ProbePromptsOption = Annotated[int | None, Opt("--probe-prompts", help="Training prompts on which the distance to the predicted equilibrium p* is measured before and after training (anchored games; 0: no probe). " + _preset_default("probe_prompts"))]
+ProbeSamplesOption = Annotated[int | None, Opt("--probe-samples", help="Answers sampled per probe prompt (≥ 2). " + _preset_default("probe_samples"))]
 # Options the written config.yaml leaves out: where and how this run was launched, not what it computes.
-NOT_IN_CONFIG_FILE = ("config", "output_dir", "resume", "as_json")
+NOT_IN_CONFIG_FILE = ("config", "output_dir", "resume", "as_json", "verbose")
 
 
 def _read_config(ctx: typer.Context, value: Path | None) -> Path | None:
@@ -134,13 +142,6 @@ def _checked_value(param: Any, key: str, value: Any, path: Path) -> Any:
         raise AlftInputError(f"--config: key {key!r} in {str(path)!r}: got {value!r} ({type(value).__name__}), "
                              f"expected {expected}")
     return value
-
-
-def _progress() -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=_err, transient=False)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -228,6 +229,10 @@ def train(
     log_completions: Annotated[bool, Opt("--log-completions/--no-log-completions", help="Write every step's prompts, completions and rewards (TRL's log_completions: Parquet under <run folder>/checkpoints/completions).")] = False,
     output_dir: Annotated[Path | None, Opt("--output-dir", "-o", help="Run folder. Default: runs/<time>-<method>.")] = None,
     resume: Annotated[bool, Opt("--resume/--no-resume", help="Continue from the run folder's last checkpoint.")] = True,
+    train_prompts: TrainPromptsOption = None,
+    probe_prompts: ProbePromptsOption = None,
+    probe_samples: ProbeSamplesOption = None,
+    verbose: VerboseOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Answer-level GRPO: base policy → evaluate → train → evaluate; writes a run folder.
@@ -250,13 +255,14 @@ def train(
             prompt_column=prompt_column, answer_column=answer_column, device=device, report_to=report_to,
             use_vllm=use_vllm, vllm_mode=vllm_mode, vllm_server_base_url=vllm_server_base_url, lora=lora,
             lora_rank=lora_rank, lora_alpha=lora_alpha, lora_target_modules=lora_target_modules,
-            reference_draws=reference_draws, log_completions=log_completions,
+            reference_draws=reference_draws, log_completions=log_completions, train_prompts=train_prompts,
+            probe_prompts=probe_prompts, probe_samples=probe_samples,
         )
     from alft.training.run_folder import default_run_name
 
     options = _config_file_options(ctx.params, settings)
     folder = output_dir or Path("runs") / default_run_name(settings.label)
-    summary = _run(lambda progress: _training(settings, folder, resume, progress, options), folder)
+    summary = _run(lambda progress: _training(settings, folder, resume, progress, options), folder, verbose=verbose)
     if summary is None:
         return  # not the main process of a multi-process launch: the main one reports
     if as_json:
@@ -281,15 +287,16 @@ def _config_file_options(params: dict[str, Any], settings: Any) -> dict[str, Any
 def _training(settings: Any, folder: Path, resume: bool, progress: Any, options: dict[str, Any]) -> dict[str, Any] | None:
     from alft.training.pipeline import run_training
 
-    return run_training(settings, folder, resume=resume, progress=progress, log=lambda m: _err.print(f"• {m}"),
-                        options=options)
+    return run_training(settings, folder, resume=resume, progress=progress, log=stage_log(progress), options=options)
 
 
-def _run(job: Any, folder: Path, interrupted: str | None = None) -> dict[str, Any] | None:
-    """Run a job with a progress bar; stdout is kept for the result (libraries' prints go to stderr).
+def _run(job: Any, folder: Path, interrupted: str | None = None, verbose: bool = False) -> dict[str, Any] | None:
+    """Run a job with progress on stderr (bars on a terminal, timed lines in a log file); stdout is kept for the
+    result (libraries' prints go to stderr). The libraries' own bars, logs and warnings show only if ``verbose``.
     ``interrupted`` is what Ctrl-C prints (default: how to resume the run in ``folder``)."""
     try:
-        with _progress() as progress, contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        with (quiet_libraries(verbose), progress_display(_err) as progress, contextlib.redirect_stdout(sys.stderr),
+              warnings.catch_warnings()):
             # transformers' own deprecation notices, triggered inside TRL: nothing a user can act on
             warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\.")
             return job(progress)
@@ -317,6 +324,7 @@ def compare(
     lr: LrOption = None,
     eval_problems: Annotated[int | None, Opt("--eval-problems", help="Held-out problems (default 500 with the default preset).")] = None,
     output_dir: Annotated[Path | None, Opt("--output-dir", "-o", help="Comparison folder (default runs/compare-<time>).")] = None,
+    verbose: VerboseOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Compare methods over the same seeds: one table (mean ± std over seeds) and one PNG."""
@@ -331,7 +339,7 @@ def compare(
 
     folder = output_dir or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S")
     result = _run(lambda progress: run_comparison(base, method_list, seed_list, folder, progress=progress,
-                                                  log=lambda m: _err.print(f"• {m}")), folder)
+                                                  log=stage_log(progress)), folder, verbose=verbose)
     if as_json:
         print(json.dumps(result))
         return

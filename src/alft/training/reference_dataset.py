@@ -31,7 +31,7 @@ from alft.task.loading import load_prompts, load_rows
 from alft.training.pipeline import base_policy
 from alft.training.references import Answers, draw_reference_answers, require_vllm, with_reference_column
 from alft.training.runtime import device_for
-from alft.training.settings import PRESETS, TrainSettings
+from alft.training.settings import TrainSettings
 
 SUFFIXES = (".jsonl", ".parquet")
 BUILTIN_SOURCE = "alft/arithmetic"  # verl's data_source of the built-in task's prompts
@@ -108,7 +108,7 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
     with state.main_process_first():  # one process warms up (a preset other than the shipped one)
         policy = base_policy(settings, show_progress=progress is not None)
     references = draw_reference_answers(
-        policy.path, data, draws=settings.reference_draws or PRESETS[settings.preset].reference_draws,
+        policy.path, data, draws=settings.draws_to_make,
         max_new_tokens=settings.max_completion_length, temperature=settings.temperature, seed=seed,
         extractor=settings.reward.extractor, batch_size=batch_size, device=device, use_vllm=settings.use_vllm,
         progress=progress)
