@@ -115,11 +115,13 @@ def test_the_built_in_model_stays_on_cpu_and_batches_must_split_evenly():
 def test_a_users_model_gets_small_one_off_stages_unless_they_are_given():
     user = TrainSettings(model="m", dataset="x.jsonl")
     assert (user.eval_problems, user.probe_prompts, user.probe_samples, user.draws_to_make) == (32, 0, 16, 8)
+    assert (user.prompts_per_step, user.num_generations, user.steps) == (4, 8, 200)  # K and steps: the preset's
     assert user.reference_draws is None  # a dataset's own reference_answers column may still set M
     given = TrainSettings(model="m", dataset="x.jsonl", eval_problems=200, probe_prompts=4, reference_draws=32)
     assert (given.eval_problems, given.probe_prompts, given.draws_to_make) == (200, 4, 32)
     builtin = TrainSettings()  # the built-in model keeps the preset's sizes
     assert (builtin.eval_problems, builtin.probe_prompts, builtin.probe_samples, builtin.draws_to_make) == (1000, 64, 64, 64)
+    assert builtin.prompts_per_step == 8
     assert TrainSettings(preset="tiny", model="m").eval_problems == PRESETS["tiny"].eval_problems  # never above the preset
 
 

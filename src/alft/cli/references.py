@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from alft.cli.errors import user_errors
+from alft.cli.progress import stage_log
 from alft.cli.train import JsonOption, PresetOption, VerboseOption, _out, _preset_default, _run
 from alft.games.reward import REWARD_HELP
 from alft.games import Reward
@@ -23,7 +24,7 @@ Opt = typer.Option
 
 def references(
     output: Annotated[Path, Opt("--output", "-o", help="The file to write: .jsonl or .parquet (the dataset's rows plus a reference_answers column), or with --verl a .parquet in verl's RL layout.")],
-    model: Annotated[str | None, Opt("--model", help="The reference policy: a local model folder (save_pretrained) or hub id. Default: the built-in model.")] = None,
+    model: Annotated[str | None, Opt("--model", help="The reference policy: a local model folder (save_pretrained), a GGUF file (converted once, cached) or hub id. Default: the built-in model.")] = None,
     dataset: Annotated[str | None, Opt("--dataset", help="A JSONL/JSON/CSV/Parquet file or a datasets name; its prompt column holds text or chat messages (rendered through the model's chat template, as alft train does). Needs --model. Default: the built-in task's training prompts.")] = None,
     dataset_split: Annotated[str, Opt("--dataset-split", help="Split of a named dataset.")] = "train",
     prompt_column: Annotated[str, Opt("--prompt-column", help="The dataset's prompt column.")] = "prompt",
@@ -75,7 +76,8 @@ def summary_line(summary: dict[str, Any]) -> str:
 def _job(settings: TrainSettings, output: Path, seed: int, verl: bool, batch_size: int, progress: Any) -> dict[str, Any] | None:
     from alft.training.reference_dataset import make_reference_dataset
 
-    return make_reference_dataset(settings, output, seed=seed, verl=verl, batch_size=batch_size, progress=progress)
+    return make_reference_dataset(settings, output, seed=seed, verl=verl, batch_size=batch_size, progress=progress,
+                                  log=stage_log(progress))
 
 
 def register(app: typer.Typer) -> None:

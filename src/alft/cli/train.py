@@ -39,7 +39,8 @@ def _preset_default(field: str) -> str:
 
     from alft.training.settings import USER_MODEL_SIZES
 
-    cap = f" With --model: at most {USER_MODEL_SIZES[field]}." if field in USER_MODEL_SIZES else ""
+    cap = USER_MODEL_SIZES.get(field)
+    cap = "" if cap is None else f" With --model: at most {cap}." if cap else " With --model: 0 (off) unless given."
     return "Default: " + ", ".join(f"{getattr(p, field):g} (preset {name})" for name, p in PRESETS.items()) + "." + cap
 
 
@@ -202,7 +203,7 @@ def train(
     temperature: Annotated[float | None, Opt("--temperature", help="Sampling temperature (GRPO, reference answers, evaluation). " + _preset_default("temperature"))] = None,
     eval_problems: EvalOption = None,
     save_steps: Annotated[int | None, Opt("--save-steps", help="Checkpoint every N steps. " + _preset_default("save_steps"))] = None,
-    model: Annotated[str | None, Opt("--model", help="A local model folder (save_pretrained) or hub id instead of the built-in model. Default: the built-in model.")] = None,
+    model: Annotated[str | None, Opt("--model", help="A local model folder (save_pretrained), a GGUF file (or a folder holding one; converted once to a cached safetensors folder) or a hub id instead of the built-in model. Default: the built-in model.")] = None,
     dataset: Annotated[str | None, Opt("--dataset", help="A JSONL/JSON/CSV/Parquet file or a datasets name; its prompt column holds text or chat messages ([{role, content}], through the model's chat template). Needs --model. Default: the built-in arithmetic task.")] = None,
     dataset_split: Annotated[str, Opt("--dataset-split", help="Split of a named dataset.")] = "train",
     prompt_column: Annotated[str, Opt("--prompt-column", help="The dataset's prompt column.")] = "prompt",

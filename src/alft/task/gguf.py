@@ -9,13 +9,15 @@ read once, its weights copied into a plain model of the same configuration, and 
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import hashlib
-import io
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 
 from filelock import FileLock
 
@@ -92,11 +94,13 @@ def _convert(file: Path, target: Path) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     folder, name = str(file.parent), file.name
-    with contextlib.redirect_stderr(io.StringIO()):  # transformers' own tqdm bar of the de-quantization
+    with _no_dequantization_bar():
         quantized = _read(file, "a causal language model",
                           lambda: AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype="float32"))
         tokenizer = _read(file, "a tokenizer", lambda: AutoTokenizer.from_pretrained(folder, gguf_file=name))
-    plain = AutoModelForCausalLM.from_config(quantized.config, dtype="float32")  # the same, without the GGUF marks
+    config = copy.deepcopy(quantized.config)
+    del config.quantization_config  # "quant_method: gguf" would make TRL refuse to train the saved model
+    plain = AutoModelForCausalLM.from_config(config, dtype="float32")
     plain.load_state_dict(quantized.state_dict())
     plain.generation_config = quantized.generation_config
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target.parent))
@@ -106,6 +110,16 @@ def _convert(file: Path, target: Path) -> None:
         os.replace(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _no_dequantization_bar() -> Iterator[None]:
+    """transformers draws a tqdm bar over the GGUF tensors with tqdm itself (no switch turns it off); alft's
+    log names the stage instead."""
+    from transformers import modeling_gguf_pytorch_utils
+
+    with mock.patch.object(modeling_gguf_pytorch_utils, "tqdm", lambda iterable, **options: iterable):
+        yield
 
 
 def _read(file: Path, what: str, load):  # noqa: ANN001, ANN202 — a from_pretrained call

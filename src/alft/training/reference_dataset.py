@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import datasets
@@ -82,7 +83,8 @@ def _messages(prompt: str | list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int = 0, verl: bool = False,
-                           batch_size: int = 512, progress: Any = None) -> dict[str, Any] | None:
+                           batch_size: int = 512, progress: Any = None,
+                           log: Callable[[str], None] = lambda message: None) -> dict[str, Any] | None:
     """The whole ``alft references`` job: the prompts of ``settings`` (the built-in task's training prompts, or
     its dataset), M reference answers each from its base policy, written to ``output``.
 
@@ -93,6 +95,7 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
         seed: seeds the draws (0 draws the set ``alft train`` draws for the same prompts and model).
         verl: write verl's RL layout instead of the dataset's own rows.
         batch_size: sequences per generate call.
+        log: receives the stage's cost before drawing starts.
         progress: a started ``rich.progress.Progress``, or None.
 
     Returns:
@@ -107,6 +110,8 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
     rows, data = _prompt_rows(settings)
     with state.main_process_first():  # one process warms up (a preset other than the shipped one)
         policy = base_policy(settings, show_progress=progress is not None)
+    log(f"reference answers: {len(data)} prompts × {settings.draws_to_make} draws = "
+        f"{len(data) * settings.draws_to_make} completions (cached: drawn once per model, prompts and settings)")
     references = draw_reference_answers(
         policy.path, data, draws=settings.draws_to_make,
         max_new_tokens=settings.max_completion_length, temperature=settings.temperature, seed=seed,

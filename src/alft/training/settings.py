@@ -86,9 +86,9 @@ PRESETS = MappingProxyType(
 # A user's --model (not the 0.53 M built-in one) costs far more per completion: the one-off stages keep to these
 # sizes unless given. SmolLM2-135M on one CPU core: 0.5–0.9 s per chat completion of 32 tokens, so the built-in
 # probe's 64 prompts × 64 samples alone took 13.5 min before and again after training. The probe is off (give
-# --probe-prompts to measure the distance to p*); M = 8 draws per training prompt.
+# --probe-prompts to measure the distance to p*); M = 8 draws per training prompt; 4 prompts × K a step.
 USER_MODEL_SIZES = MappingProxyType({"eval_problems": 32, "reference_draws": 8, "probe_prompts": 0,
-                                     "probe_samples": 16})
+                                     "probe_samples": 16, "prompts_per_step": 4})
 
 
 def default_size(preset: str, name: str, user_model: bool) -> Any:
