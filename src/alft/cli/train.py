@@ -177,9 +177,9 @@ def equilibrium_line(equilibrium: dict[str, Any]) -> str:
 
 def timing_line(summary: dict[str, Any]) -> str:
     s = summary["seconds"]
-    warm = {True: "cached", None: "none, --model"}.get(s["warmup_cached"], f"{s['warmup']:.0f} s")
+    warm = f"warm-up {s['warmup']:.0f} s, " if s["warmup_cached"] is False else ""  # shipped, cached or --model: none
     references = f"reference answers {s['references']:.0f} s, " if s.get("references") else ""
-    return (f"time: total {s['total']:.0f} s (warm-up {warm}, {references}eval {s['eval_before'] + s['eval_after']:.0f} s, "
+    return (f"time: total {s['total']:.0f} s ({warm}{references}eval {s['eval_before'] + s['eval_after']:.0f} s, "
             f"GRPO {s['grpo']:.0f} s)")
 
 

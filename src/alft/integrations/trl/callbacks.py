@@ -250,16 +250,16 @@ def degenerate_findings(logs: Mapping[str, float], K: int) -> dict[str, dict[str
 
 def degenerate_message(step: int, kind: str, share: float, extractor: object) -> str:
     """One warning line: what was seen at which step, and what usually causes it."""
-    causes = {
-        "empty": "empty: a chat model given plain-text prompts (no chat template) often answers nothing; check "
-                 "the prompt format and --max-completion-length",
-        "unextractable": f"without an answer the extractor ({extractor}) reads: check --extractor, the prompt's "
-                         "answer format and --max-completion-length (a cut completion has no answer)",
-        "constant": "in groups whose K completions all got the same reward, which give no gradient: the "
-                    "answers agree everywhere, or none is extractable",
-    }
-    return f"warning: step {step}: {share:.0%} of the completions are {causes[kind]}" if kind != "constant" else (
-        f"warning: step {step}: {share:.0%} of the prompts are {causes[kind]}")
+    what = {
+        "empty": "of the completions are empty: a chat model given plain-text prompts (no chat template) often "
+                 "answers nothing; check the prompt format and --max-completion-length",
+        "unextractable": f"of the completions are without an answer the extractor ({extractor}) reads: check "
+                         "--extractor, the prompt's answer format and --max-completion-length (a cut completion "
+                         "has no answer)",
+        "constant": "of the prompts are in groups whose K completions all got the same reward, which give no "
+                    "gradient: the answers agree everywhere, or none is extractable",
+    }[kind]
+    return f"warning: step {step}: {share:.0%} {what}"
 
 
 class DegenerateRunCallback(TrainerCallback):
