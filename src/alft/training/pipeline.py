@@ -271,7 +271,7 @@ def train_grpo(
     trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (SPEC §7)
     checkpoint = folder.last_checkpoint() if resume else None
     start = time.perf_counter()
-    with one_torch_thread(), _completion_tables(settings, folder):  # 2 threads: ≈ 5× slower with a busy core (SPEC §7)
+    with one_torch_thread(), _completion_tables(settings, folder, hardware.is_main):  # 2 threads: ≈ 5× slower with a busy core (SPEC §7)
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     trained = trainer.accelerator.unwrap_model(trainer.model)
@@ -284,9 +284,10 @@ def train_grpo(
 
 
 @contextlib.contextmanager
-def _completion_tables(settings: TrainSettings, folder: RunFolder) -> Iterator[None]:
-    """TRL prints every step's completions table (``log_completions``) to stdout: into completions.txt instead."""
-    if not settings.log_completions:
+def _completion_tables(settings: TrainSettings, folder: RunFolder, is_main: bool) -> Iterator[None]:
+    """TRL prints every step's completions table (``log_completions``, main process) to stdout: into
+    completions.txt instead."""
+    if not (settings.log_completions and is_main):
         yield
         return
     with (folder.path / "completions.txt").open("a") as out, contextlib.redirect_stdout(out):
