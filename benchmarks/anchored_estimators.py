@@ -1,7 +1,7 @@
 """Does the estimator matter in training? The anchored game with plugin, digamma and aqp where bias can show.
 
 Issue 12: at the default K = 8, M = 64, s = 2 the reference answers' own noise (TV ≈ 0.95/√M) is larger than any
-table's bias, so the tables differ in speed only. Here the game is played where SPEC §3.7 says the bias
+table's bias, so the tables differ in speed only. Here the game is played where docs/concepts/estimators.md#bias-moves-the-equilibrium says the bias
 shifts the fixed point most: a larger group (K = 16), many more reference answers (M = 255) and a sharper
 target (s = 3). Each (estimator, seed) is one ``run_training`` run from the shipped base policy (two at a
 time, one torch thread each); the distance to p̂* is measured on ``--probe-prompts`` training prompts ×

@@ -69,7 +69,7 @@ def reference_floor(probe_prompts: int, probe_samples: int, seed: int) -> dict[s
     from alft.task.loading import load_policy
     from alft.task.threads import one_torch_thread
     from alft.training.pipeline import base_policy
-    from alft.training.probe import predicted_equilibrium, sampling_floor, total_variation
+    from alft.games.probe import predicted_equilibrium, sampling_floor, sample_total_variation
 
     settings = settings_for("anchored-4x", seed, probe_prompts, probe_samples)
     train = prompts_with_references(settings)
@@ -89,7 +89,7 @@ def reference_floor(probe_prompts: int, probe_samples: int, seed: int) -> dict[s
             continue
         keys = list(estimate)
         draws = rng.multinomial(probe_samples, np.array([estimate[k] for k in keys]))
-        tvs.append(total_variation([k for k, n in zip(keys, draws) for _ in range(n)], target))
+        tvs.append(sample_total_variation([k for k, n in zip(keys, draws) for _ in range(n)], target))
         floors.append(sampling_floor(target, probe_samples, rng))
     return {"reference_floor": float(np.mean(tvs)), "sampling_floor": float(np.mean(floors)), "n_prompts": len(tvs),
             "reference_draws": settings.reference_draws}

@@ -1,4 +1,4 @@
-"""Cost of grouping a GRPO group of 16 answers: alft's grouping vs naive all-pairs math-verify (SPEC §6).
+"""Cost of grouping a GRPO group of 16 answers: alft's grouping vs naive all-pairs math-verify (docs/concepts/answers.md#equivalence).
 
 Naive: parse all 16 answers, verify all 120 pairs. alft: canonicalise, merge identical strings and plain
 numbers exactly, parse each distinct string once (in its judge process), verify only pairs whose candidate keys

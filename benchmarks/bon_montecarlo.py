@@ -1,4 +1,4 @@
-"""Exact best-of-n quantities against 10⁶ simulated best-of-n runs (SPEC §4; target: within 3 s.e.).
+"""Exact best-of-n quantities against 10⁶ simulated best-of-n runs (docs/concepts/best-of-n.md; target: within 3 s.e.).
 
 Run: python benchmarks/bon_montecarlo.py [--seed 0]   →   benchmarks/results/bon_montecarlo.json
 

@@ -1,4 +1,4 @@
-"""Benchmark: BVPO on exact games (SPEC §8; issue 23's exact-game targets and the α̂* regret).
+"""Benchmark: BVPO on exact games (docs/concepts/bvpo.md; issue 23's exact-game targets and the α̂* regret).
 
 :func:`alft.bvpo.report.exact_report` on 24 random games (12 at θ = θ_ref, 12 moved away), 400 sampled
 batches per game and batch size (4 … 64): the checks (closed form vs grid, MSE(α*) vs the endpoints, the

@@ -1,4 +1,4 @@
-"""Benchmark: BVPO on the built-in task, every method over several seeds (issue 23; SPEC §8).
+"""Benchmark: BVPO on the built-in task, every method over several seeds (issue 23; docs/concepts/bvpo.md).
 
 Methods (alft.bvpo.compare.METHODS): α ∈ {0, 0.25, 0.5, 0.75} on both pair sets, α̂* re-estimated every step,
 DPO on the trace pairs (α = 1) and the budget-matched control (DPO on twice the trace pairs). Per seed one

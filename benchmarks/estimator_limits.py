@@ -1,7 +1,7 @@
-"""Issue 15's estimator targets, measured (SPEC §3.5–§3.6):
+"""Issue 15's estimator targets, measured (docs/concepts/estimators.md#minimax, docs/concepts/estimators.md#aqp):
 
 1. ``aqp-worst`` at plug-in's and at digamma's weighted bias as the budget: worst-case variance on [1/K, 1]
-   against the optimal values of SPEC §3.6 (within 2 %), its certified lower bound, the budget met, and the
+   against the optimal values of docs/concepts/estimators.md#aqp (within 2 %), its certified lower bound, the budget met, and the
    cold solve time (under 2 s on one core).
 2. Every named table's reported weighted bias, floor bias and worst-case variance against an exact
    evaluation of the stored float64 table (rational moments, log p to 200 bits), within 1e-6 relative.
@@ -41,11 +41,11 @@ from alft.estimators.base import Estimator, metric_grid  # noqa: E402
 from alft.estimators.registry import TRAINING_COEFFICIENT_BOUND  # noqa: E402
 from alft.estimators.target import parse_target  # noqa: E402
 from alft.estimators.bernstein import exact_moments  # noqa: E402
-from alft.estimators.report import log_estimators  # noqa: E402
+from alft.estimators import log_estimators  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 KS = [4, 8, 16, 32, 64]
-# SPEC §3.6: optimal sup_{p∈[1/K,1]} Var_p at the named table's weighted bias (independent SOCP solve).
+# docs/concepts/estimators.md#aqp: optimal sup_{p∈[1/K,1]} Var_p at the named table's weighted bias (independent SOCP solve).
 OPTIMAL = {
     "plugin": {4: 0.096, 8: 0.125, 16: 0.144, 32: 0.153, 64: 0.158},
     "digamma": {4: 0.254, 8: 0.307, 16: 0.335, 32: 0.349, 64: 0.356},

@@ -1,5 +1,5 @@
 """Issue 3's accuracy targets, measured: minimax constant, U-statistic exactness, digamma closed form,
-AQP decay exponent and worst-case variance against SPEC §3.6, and the frontier's dominance.
+AQP decay exponent and worst-case variance against docs/concepts/estimators.md#aqp, and the frontier's dominance.
 
     python benchmarks/estimator_targets.py     # writes benchmarks/results/estimator_targets.json + .png
 """
@@ -21,7 +21,7 @@ from alft.estimators.report import decay_exponent, frontier  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 KS = [4, 8, 16, 32, 64]
-SPEC_AQP_MAX_VARIANCE = {4: 0.06, 64: 4.2}  # SPEC §3.6 reference points (two significant digits)
+SPEC_AQP_MAX_VARIANCE = {4: 0.06, 64: 4.2}  # docs/concepts/estimators.md#aqp reference points (two significant digits)
 
 
 def minimax_constant() -> dict:

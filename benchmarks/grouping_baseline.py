@@ -178,7 +178,7 @@ class AnswerEquivalence:
         return tuple(ids)
 
     def _merge_with_math_verify(self, distinct: list[str], classes: DisjointSet, counters: _Counters) -> None:
-        """Verify each distinct string against one representative per existing class (SPEC §6).
+        """Verify each distinct string against one representative per existing class (docs/concepts/answers.md#equivalence).
 
         Parsing is lazy: a group of plain numbers only (the built-in task) makes no math-verify call.
         """

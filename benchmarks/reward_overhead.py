@@ -31,7 +31,7 @@ from transformers import PrinterCallback, TrainerCallback
 from alft.integrations.trl import AlftGRPOConfig, AlftGRPOTrainer, answer_reward
 from alft.task.arithmetic import prompt_dataset
 from alft.task.loading import load_policy
-from alft.task.warmup import base_policy_path
+from alft.task.base_policies import base_policy_path
 
 K, PROMPTS, LENGTH = 8, 8, 32
 

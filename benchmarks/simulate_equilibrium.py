@@ -1,7 +1,7 @@
-"""Benchmark: game dynamics on the default tabular game (SPEC §2.6, §3.7).
+"""Benchmark: game dynamics on the default tabular game (docs/concepts/game.md#the-anchor, docs/concepts/estimators.md#bias-moves-the-equilibrium).
 
 1. ``exact``: the exact-gradient control reaches the closed-form / root-found equilibrium of every
-   objective, and of the anchored game (SPEC §2.6), to TV ≤ 1e−6.
+   objective, and of the anchored game (docs/concepts/game.md#the-anchor), to TV ≤ 1e−6.
 2. ``estimators``: coherence and diversity at K = 4, 8, 16, the bias-dominated regime (many groups per
    step): the :func:`alft.games.simulation.simulate` summary per estimator (final TV mean ± sd over 3
    seeds, bias-only TV, ratio to plug-in; target ≤ 0.1), with the tuned tables of the κ/c rule.
@@ -116,7 +116,7 @@ def anchored() -> dict:
 
 def reference_error() -> dict:
     """How M reference answers move the anchored fixed point with the exact group term (s = 2): its closed
-    form p ∝ exp(β·g_ref[C]/(β − γ)) (SPEC §2.6) over 1000 reference draws per M and reference table."""
+    form p ∝ exp(β·g_ref[C]/(β − γ)) (docs/concepts/game.md#the-anchor) over 1000 reference draws per M and reference table."""
     (gamma, beta), out = sharpened(2.0).anchor_weights, {}
     optima = [pr.answer_reference**2 / np.sum(pr.answer_reference**2) for pr in GAME.prompts]
     for draws in (16, 32, 64, 128, 255):

@@ -1,4 +1,4 @@
-"""The built-in task's self-consistency premise (issue 12 item 5, SPEC §7): does majority-of-8 beat greedy?
+"""The built-in task's self-consistency premise (issue 12 item 5, docs/concepts/builtin-task.md): does majority-of-8 beat greedy?
 
 On 1000 held-out problems (eval split, seed 0), for each sampling temperature:
 
@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--temperatures", type=float, nargs="+", default=[1.0, 0.8, 0.7, 0.6])
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "task_premise.json"))
     args = parser.parse_args()
-    torch.set_num_threads(1)  # SPEC §7: one thread is the robust choice on a shared 2-core machine
+    torch.set_num_threads(1)  # docs/concepts/builtin-task.md: one thread is the robust choice on a shared 2-core machine
     config = ArithmeticConfig()
     located = base_policy_path("default")
     record = json.loads((located.path / "alft_warmup.json").read_text())

@@ -1,5 +1,7 @@
 """The library's error types: every bad input raises one of these, naming the field and what was expected."""
 
+import math
+
 
 class AlftInputError(ValueError):
     """An argument or data field is outside what alft accepts.
@@ -24,3 +26,11 @@ def require(condition: bool, field: str, value: object, expected: str) -> None:
     """
     if not condition:
         raise AlftInputError(f"{field}: got {value!r}, expected {expected}")
+
+
+def is_finite_number(value: object) -> bool:
+    """True for a finite int or float (numpy scalars included); False for bool, NaN, ±inf and anything else."""
+    try:
+        return not isinstance(value, bool) and float(value) == value and math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

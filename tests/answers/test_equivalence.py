@@ -25,7 +25,7 @@ def test_one_half_three_ways():
 
 
 def test_documented_math_verify_behaviour():
-    # verify simplifies: 2√3 and √12 are one answer; x+1 and 1+x too (SPEC §6 notes parse alone does not simplify)
+    # verify simplifies: 2√3 and √12 are one answer; x+1 and 1+x too (docs/concepts/answers.md#equivalence notes parse alone does not simplify)
     assert same(["2\\sqrt{3}", "\\sqrt{12}"], 0, 1)
     assert same(["x+1", "1+x"], 0, 1)
     assert not same(["x+1", "x+2"], 0, 1)

@@ -15,7 +15,7 @@ NFKC = ("canonicalize applies Unicode NFKC, so '²' becomes '2' and math-verify 
 DISAGREEMENTS = {
     ("1000.99", "so the number is 10 which is 1,000.99m²"): NFKC,
     ("1000.99", "not it's not 10 it's 1,000.99m²"): NFKC,
-    ("\\frac{1}{12}", "0.0833333333333333"): "two plain numbers are compared exactly, by design (SPEC §6): "
+    ("\\frac{1}{12}", "0.0833333333333333"): "two plain numbers are compared exactly, by design (docs/concepts/answers.md#equivalence): "
     "math-verify rounds a decimal to 6 places and joins them; alft keeps 0.0833333333333333 ≠ 1/12",
 }
 """(earlier, later) string pairs where alft and all-pairs math-verify disagree, and why."""

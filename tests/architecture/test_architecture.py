@@ -13,7 +13,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 HEAVY = ("torch", "transformers", "trl")
 
 
-@pytest.mark.parametrize("package", ["alft.estimators", "alft.games", "alft.bon", "alft.answers"])
+@pytest.mark.parametrize("package", ["alft.estimators", "alft.games", "alft.bon", "alft.answers", "alft.task",
+                                     "alft.task.shipped", "alft.task.base_policies", "alft.task.arithmetic"])
 def test_the_mathematics_loads_no_deep_learning_stack(package):
     code = f"import sys, json, {package}; print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))"
     loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)

@@ -19,7 +19,7 @@ from alft.errors import AlftInputError
 
 
 def _direct_d_n(eps, n):
-    # The SPEC §4 expression, written out naively: fine for moderate ε and n.
+    # The docs/concepts/best-of-n.md expression, written out naively: fine for moderate ε and n.
     a = (1 - eps) ** n
     return a * (np.log(n) + (n - 1) * np.log(1 - eps) - (n - 1) / n) + (1 - a) * np.log((1 - a) / eps)
 

@@ -1,4 +1,4 @@
-"""Exact best-of-n against independent closed forms (SPEC §4)."""
+"""Exact best-of-n against independent closed forms (docs/concepts/best-of-n.md)."""
 
 import numpy as np
 import pytest
@@ -84,7 +84,7 @@ def test_saturation_is_limit_and_bound():
 
 
 def test_estimator_equals_exact_kl_of_continuum_plus_top_atom():
-    # d_n(ε) is by construction the KL of a continuum of mass 1 − ε below an atom ε (SPEC §4).
+    # d_n(ε) is by construction the KL of a continuum of mass 1 − ε below an atom ε (docs/concepts/best-of-n.md).
     eps, m = 0.05, 200_000
     probs = np.append(np.full(m, (1 - eps) / m), eps)
     ref = Reference.from_arrays(probs, np.arange(m + 1))

@@ -1,4 +1,4 @@
-"""KL–win-rate frontier: best-of-n vs the optimal tilted policy and rewind-and-repeat (SPEC §4)."""
+"""KL–win-rate frontier: best-of-n vs the optimal tilted policy and rewind-and-repeat (docs/concepts/best-of-n.md)."""
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ from alft.errors import AlftInputError
 
 
 def test_spec_continuous_numbers_at_n_4():
-    # SPEC §4 (measured): KL 0.636, W_BoN 0.800, W_opt 0.804, W_rewind 0.735.
+    # docs/concepts/best-of-n.md (measured): KL 0.636, W_BoN 0.800, W_opt 0.804, W_rewind 0.735.
     (point,) = continuous_frontier([4])
     assert point.kl == pytest.approx(0.636, rel=0.01)
     assert point.win_bon == pytest.approx(0.800, rel=0.01)

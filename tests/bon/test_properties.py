@@ -1,4 +1,4 @@
-"""Property tests on random discrete references with ties (SPEC §4 bounds)."""
+"""Property tests on random discrete references with ties (docs/concepts/best-of-n.md bounds)."""
 
 import numpy as np
 from hypothesis import given, settings

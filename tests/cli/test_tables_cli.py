@@ -18,11 +18,17 @@ def invoke():
 
 
 def test_show_json_is_exactly_one_object(invoke):
-    result = invoke("show", "aqp", "--K", "8", "--param", "kappa=4", "--json")
+    result = invoke("show", "aqp:kappa=4", "--K", "8", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"estimator", "K", "target", "params", "table", "weighted_bias", "floor_bias", "max_variance"}
     assert data["params"]["kappa"] == 4.0 and len(data["table"]) == 8
+
+
+def test_the_old_param_option_still_works_and_names_its_replacement(invoke):
+    result = invoke("show", "aqp", "--K", "8", "--param", "kappa=4", "--json")
+    assert result.exit_code == 0 and "aqp:kappa=4" in result.stderr and "deprecated" in result.stderr
+    assert json.loads(result.stdout) == json.loads(invoke("show", "aqp:kappa=4", "--K", "8", "--json").stdout)
 
 
 def test_show_prints_the_table(invoke):
@@ -34,9 +40,11 @@ def test_show_prints_the_table(invoke):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("show", "nope"), "expected one of plugin"),
+        (("show", "nope"), "NAME one of plugin"),
         (("show", "aqp", "--K", "1"), "K: got 1"),
-        (("show", "aqp", "--param", "kappa"), "--param"),
+        (("show", "aqp", "--param", "kappa"), "ESTIMATOR"),
+        (("show", "aqp:kappa"), "ESTIMATOR"),
+        (("show", "aqp:c=1"), "not a parameter of 'aqp'"),
         (("show", "ustat", "--target", "tsallis:6", "--K", "3"), "no unbiased estimator exists for degree 5"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Plug-in, digamma and exact U-statistic tables (SPEC §3.2–3.4)."""
+"""Plug-in, digamma and exact U-statistic tables (docs/concepts/estimators.md)."""
 
 import numpy as np
 import pytest

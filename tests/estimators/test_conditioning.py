@@ -1,4 +1,4 @@
-"""AQP at large K (SPEC §3.6): the conditioned coordinates, and the K = 128 / 256 tables they make
+"""AQP at large K (docs/concepts/estimators.md#aqp): the conditioned coordinates, and the K = 128 / 256 tables they make
 solvable."""
 
 import numpy as np
@@ -46,7 +46,7 @@ def test_each_direction_has_the_average_variance_its_scale_says():
 
 
 def _kappa_budget(kappa: float, K: int) -> float:
-    # κ·E*_K with K²·E*_K = 0.326 (SPEC §3.5, measured 0.3263 at K = 128): the minimax LP itself takes
+    # κ·E*_K with K²·E*_K = 0.326 (docs/concepts/estimators.md#minimax, measured 0.3263 at K = 128): the minimax LP itself takes
     # 20–60 s at K = 128–256, too slow to run here.
     return kappa * 0.326 / K**2
 

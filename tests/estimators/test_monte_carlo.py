@@ -1,4 +1,4 @@
-"""Sampled mean rewards of multinomial groups agree with each table's exact mean B_g(p) (SPEC §3.1)."""
+"""Sampled mean rewards of multinomial groups agree with each table's exact mean B_g(p) (docs/concepts/answer-level.md#count-tables)."""
 
 import numpy as np
 import pytest

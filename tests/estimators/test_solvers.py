@@ -1,4 +1,4 @@
-"""Minimax LP and AQP tables (SPEC §3.5–3.6)."""
+"""Minimax LP and AQP tables (docs/concepts/estimators.md)."""
 
 import pytest
 
@@ -8,7 +8,7 @@ from alft.estimators import check_trainable, get_estimator, minimax_value
 
 @pytest.mark.parametrize("K", [4, 8, 16, 32])
 def test_minimax_reaches_the_ditzian_totik_constant(K):
-    # SPEC §3.5 (measured): K²·E*_K = 0.320 … 0.326; the limit is 0.326.
+    # docs/concepts/estimators.md#minimax (measured): K²·E*_K = 0.320 … 0.326; the limit is 0.326.
     assert abs(K * K * minimax_value(K) - 0.326) <= 0.02 * 0.326
 
 

@@ -1,4 +1,4 @@
-"""The worst-case-variance AQP (SPEC §3.6): a certified solution that meets the budget it was given, and
+"""The worst-case-variance AQP (docs/concepts/estimators.md#aqp): a certified solution that meets the budget it was given, and
 what it does when it cannot."""
 
 import warnings
@@ -39,7 +39,7 @@ def test_the_lower_bound_is_below_every_feasible_tables_worst_case_variance(refe
 
 
 def test_worst_case_table_dominates_plugin_at_plugins_bias():
-    # SPEC §3.6: at plug-in's weighted bias the optimal worst-case variance is 0.144 against plug-in's 0.245.
+    # docs/concepts/estimators.md#aqp: at plug-in's weighted bias the optimal worst-case variance is 0.144 against plug-in's 0.245.
     K = 16
     budget = _budget("plugin", K)
     est = get_estimator("aqp-worst", K, budget=budget)

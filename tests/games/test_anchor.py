@@ -1,4 +1,4 @@
-"""The answer-level anchor (SPEC §2.6), one game: the objective ``sharpened(s)`` that training plays is the one the
+"""The answer-level anchor (docs/concepts/game.md#the-anchor), one game: the objective ``sharpened(s)`` that training plays is the one the
 simulator plays; both give the formula R = r + (γ − β)·g[N] + β·g_ref[C_ref], written out here."""
 
 import numpy as np
@@ -13,7 +13,7 @@ from alft.games.reward import reference_log_p, reference_table
 
 
 def anchored_rewards(group_counts, reference_counts, group_table, reference_table_, *, gamma, beta, verifier_scores=0.0):
-    """SPEC §2.6 written out: R = r + (γ − β)·g[N] + β·g_ref[C_ref]."""
+    """docs/concepts/game.md#the-anchor written out: R = r + (γ − β)·g[N] + β·g_ref[C_ref]."""
     return (np.asarray(verifier_scores, dtype=float) + (gamma - beta) * np.asarray(group_table)[group_counts]
             + beta * np.asarray(reference_table_)[reference_counts])
 

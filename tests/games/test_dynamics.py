@@ -48,7 +48,7 @@ def test_mean_field_run_reaches_the_predicted_fixed_point():
 
 
 def test_sampled_plugin_shifts_and_unbiased_polynomial_does_not():
-    """The plug-in's bias, not noise, decides where sampled dynamics settle (SPEC §3.7)."""
+    """The plug-in's bias, not noise, decides where sampled dynamics settle (docs/concepts/estimators.md#bias-moves-the-equilibrium)."""
     dynamics = Dynamics(steps=200, groups=500)
     objective = 0.5 * coherence()
     plugin = run(GAME, objective, "plugin", 4, dynamics, seed=1)
@@ -68,7 +68,7 @@ def test_same_seed_same_numbers_and_baselines_differ_only_in_noise():
 
 
 def test_group_mean_baseline_shifts_the_fixed_point_relative_to_loo():
-    """GRPO's mean baseline contains the sample's own reward: E scales R by (K−1)/K (SPEC §3.8)."""
+    """GRPO's mean baseline contains the sample's own reward: E scales R by (K−1)/K (docs/concepts/estimators.md#grpo-caveats)."""
     objective, dynamics = 0.4 * pairwise_coherence(), Dynamics(steps=300, groups=2000)
     loo = run(GAME, objective, "ustat", 2, dynamics, seed=0)
     mean = run(GAME, objective, "ustat", 2, Dynamics(steps=300, groups=2000, baseline="mean"), seed=0)
@@ -103,7 +103,7 @@ def test_bad_simulation_input(make, field):
                                        coherence(0.3) + anchor_term(1.0) + verifier()],
                          ids=["s=2", "s=3", "gamma+verifier"])
 def test_exact_gradient_reaches_the_anchored_equilibrium(objective):
-    """SPEC §2.6: with the KL carried by the reward, the exact control reaches p* ∝ p_ref^s·exp(r/(β−γ))."""
+    """docs/concepts/game.md#the-anchor: with the KL carried by the reward, the exact control reaches p* ∝ p_ref^s·exp(r/(β−γ))."""
     trajectory = run(GAME, objective, "exact", 8, Dynamics(steps=400))
     assert trajectory.final_tv < 1e-6
     gamma, beta = objective.anchor_weights
@@ -173,3 +173,12 @@ def test_anchor_and_constraints_together_are_refused():
 
     with pytest.raises(AlftInputError, match="dual"):
         run(GAME, sharpened(2.0), "exact", 4, Dynamics(steps=2), dual=DualState((Constraint("c", {"7"}, 0.1),)))
+
+
+def test_the_old_name_compare_still_runs_the_methods_with_a_warning():
+    from alft.games import compare, run_methods
+
+    args = (GAME, 0.5 * coherence(), ["plugin"], 4, Dynamics(steps=5, groups=8))
+    with pytest.warns(FutureWarning, match="run_methods"):
+        old = compare(*args)
+    assert old["plugin"][0].final_tv == run_methods(*args)["plugin"][0].final_tv

@@ -1,4 +1,4 @@
-"""Equilibria: SPEC §2.2 closed forms, root-found stationary points, estimator fixed points."""
+"""Equilibria: docs/concepts/game.md#closed-form-equilibria closed forms, root-found stationary points, estimator fixed points."""
 
 import numpy as np
 import pytest
@@ -50,7 +50,7 @@ def test_root_finder_agrees_with_closed_form(tau_fraction, beta, r):
 def test_polynomial_equilibria_satisfy_stationarity(objective):
     beta = 1.0
     p = objective_equilibrium(objective, P_REF, beta)
-    residual = objective.reward(p) - beta * np.log(p / P_REF)  # constant across answers (SPEC §2.2)
+    residual = objective.reward(p) - beta * np.log(p / P_REF)  # constant across answers (docs/concepts/game.md#closed-form-equilibria)
     assert p.sum() == pytest.approx(1.0, abs=1e-14)
     assert np.ptp(residual) < 1e-10
     assert total_variation(p, P_REF) > 1e-3
@@ -74,7 +74,7 @@ def test_bad_reference_is_refused():
 
 
 def test_unbiased_table_has_no_shift_and_plugin_shifts():
-    """A U-statistic table's mean is R itself, so its fixed point is p*; the plug-in's is not (SPEC §3.7)."""
+    """A U-statistic table's mean is R itself, so its fixed point is p*; the plug-in's is not (docs/concepts/estimators.md#bias-moves-the-equilibrium)."""
     objective = 0.4 * pairwise_coherence()
     exact = objective_equilibrium(objective, P_REF, 1.0)
     ustat = estimator_fixed_point(objective, get_estimator("ustat", 4, target=objective.target), P_REF, 1.0)
@@ -90,7 +90,7 @@ def test_estimator_must_match_objective_target():
 
 
 def test_anchored_equilibrium_is_the_power_sharpened_reference():
-    """SPEC §2.6: p* ∝ p_ref^s·exp(r/(β−γ)), the §2.2 closed form at τ = −γ."""
+    """docs/concepts/game.md#the-anchor: p* ∝ p_ref^s·exp(r/(β−γ)), the closed form of docs/concepts/game.md#closed-form-equilibria at τ = −γ."""
     from alft.games import default_game
     from alft.games.equilibrium import anchored_equilibrium, equilibria
     from alft.games.objectives import sharpened

@@ -39,7 +39,7 @@ def _sample_groups(rng, K, G):
 
 @pytest.mark.parametrize("name", sorted(POLYNOMIAL))
 def test_polynomial_rewards_unbiased_by_monte_carlo(name):
-    """E[R_i | z_i = z] = R(p_z) for U-statistic tables (SPEC §3.3), within 5 standard errors."""
+    """E[R_i | z_i = z] = R(p_z) for U-statistic tables (docs/concepts/estimators.md#u-statistics), within 5 standard errors."""
     objective, K, G = POLYNOMIAL[name], 5, 40_000
     answers = _sample_groups(np.random.default_rng(7), K, G).ravel().tolist()
     rewards = batch_group_rewards(answers, K, Reward(objective, "ustat", allow_collapse=True)).rewards
@@ -72,7 +72,7 @@ def test_log_reward_uses_the_named_table():
 
 @pytest.mark.parametrize("policy", UNEXTRACTABLE_POLICIES)
 def test_loo_baseline_does_not_depend_on_own_answer(policy):
-    """baseline_loo[i] is a function of the others only, hence exactly unbiased (SPEC §3.8)."""
+    """baseline_loo[i] is a function of the others only, hence exactly unbiased (docs/concepts/estimators.md#grpo-caveats)."""
     others = ["1", "2", None, "1", "3"]
     objective = coherence() + verifier(0.5)
     scores = [1.0, 0.0, 0.0, 1.0, 0.5]

@@ -48,7 +48,7 @@ def _F_of_theta(objective, theta):
 
 @pytest.mark.parametrize("name", sorted(OBJECTIVES))
 def test_envelope_theorem_finite_difference_equals_reinforce(name):
-    """∇_θ F(p_πθ) = E_y~π[∂F/∂p(z(y)) ∇_θ log π(y)] at q = p_π (SPEC §2.1), to 1e−8."""
+    """∇_θ F(p_πθ) = E_y~π[∂F/∂p(z(y)) ∇_θ log π(y)] at q = p_π (docs/concepts/game.md#the-game), to 1e−8."""
     objective = OBJECTIVES[name]
     theta = np.random.default_rng(1).normal(size=len(PROMPT.trace_answer))
     pi = np.exp(theta - logsumexp(theta))

@@ -1,4 +1,4 @@
-"""Peer methods' rewards (SPEC §5): TTRL's majority vote and EMPO's gated log-frequency."""
+"""Peer methods' rewards (docs/concepts/peers.md): TTRL's majority vote and EMPO's gated log-frequency."""
 
 import math
 

@@ -1,5 +1,5 @@
 """The reward value (alft.games.Reward): one place for the reward's settings, validated once; the anchored
-game (SPEC §2.6); unanswered completions never win."""
+game (docs/concepts/game.md#the-anchor); unanswered completions never win."""
 
 import math
 
@@ -42,11 +42,16 @@ def test_peers_are_rules_not_objectives():
     assert result.rewards.tolist() == [1.0, 1.0, 0.0, 0.0]
 
 
-def test_tables_are_resolved_once_per_size():
+def test_tables_are_resolved_once_per_size_and_shared_by_equal_rewards():
+    from alft.games import reward as reward_module
+
+    reward_module._estimator.cache_clear()
     reward = Reward(coherence(), "digamma", allow_collapse=True).prepare(8)
-    assert set(reward._tables) >= {7, 8}
+    assert reward_module._estimator.cache_info().currsize == 2  # K = 8 and its leave-one-out size 7
     table = reward.table(8)
-    assert reward.table(8) is table and np.allclose(table, get_estimator("digamma", 8).table)
+    twin = Reward(coherence(), "digamma", allow_collapse=True)
+    assert twin is not reward and twin.table(8) is table and np.allclose(table, get_estimator("digamma", 8).table)
+    assert reward_module._estimator.cache_info().currsize == 2
 
 
 def test_prepare_refuses_an_untrainable_table_with_a_pointer():
@@ -110,3 +115,14 @@ def test_anchor_objective_value_is_minus_kl_to_the_reference():
     p, p_ref = np.array([0.5, 0.3, 0.2]), np.array([0.6, 0.3, 0.1])
     value = anchor(2.0).F(p, reference_log_p=np.log(p_ref))
     assert value == pytest.approx(-2.0 * float(np.sum(p * np.log(p / p_ref))))
+
+
+def test_the_estimator_spec_is_the_same_reward_as_a_name_with_a_mapping():
+    spec = Reward(estimator="aqp:kappa=4")
+    assert spec == Reward(estimator="aqp", estimator_params={"kappa": 4})
+    assert spec.estimator == "aqp" and spec.estimator_params == (("kappa", 4.0),)
+    assert Reward(estimator="aqp:kappa=4", estimator_params={"kappa": 4.0}) == spec  # the same value twice: fine
+    with pytest.raises(AlftInputError, match="kappa"):
+        Reward(estimator="aqp:kappa=4", estimator_params={"kappa": 8})
+    with pytest.raises(AlftInputError, match="estimator"):
+        Reward(estimator="aqp:kappa")

@@ -56,6 +56,7 @@ def test_estimator_parameters_reach_the_tables():
     # κ = 1.25 moves the fixed point much closer than κ = 4 on this game (bias-only, exact)
     assert results["aqp:kappa=1.25"]["bias_only_tv"] < results["aqp:kappa=4"]["bias_only_tv"] / 2
     assert results["aqp:kappa=1.25"]["bias_only_ratio_to_plugin"] < 0.1
+    assert "deprecated" in result.stderr and "aqp:kappa=4" in result.stderr  # --param names what replaced it
 
 
 def test_anchored_game_from_the_cli():

@@ -31,7 +31,7 @@ def test_closed_form_log_tables_are_finite_increasing_and_trainable(name, K):
     assert np.all(np.isfinite(est.table)) and np.all(np.diff(est.table) > 0)
     check_trainable(est)
     p = _grid(K)
-    assert np.all(np.isfinite(est.mean(p))) and np.all(np.isfinite(est.variance(p))) and np.all(est.variance(p) >= 0)
+    assert np.all(np.isfinite(est.mean(p))) and np.allclose(est.variance(p), _two_pass_variance(est, p), atol=1e-9)
 
 
 @pytest.mark.parametrize("K", SIZES)
@@ -78,7 +78,8 @@ def test_aqp_tables_are_finite_within_budget_and_trainable(K):
     assert np.all(np.isfinite(est.table)) and np.max(np.abs(est.table)) < TRAINING_COEFFICIENT_BOUND
     check_trainable(est)
     assert est.weighted_bias() <= 8.0 * minimax_value(K) * (1 + 2e-3)
-    assert np.isfinite(est.max_variance()) and est.max_variance() >= 0
+    floor = np.linspace(1.0 / K, 1.0, 257)
+    assert est.max_variance() == pytest.approx(float(np.max(_two_pass_variance(est, floor))), rel=1e-3, abs=1e-9)
 
 
 @pytest.mark.parametrize(("name", "K"), [("aqp", 64), ("aqp-worst", 32)])
@@ -130,3 +131,12 @@ def test_alft_train_refuses_it_before_any_work(tmp_path):
                                       "--output-dir", str(tmp_path / "run")])
     assert result.exit_code == 2 and "aqp" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "run").exists()
+
+
+def _two_pass_variance(est, p):
+    """Var g[N], N ~ Binomial(K − 1, p), centred before squaring (no cancellation, nothing clamped)."""
+    from scipy.stats import binom
+
+    pmf = binom.pmf(np.arange(est.K)[None, :], est.K - 1, np.asarray(p)[:, None])
+    mean = pmf @ est.table
+    return ((est.table[None, :] - mean[:, None]) ** 2 * pmf).sum(axis=1)

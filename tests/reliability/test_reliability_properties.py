@@ -72,7 +72,7 @@ def test_aqp_rewards_are_finite_and_bounded_for_any_group(K, data):
 def test_group_rewards_are_finite_for_random_groups_of_random_sizes(groups, objective, estimator, policy, penalty, data):
     for group in groups:
         scores = data.draw(st.lists(st.floats(-1e6, 1e6), min_size=len(group), max_size=len(group)))
-        if 2 <= len(group) <= objective.target.degree:  # no unbiased table for so few samples (SPEC §3.3)
+        if 2 <= len(group) <= objective.target.degree:  # no unbiased table for so few samples (docs/concepts/estimators.md#u-statistics)
             with pytest.raises(AlftInputError, match="target"):
                 games.group_rewards(group, games.Reward(objective, estimator, allow_collapse=True), verifier_scores=scores)
             continue

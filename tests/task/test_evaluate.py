@@ -28,18 +28,20 @@ def test_pass_at_k_bad_inputs():
 def test_scoring_one_prompt():
     # layout: [greedy, samples...]; hits say which answers are equivalent to the reference (here: class 0)
     def score(ids):
-        return _score_prompt(ids, [i == 0 for i in ids])
+        return _score_prompt(ids, [None if i is None else f"a{i}" for i in ids], [i == 0 for i in ids])
 
     result = score([0, 1, 1, 0, None, 2, 1])  # samples: 1 ×3, 0 ×1, 2 ×1, one unextractable
-    assert result.greedy_correct and not result.majority_correct
+    assert result.outcome.greedy_correct and not result.outcome.majority_correct
+    assert result.outcome.greedy == "a0" and result.outcome.samples == ("a1", "a1", "a0", None, "a2", "a1")
+    assert result.outcome.samples_correct == (False, False, True, False, False, False)
     assert result.n_correct == 1 and result.distinct == 3 and result.unextractable == 1
     assert math.isclose(result.entropy, -(3 / 5 * math.log(3 / 5) + 2 * (1 / 5) * math.log(1 / 5)))
     tie = score([None, 1, 0, 0, 1])  # 2–2 tie: the first sampled answer (class 1) wins, not the right one
-    assert not tie.greedy_correct and not tie.majority_correct
+    assert not tie.outcome.greedy_correct and not tie.outcome.majority_correct
     tie_right_first = score([None, 0, 1, 1, 0])
-    assert tie_right_first.majority_correct
+    assert tie_right_first.outcome.majority_correct
     nothing = score([None, None, None])
-    assert nothing.entropy == 0.0 and nothing.distinct == 0 and not nothing.majority_correct
+    assert nothing.entropy == 0.0 and nothing.distinct == 0 and not nothing.outcome.majority_correct
 
 
 def test_evaluation_is_in_range_seeded_and_leaves_the_rng_alone(tiny_policy):
@@ -59,7 +61,14 @@ def test_evaluation_is_in_range_seeded_and_leaves_the_rng_alone(tiny_policy):
     assert 0.0 <= first.distinct_answers <= 4
     assert first.pass_at_k[1] == pytest.approx(first.mean_sample_accuracy)
     assert list(first.pass_at_k) == [1, 2, 4] and first.pass_at_k[1] <= first.pass_at_k[2] <= first.pass_at_k[4]
-    assert {"pass@1", "pass@4"} <= set(first.to_dict())
+    assert {"pass@1", "pass@4"} <= set(first.to_dict()) and "problems" not in first.to_dict()
+    # the per-problem record is what the metrics were computed from
+    assert first.problems == second.problems and len(first.problems) == 12
+    assert all(len(p.samples) == len(p.samples_correct) == 4 for p in first.problems)
+    assert first.greedy_accuracy == sum(p.greedy_correct for p in first.problems) / 12
+    assert first.majority_accuracy == sum(p.majority_correct for p in first.problems) / 12
+    assert first.mean_sample_accuracy == pytest.approx(sum(sum(p.samples_correct) for p in first.problems) / 48)
+    assert all(not c for p in first.problems for a, c in zip(p.samples, p.samples_correct) if a is None)
 
 
 def test_a_policy_that_always_answers_right_scores_one(tiny_policy):

@@ -35,6 +35,34 @@ def test_same_seed_gives_identical_summary_metrics(cli, tmp_path, summary_metric
     assert summary_metrics(tmp_path / "c")["training"] != summary_metrics(tmp_path / "a")["training"]
 
 
+def test_held_out_evaluation_during_training_leaves_the_run_unchanged(cli, tmp_path, summary_metrics):
+    plain, probed = tmp_path / "plain", tmp_path / "probed"
+    assert cli("train", *TINY, "--seed", "3", "--output-dir", str(plain), "--json").exit_code == 0
+    assert cli("train", *TINY, "--seed", "3", "--eval-steps", "2", "--output-dir", str(probed), "--json").exit_code == 0
+    during = [json.loads(line) for line in (probed / "evaluation.jsonl").read_text().splitlines()]
+    assert [d["step"] for d in during] == [2, 4] and all(d["n_prompts"] == 12 for d in during)
+    with_probe = summary_metrics(probed)
+    assert [d["step"] for d in with_probe.pop("during")] == [2, 4] and summary_metrics(plain).pop("during") == []
+    with_probe["settings"]["eval_steps"] = 0
+    without = summary_metrics(plain)
+    without.pop("during")
+    assert with_probe == without  # forked sampling: the same training and the same final evaluation
+    # the evaluation at the last step is the final policy's: the same numbers as "after"
+    timing = ("seconds", "equivalence_seconds")
+    assert {k: v for k, v in during[-1].items() if k not in timing + ("step",)} == with_probe["after"]
+
+
+def test_per_problem_outputs_are_what_the_summary_was_computed_from(cli, tmp_path):
+    folder = tmp_path / "run"
+    summary = json.loads(cli("train", *TINY, "--output-dir", str(folder), "--json").stdout)
+    for part in ("before", "after"):
+        rows = [json.loads(line) for line in (folder / f"eval_{part}_problems.jsonl").read_text().splitlines()]
+        assert len(rows) == summary[part]["n_prompts"] == 12
+        assert sum(r["greedy_correct"] for r in rows) / 12 == summary[part]["greedy_accuracy"]
+        assert sum(r["majority_correct"] for r in rows) / 12 == summary[part]["majority_accuracy"]
+        assert all(len(r["samples"]) == len(r["samples_correct"]) == summary[part]["k"] for r in rows)
+
+
 def test_interrupted_run_resumes_from_its_last_checkpoint_without_duplicate_steps(cli, tmp_path):
     import shutil
 
@@ -106,9 +134,10 @@ def test_real_model_folder_and_jsonl_dataset_with_lora(cli, tmp_path, tiny_polic
 def test_the_reward_is_validated_once_before_step_one_and_only_looked_up_per_step(cli, tmp_path, monkeypatch):
     """One Reward is built per entry point and carried: the CLI builds it, the settings, the TRL config and the
     reward function receive it unchanged; its K-dependent checks run once per group size (later calls are a
-    dictionary lookup), so a step pays no validation."""
+    cache lookup), so a step pays no validation."""
     from alft.games import reward as reward_module
 
+    reward_module._prepared.cache_clear()  # what earlier tests in this process prepared
     built, checked = [], []
     post_init, trainable = reward_module.Reward.__post_init__, reward_module.check_trainable
     monkeypatch.setattr(reward_module.Reward, "__post_init__", lambda self: (built.append(1), post_init(self))[1])

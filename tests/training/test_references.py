@@ -1,4 +1,4 @@
-"""Reference answers of the anchor (SPEC §2.6): cached, resumable, never reused for other prompts or models;
+"""Reference answers of the anchor (docs/concepts/game.md#the-anchor): cached, resumable, never reused for other prompts or models;
 drawn by one function for alft train and alft references, the same answers as before it existed; a dataset's
 own reference_answers column checked and used as it is; and the equilibrium measurement."""
 
@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from alft.errors import AlftInputError
-from alft.training.probe import equilibrium_distance, predicted_equilibrium, total_variation
 from alft.training.references import (draw_reference_answers, draw_references, read_reference_cache,
                                       read_reference_column, reference_header, reference_path)
 
@@ -284,34 +283,3 @@ def test_alft_train_refuses_a_bad_reference_column_before_writing_anything(cli, 
     assert result.exit_code == 2 and result.stderr.count("error:") == 1, result.output
     assert all(word in result.stderr for word in words), result.stderr
     assert not folder.exists() and not (tmp_path / "cache" / "references").exists()
-
-
-def test_predicted_equilibrium_sharpens_the_reference():
-    p_star = predicted_equilibrium(["1", "1", "1", "2", None], 2.0)
-    assert p_star == pytest.approx({"1": 0.9, "2": 0.1})
-    assert total_variation(["1"] * 9 + ["2"], p_star) == pytest.approx(0.0)
-    assert total_variation([None, None], p_star) == 1.0
-
-
-def test_equilibrium_distance_recovers_the_exponent_of_a_sharpened_policy():
-    rng = np.random.default_rng(0)
-    p_ref = np.array([0.5, 0.3, 0.2])
-    references = [[str(x) for x in rng.choice(3, 400, p=p_ref)] for _ in range(30)]
-    p3 = p_ref**3 / np.sum(p_ref**3)
-    samples = [[str(x) for x in rng.choice(3, 400, p=p3)] for _ in range(30)]
-    report = equilibrium_distance(samples, references, 3.0)
-    assert report["tv_to_p_star"] < 0.1 and abs(report["best_exponent"] - 3.0) <= 0.5
-    assert report["tv_to_reference"] > report["tv_to_p_star"]
-
-
-def test_total_variation_does_not_depend_on_the_process_string_hash():
-    import subprocess
-    import sys
-
-    code = ("from alft.training.probe import total_variation as tv; "
-            "print(repr(tv(['a'] * 7 + ['b'] * 13 + ['c'] * 3 + [str(i) for i in range(40)], "
-            "{'a': 0.1, 'b': 0.7, 'd': 0.2})))")
-    values = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout
-              for seed in range(6)}
-    assert len(values) == 1

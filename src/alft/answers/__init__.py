@@ -1,4 +1,4 @@
-"""Answers: extract a completion's final answer and group equivalent answers (SPEC §1, §6).
+"""Answers: extract a completion's final answer and group equivalent answers (docs/concepts/answer-level.md, docs/concepts/answers.md#equivalence).
 
 Typical use in a group reward::
 

@@ -1,4 +1,4 @@
-"""A bounded, thread-safe least-recently-used cache: the memory bound of the answer-equivalence caches (SPEC §6).
+"""A bounded, thread-safe least-recently-used cache: the memory bound of the answer-equivalence caches (docs/concepts/answers.md#equivalence).
 
 Grouping keeps three of these across groups and steps (``alft.answers.equivalence``): canonical forms, the
 candidate keys of parsed answers and pairwise math-verify verdicts. Each holds at most ``max_entries``; the

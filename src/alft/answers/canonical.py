@@ -1,6 +1,6 @@
 """The plain normaliser: one canonical string per answer, and exact values for plain numbers.
 
-This is the fallback equivalence (SPEC §6): answers with the same canonical string are the same answer.
+This is the fallback equivalence (docs/concepts/answers.md#equivalence): answers with the same canonical string are the same answer.
 It also gives the fast path of :mod:`alft.answers.equivalence`: integers, decimals and simple fractions are
 compared as exact rationals, with no math-verify call.
 """

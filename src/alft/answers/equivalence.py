@@ -1,4 +1,4 @@
-"""Answer equivalence classes for a group of sampled answers (SPEC §6), with the cost reported.
+"""Answer equivalence classes for a group of sampled answers (docs/concepts/answers.md#equivalence), with the cost reported.
 
 Counting rewards need "which answers are the same": ``1/2``, ``0.5`` and ``\\frac{1}{2}`` are one answer.
 math-verify decides that for mathematics but costs ≈ 2–8 ms a parse and 1–100 ms a verify (measured here), and
@@ -294,7 +294,7 @@ class AnswerEquivalence:
 
     def _find_keys(self, distinct_groups: list[list[str]], counters: _Counters) -> None:
         """Candidate keys of every string that may need one: those of groups with two distinct answers, one of
-        them not a plain number. New strings are keyed by the judges in one pass (SPEC §6)."""
+        them not a plain number. New strings are keyed by the judges in one pass (docs/concepts/answers.md#equivalence)."""
         from alft.answers.judge import FAILED, JUDGES, KEY
 
         needed: dict[str, None] = {}

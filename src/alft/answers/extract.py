@@ -1,4 +1,4 @@
-"""Final-answer extraction: from a completion's text to the answer it commits to (SPEC §1: z = canon(extract(y))).
+"""Final-answer extraction: from a completion's text to the answer it commits to (docs/concepts/answer-level.md: z = canon(extract(y))).
 
 An extractor is any callable ``str -> str | None``; ``None`` means "no answer found" (an unextractable
 completion). Named extractors live in :data:`EXTRACTORS`; :func:`get_extractor` accepts a name or a callable,

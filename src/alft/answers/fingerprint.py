@@ -1,4 +1,4 @@
-"""Candidate keys: which answers math-verify could call equal, found without a pairwise call (SPEC §6).
+"""Candidate keys: which answers math-verify could call equal, found without a pairwise call (docs/concepts/answers.md#equivalence).
 
 math-verify stays the judge of equality; a key only says "these two may be equal, ask the judge". It must be
 *necessary*: whenever ``math_verify.verify(a, b)`` holds, ``key(a).may_equal(key(b))``; then verifying only

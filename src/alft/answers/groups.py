@@ -1,7 +1,7 @@
 """From completions to answer classes per GRPO group.
 
 A GRPO batch is a flat list of completions in which each consecutive run of K belongs to one prompt
-(SPEC §6). This module checks that the batch is made of whole groups, extracts each answer and groups
+(docs/concepts/answers.md#equivalence). This module checks that the batch is made of whole groups, extracts each answer and groups
 equivalent answers per group; :mod:`alft.answers.stats` summarises the result. numpy only: no torch here.
 """
 
@@ -35,7 +35,7 @@ class AnswerGroups:
         canonical: the canonical form of each answer (``alft.answers.canonicalize``), flat.
         class_ids: per group, one class id per completion (:data:`ClassIds`).
         extract_seconds: time spent extracting answers.
-        equivalence_seconds: time spent grouping equivalent answers (math-verify included, SPEC §6).
+        equivalence_seconds: time spent grouping equivalent answers (math-verify included, docs/concepts/answers.md#equivalence).
         grouper: the equivalence that formed the classes (a name of ``alft.answers.GROUPERS`` or a callable);
             :func:`reference_counts` compares reference answers with the classes through it.
     """
@@ -132,7 +132,7 @@ def answer_groups(
     extracted = time.perf_counter()
     chunks = [answers[g * K : (g + 1) * K] for g in range(n_groups)]
     if isinstance(group, AnswerEquivalence):
-        class_ids = group.group_batch(chunks).class_ids  # one parse cache for the whole batch (SPEC §6)
+        class_ids = group.group_batch(chunks).class_ids  # one parse cache for the whole batch (docs/concepts/answers.md#equivalence)
     else:
         class_ids = tuple(tuple(group(chunk)) for chunk in chunks)
     return AnswerGroups(K, answers, canonical, class_ids, extracted - start, time.perf_counter() - extracted, grouper)
@@ -142,7 +142,7 @@ def reference_counts(
     groups: AnswerGroups, reference_answers: Sequence[object], grouper: str | AnswerGrouper | None = None
 ) -> tuple[np.ndarray, int]:
     """C_ref(z_i) per completion: how many of its prompt's M reference answers are equivalent to its answer's
-    class (SPEC §2.6): :func:`label_reference_counts` on the batch's class labels, with the grouper that formed
+    class (docs/concepts/game.md#the-anchor): :func:`label_reference_counts` on the batch's class labels, with the grouper that formed
     the classes unless another is given."""
     return label_reference_counts(groups.labels(), groups.K, reference_answers,
                                   groups.grouper if grouper is None else grouper)

@@ -1,4 +1,4 @@
-"""math-verify, run with a time bound that works in any thread (SPEC §6).
+"""math-verify, run with a time bound that works in any thread (docs/concepts/answers.md#equivalence).
 
 math-verify's own timeouts use ``signal.alarm``, which only works in a process's main thread: in TRL's reward
 threads or verl's Ray workers it must run without one, and a ``\\frac`` bomb or ``10^{10^{10}}`` could then hang

@@ -1,4 +1,4 @@
-"""Reference answers: read a dataset's answer column, and decide which answers match it (SPEC §2.5, §7).
+"""Reference answers: read a dataset's answer column, and decide which answers match it (docs/concepts/game.md#the-training-step, docs/concepts/builtin-task.md).
 
 One decision, used everywhere a completion is compared with its prompt's known answer: the TRL reward's
 verifier term and accuracy metrics, verl's ``compute_score`` and advantage step, and evaluation.

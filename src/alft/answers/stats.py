@@ -1,5 +1,5 @@
 """Answer-level statistics of groups: what a run logs beside its reward, so that "agreement up, accuracy
-down" (a collapse, SPEC §2.6, §5) is visible. One module for training, the peers and evaluation. numpy only.
+down" (a collapse, docs/concepts/game.md#the-anchor, docs/concepts/peers.md) is visible. One module for training, the peers and evaluation. numpy only.
 
 A group is a row of integer answer labels, equal label = equivalent answer, :data:`UNANSWERED` (−1) for a
 completion without an answer. Unanswered completions never agree with anything: they are left out of the

@@ -1,4 +1,4 @@
-"""Best-of-n alignment analysis (SPEC §4; numpy/scipy only, no torch).
+"""Best-of-n alignment analysis (docs/concepts/best-of-n.md; numpy/scipy only, no torch).
 
 * :mod:`~alft.bon.reference` — a validated discrete reference with rewards and its reward levels, and
   the reference file format {"probs": [...], "rewards": [...]}.

@@ -1,4 +1,4 @@
-"""Named reference distributions for ``alft bon`` and the benchmarks (SPEC §4)."""
+"""Named reference distributions for ``alft bon`` and the benchmarks (docs/concepts/best-of-n.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The best-of-n KL estimator d_n(ε) and its exact-quantile variant (SPEC §4, seed 003).
+"""The best-of-n KL estimator d_n(ε) and its exact-quantile variant (docs/concepts/best-of-n.md, seed 003).
 
 d_n(ε) is the exact KL of best-of-n for a reference made of a continuum of mass 1 − ε below one atom
 of mass ε at the top:

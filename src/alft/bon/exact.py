@@ -1,4 +1,4 @@
-"""Exact best-of-n for a discrete reference with ties (SPEC §4).
+"""Exact best-of-n for a discrete reference with ties (docs/concepts/best-of-n.md).
 
 Best-of-n draws n outputs from π_ref and keeps the highest reward, breaking ties uniformly. Level j
 is selected with probability F_j^n − F⁻_j^n, shared among its outputs in proportion to π_ref, so
@@ -120,7 +120,7 @@ def kl_formula(n: int) -> float:
     It is the exact KL only when the reward distribution under π_ref has no atoms (continuous rewards)
     or when n = 1. For any discrete reference and n ≥ 2 it is a strict upper bound: discrete best-of-n
     is the continuous one seen through the quantile map, and the density n u^{n−1} is not constant on
-    any level's quantile interval, so the data-processing inequality is strict (SPEC §4, seed 003).
+    any level's quantile interval, so the data-processing inequality is strict (docs/concepts/best-of-n.md, seed 003).
 
     Args:
         n: number of samples, n ≥ 1.
@@ -164,7 +164,7 @@ def kl_saturation(reference: Reference) -> float:
 def win_rate(reference: Reference, n: int) -> float:
     """Exact win rate of best-of-n against a fresh π_ref sample, ties counting ½.
 
-    W_n = ½ Σ_j (F_j^n − F⁻_j^n)(F_j + F⁻_j) (SPEC §4); at most n/(n+1).
+    W_n = ½ Σ_j (F_j^n − F⁻_j^n)(F_j + F⁻_j) (docs/concepts/best-of-n.md); at most n/(n+1).
 
     Args:
         reference: the reference policy with rewards.

@@ -1,4 +1,4 @@
-"""The KL–win-rate frontier: best-of-n against the optimal tilted policy and rewind-and-repeat (SPEC §4).
+"""The KL–win-rate frontier: best-of-n against the optimal tilted policy and rewind-and-repeat (docs/concepts/best-of-n.md).
 
 Every policy is compared with π_ref on the same two axes: KL(π ‖ π_ref) and the win rate against a fresh
 reference sample (ties ½). The win rate of a policy is linear in it: W(π) = E_π[w(y)] with
@@ -11,7 +11,7 @@ w(y) = (F(y) + F⁻(y))/2, the output's mid-quantile. Hence:
   the boundary level is accepted with the matching probability). The result is π_ref conditioned on
   the top 1 − t of quantiles: KL = −log(1 − t), expected 1/(1 − t) draws. With continuous rewards its
   win rate is 1 − e^{−KL}/2, e.g. 0.735 at KL = log 4 − 3/4, against 0.800 for best-of-4 and 0.804 for
-  the tilted optimum (SPEC §4 *(measured)*).
+  the tilted optimum (docs/concepts/best-of-n.md *(measured)*).
 * **Continuous rewards** (no atoms) give closed forms: best-of-n (log n − (n−1)/n, n/(n+1)); tilting has
   density λe^{λu}/(e^λ − 1) on the quantile u.
 """

@@ -1,4 +1,4 @@
-"""Monte-Carlo best-of-n on a discrete reference: the independent check of the exact formulas (SPEC §4).
+"""Monte-Carlo best-of-n on a discrete reference: the independent check of the exact formulas (docs/concepts/best-of-n.md).
 
 Draw n outputs from π_ref, keep the highest reward. Taking the *first* draw that attains the maximum is
 uniform tie-breaking: the draws are exchangeable, so the first maximiser is a uniformly random one.

@@ -1,4 +1,4 @@
-"""Best-of-n and Best-of-Majority as inference-time policies over any sampler and reward (SPEC §4, §5).
+"""Best-of-n and Best-of-Majority as inference-time policies over any sampler and reward (docs/concepts/best-of-n.md, docs/concepts/peers.md).
 
 Nothing here knows about models: a policy is built from plain callables,
 
@@ -136,7 +136,7 @@ def _number(value: object, field_name: str, prompt: str) -> float:
 
 
 def _best_among(rewards: np.ndarray, candidates: np.ndarray, rng: np.random.Generator) -> int:
-    # Uniform tie-breaking among equal best rewards: the rule the exact formulas assume (SPEC §4).
+    # Uniform tie-breaking among equal best rewards: the rule the exact formulas assume (docs/concepts/best-of-n.md).
     best = candidates[rewards[candidates] == rewards[candidates].max()]
     return int(best[rng.integers(best.size)])
 
@@ -153,7 +153,7 @@ def _ref_logprob(ref_logprob: LogProbFn | None, prompt: str, completion: str) ->
 @dataclass(frozen=True)
 class _SampleThenSelect:
     """What best-of-n and Best-of-Majority share: sample n completions from π_ref, score them, let the
-    rule name the candidates, keep the best-rewarded candidate (ties uniformly, SPEC §4).
+    rule name the candidates, keep the best-rewarded candidate (ties uniformly, docs/concepts/best-of-n.md).
 
     Each policy declares ``n`` and ``ref_logprob`` itself, after its own fields (so that the constructors
     keep their argument order), and gives a ``rule`` name and ``_candidates``: the one part in which the

@@ -1,4 +1,4 @@
-"""A discrete reference policy with rewards, grouped into reward levels (SPEC §4).
+"""A discrete reference policy with rewards, grouped into reward levels (docs/concepts/best-of-n.md).
 
 Best-of-n only sees rewards through their order, so every exact quantity is a sum over *levels*: the
 distinct reward values, each with its reference mass q_j, its CDF F_j = P(r ≤ r_j) and F⁻_j = P(r < r_j).
@@ -161,7 +161,7 @@ FILE_FORMAT = '{"probs": [...], "rewards": [...]}'
 
 
 def read_reference(path: str | Path, field_name: str = "path") -> Reference:
-    """Read and validate a reference file: one JSON object {"probs": [...], "rewards": [...]} (SPEC §4).
+    """Read and validate a reference file: one JSON object {"probs": [...], "rewards": [...]} (docs/concepts/best-of-n.md).
 
     Args:
         path: the JSON file.

@@ -1,4 +1,4 @@
-"""The best-of-n report: the numbers ``alft bon`` prints and the benchmarks record, and its figure (SPEC §4).
+"""The best-of-n report: the numbers ``alft bon`` prints and the benchmarks record, and its figure (docs/concepts/best-of-n.md).
 
 A report is a JSON-ready dict of lists aligned with ``n``. The exact columns are always there; a
 Monte-Carlo column ``<key>_mc`` (with ``<key>_mc_stderr``) estimates the exact column ``<key>`` from

@@ -1,4 +1,4 @@
-"""A best-of-n sampler over a transformers causal language model (SPEC §4; torch imported lazily).
+"""A best-of-n sampler over a transformers causal language model (docs/concepts/best-of-n.md; torch imported lazily).
 
 The mathematics of :mod:`alft.bon` never imports torch; this adapter imports it inside its methods, so
 ``import alft.bon`` stays light. It samples with ``generate`` under a forked torch RNG seeded from the caller's numpy

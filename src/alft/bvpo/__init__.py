@@ -1,4 +1,4 @@
-"""BVPO (Bias–Variance Optimized Preference Optimization, arXiv 2510.05095; SPEC §8): DPO on a reasoning
+"""BVPO (Bias–Variance Optimized Preference Optimization, arXiv 2510.05095; docs/concepts/bvpo.md): DPO on a reasoning
 model's answers, mixing the trace-based and the empty-trace losses with a weight α.
 
 The mathematics imports numpy only (no torch; a test checks it):

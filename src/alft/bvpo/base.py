@@ -1,6 +1,6 @@
 """The base policy of BVPO's built-in comparison: the shipped policy taught to answer with its trace empty.
 
-BVPO needs a model that can answer both ways (SPEC §8: reasoning on, or a ``<think></think>`` prefill). The
+BVPO needs a model that can answer both ways (docs/concepts/bvpo.md: reasoning on, or a ``<think></think>`` prefill). The
 shipped built-in policy was trained on traces only: with the answer forced right after the prompt it names
 the right number 0.6 % of the time and 3 % of prompts yield a correct-vs-wrong pair (measured on 64 train
 prompts × 16 samples), so the empty-trace loss would have no data. This module continues its SFT briefly on a

@@ -1,4 +1,4 @@
-"""The DPO loss on log-probabilities, and the weight its gradient puts on ∇log π (SPEC §8).
+"""The DPO loss on log-probabilities, and the weight its gradient puts on ∇log π (docs/concepts/bvpo.md).
 
 For a pair (chosen ⁺, rejected ⁻) with log-probabilities under the policy and the reference,
 

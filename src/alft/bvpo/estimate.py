@@ -1,4 +1,4 @@
-"""α̂*: the mixing weight estimated from one batch's per-example gradients (SPEC §8, DESIGN for alft).
+"""α̂*: the mixing weight estimated from one batch's per-example gradients (docs/concepts/bvpo.md, DESIGN for alft).
 
 The closed form α* = E⟨g_e − μ, g_e − g_t⟩ / E‖g_t − g_e‖² (for batch means) needs μ, the marginal gradient,
 which no batch contains. Two estimators, both from per-example gradients (or their projections: every

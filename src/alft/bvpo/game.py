@@ -1,5 +1,5 @@
 """An exact BVPO game: a model given by tables, where μ, both biases and the covariances are enumerated
-(SPEC §8, DESIGN for alft).
+(docs/concepts/bvpo.md, DESIGN for alft).
 
 Model (per prompt x; trace 0 is the empty trace ∅)::
 
@@ -291,7 +291,7 @@ class ExactGame:
     def trace_variance(self, alpha: float, x: int, trace_pair: tuple[int, int], empty_pair: tuple[int, int]
                        ) -> tuple[float, float]:
         """(Var_r g_c, Var_r g_t) over the traces r⁺, r⁻ ~ π_ref for fixed data (prompt, both answer pairs),
-        by enumerating g_c itself (SPEC §8, the paper's Theorem 1: the first is α² times the second)."""
+        by enumerating g_c itself (docs/concepts/bvpo.md, the paper's Theorem 1: the first is α² times the second)."""
         alpha = check_alpha(alpha)
         pol, ref = self.policy, self.reference
         R = pol.shape[1]

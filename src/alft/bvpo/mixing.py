@@ -1,4 +1,4 @@
-"""The bias–variance decomposition of the mixed gradient and its closed-form weight (SPEC §8).
+"""The bias–variance decomposition of the mixed gradient and its closed-form weight (docs/concepts/bvpo.md).
 
 BVPO mixes the trace-based DPO gradient g_t (one sampled trace: unbiased-ish, noisy) and the empty-trace
 gradient g_e (trace forced empty: no trace noise, biased) into g_c(α) = α g_t + (1−α) g_e. Against the
@@ -77,7 +77,7 @@ class GradientMoments:
 
     @property
     def alpha_unclipped(self) -> float:
-        """α_unc = E⟨g_e − μ, g_e − g_t⟩ / E‖g_t − g_e‖² (SPEC §8); +inf/−inf/nan never: a zero denominator
+        """α_unc = E⟨g_e − μ, g_e − g_t⟩ / E‖g_t − g_e‖² (docs/concepts/bvpo.md); +inf/−inf/nan never: a zero denominator
         (g_t ≡ g_e, every α the same) gives 1."""
         bt, be = self.bias_trace, self.bias_empty
         numerator = self.var_empty - self.cov_trace_empty + be @ be - bt @ be

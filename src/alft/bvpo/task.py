@@ -13,7 +13,7 @@ on); empty-trace sampling starts after the marker (the prefill).
   from many sampled traces: does the policy's implicit reward β log π(y|x)/π_ref(y|x) rank the right answer
   above the base's most frequent wrong one?
 * :func:`trace_resample_variance` — for one fixed batch of pairs, the DPO gradients over resampled traces:
-  Var_r g_t, Var_r g_c (= α² Var_r g_t, SPEC §8), the multi-trace estimate of the marginal gradient (the mean
+  Var_r g_t, Var_r g_c (= α² Var_r g_t, docs/concepts/bvpo.md), the multi-trace estimate of the marginal gradient (the mean
   over the resamples: exact in expectation at θ = θ_ref by Fisher's identity) and the cost of each.
 """
 

@@ -1,4 +1,4 @@
-"""``BVPOTrainer``: TRL's ``DPOTrainer`` on two pair sets, the loss mixed as L_c = α L_t + (1−α) L_e (SPEC §8).
+"""``BVPOTrainer``: TRL's ``DPOTrainer`` on two pair sets, the loss mixed as L_c = α L_t + (1−α) L_e (docs/concepts/bvpo.md).
 
 TRL's ``DPOTrainer`` knows one pair set (``chosen``/``rejected``). BVPO needs a second one on the same prompts
 (``chosen_empty``/``rejected_empty``: completions that start at the answer), and a loss that weighs the two.

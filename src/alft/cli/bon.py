@@ -1,4 +1,4 @@
-"""``alft bon``: exact best-of-n KL, its estimator and win rate for a discrete reference (SPEC §4).
+"""``alft bon``: exact best-of-n KL, its estimator and win rate for a discrete reference (docs/concepts/best-of-n.md).
 
 ``alft bon`` prints a table (or, with ``--json``, the report of :func:`alft.bon.bon_report` as one JSON
 object) for a list of n; ``alft bon plot`` draws KL against n and the KL–win-rate frontier to a PNG.

@@ -1,5 +1,5 @@
 """``alft bvpo``: BVPO against DPO on the built-in task, a run folder with a before/after table and a plot
-(SPEC §8). Parses and prints; the comparison is :func:`alft.bvpo.compare.run_comparison`."""
+(docs/concepts/bvpo.md). Parses and prints; the comparison is :func:`alft.bvpo.compare.run_comparison`."""
 
 from __future__ import annotations
 

@@ -27,3 +27,12 @@ def user_errors() -> Iterator[None]:
         yield
     except (AlftInputError, AlftNumericalError) as error:
         raise fail(error) from None
+
+
+def estimator_with_params(estimator: str, param: list[str] | None, option: str = "--estimator") -> str:
+    """The estimator spec with the deprecated ``--param NAME=VALUE`` pairs folded in, saying what replaced them."""
+    if not param:
+        return estimator
+    spec = ":".join([estimator, *param])
+    stderr.print(f"note: --param is deprecated; write {option} {spec}", highlight=False, soft_wrap=True)
+    return spec

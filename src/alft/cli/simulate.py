@@ -1,16 +1,15 @@
 """``alft simulate``: exact tabular alignment games, sampled GRPO-style dynamics per estimator against the
-exact-gradient control; TV to the closed-form equilibrium over steps (SPEC §2.6, §3.7). Parses and prints:
+exact-gradient control; TV to the closed-form equilibrium over steps (docs/concepts/game.md#the-anchor, docs/concepts/estimators.md#bias-moves-the-equilibrium). Parses and prints:
 the summary is :func:`alft.games.simulation.simulate`."""
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, Optional
 
 import typer
 
-from alft.cli.errors import user_errors
+from alft.cli.errors import stderr, user_errors
 
 # Shown in --help without importing numpy-heavy modules at start-up.
 _OBJECTIVE_HELP = (
@@ -30,28 +29,11 @@ def register(app: typer.Typer) -> None:
     app.command(name="simulate")(simulate)
 
 
-def _parameters(pairs: list[str]) -> dict[str, float]:
-    """--param NAME=VALUE pairs as a dict of finite numbers."""
-    from alft.errors import AlftInputError
-
-    out = {}
-    for pair in pairs:
-        key, _, value = pair.partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if not key.strip() or not math.isfinite(number):
-            raise AlftInputError(f"--param: got {pair!r}, expected NAME=NUMBER (e.g. kappa=4 for aqp, c=0.5 for aqp-floor)")
-        out[key.strip()] = number
-    return out
-
-
 def simulate(
     objective: str = typer.Option("0.5*coherence", "--objective", help=_OBJECTIVE_HELP),
     K: int = typer.Option(16, "--K", "-K", help="Group size (completions per prompt)."),
     estimators: str = typer.Option("plugin,digamma,aqp", "--estimators", help=_ESTIMATORS_HELP),
-    param: list[str] = typer.Option([], "--param", help="Estimator parameter NAME=VALUE for every listed estimator that accepts it (kappa for aqp, c for aqp-floor); repeatable; an entry's own NAME:KEY=VALUE wins."),
+    param: list[str] = typer.Option([], "--param", help="Deprecated: give each estimator its parameters in --estimators, e.g. aqp:kappa=4.", hidden=True),
     steps: int = typer.Option(600, "--steps", help="Updates per run."),
     groups: int = typer.Option(1000, "--groups", help="Groups of K sampled per prompt per step (small values, e.g. 4, with a small --step-size give the finite-budget regime, where variance matters)."),
     beta: float = typer.Option(1.0, "--beta", help="KL weight β to the reference policy (in the anchored game: the reward's β)."),
@@ -77,6 +59,7 @@ def simulate(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from alft.errors import AlftInputError
+    from alft.estimators import parse_params
     from alft.games import Dynamics
     from alft.games.simulation import estimator_methods, plot_summary, runs_per_simulation
     from alft.games.simulation import simulate as summarise
@@ -84,7 +67,10 @@ def simulate(
     with user_errors():
         if seeds < 1:
             raise AlftInputError(f"--seeds: got {seeds!r}, expected a positive number of seeds")
-        params = _parameters(param)
+        if param:
+            stderr.print("note: --param is deprecated; give each estimator its parameters in --estimators, "
+                         "e.g. --estimators plugin,aqp:kappa=4", highlight=False, soft_wrap=True)
+        params = parse_params(param, "--param")
         try:
             entries = estimator_methods(estimators.split(","), params)
         except AlftInputError as error:

@@ -10,9 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alft.cli.errors import fail, stderr as _err
+from alft.cli.errors import estimator_with_params, fail, stderr as _err
 from alft.errors import AlftInputError, AlftNumericalError
-from alft.games.reward import parse_params
 
 tables_app = typer.Typer(help="Count-based reward tables: metrics, frontier and report.", no_args_is_help=True)
 
@@ -29,18 +28,19 @@ def _progress():
 
 @tables_app.command("show")
 def show(
-    estimator: str = typer.Argument(..., help="Estimator name, e.g. plugin, digamma, ustat, minimax, aqp, aqp-floor."),
+    estimator: str = typer.Argument(..., help="Estimator, NAME or NAME:KEY=NUMBER, e.g. digamma, ustat, aqp:kappa=8, aqp-floor:c=0.5."),
     K: int = typer.Option(16, "--K", "-K", help="Group size."),
     target: str = typer.Option("log", "--target", help="log, kl, l2, tsallis:ALPHA, kl+l2[:MU] or poly:A0,A1,..."),
-    param: List[str] = typer.Option([], "--param", help="Solver parameter NAME=VALUE (repeatable), e.g. kappa=8."),
+    param: List[str] = typer.Option([], "--param", help="Deprecated: write the parameter into ESTIMATOR, e.g. aqp:kappa=8.", hidden=True),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
     seed: int = typer.Option(0, "--seed", help="Accepted for uniformity: tables are deterministic."),
 ) -> None:
     """Print one table g[0..K−1] and its metrics."""
-    from alft.estimators import get_estimator
+    from alft.estimators import get_estimator, parse_estimator
 
     try:
-        summary = get_estimator(estimator, K, target, **parse_params(param)).summary()
+        name, params = parse_estimator(estimator_with_params(estimator, param, "ESTIMATOR"), "ESTIMATOR")
+        summary = get_estimator(name, K, target, **params).summary()
     except (AlftInputError, AlftNumericalError) as error:
         raise fail(error) from None
     if as_json:
@@ -104,7 +104,8 @@ def report_command(
 ) -> None:
     """Metrics of every log-p estimator for each K, with fitted decay exponents; writes JSON + PNG."""
     from alft.estimators.plots import draw_report
-    from alft.estimators.report import estimator_report, log_estimators
+    from alft.estimators import log_estimators
+    from alft.estimators.report import estimator_report
 
     try:
         with _progress() as progress:

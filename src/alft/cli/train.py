@@ -21,10 +21,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alft.cli.errors import fail, stderr as _err, user_errors
+from alft.cli.errors import estimator_with_params, fail, stderr as _err, user_errors
 from alft.cli.progress import progress_display, quiet_libraries, stage_log
 from alft.errors import AlftInputError, AlftNumericalError, require
-from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP, parse_params
+from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP
 from alft.games import Reward
 from alft.training.settings import TrainSettings, objective_for, task_extractor
 
@@ -49,7 +49,7 @@ PresetOption = Annotated[Literal["default", "tiny"], Opt("--preset",
 ObjectiveOption = Annotated[str | None, Opt("--objective", help=REWARD_HELP["objective"])]
 PeerOption = Annotated[Literal["ttrl", "empo"] | None, Opt("--peer", help=REWARD_HELP["peer"])]
 EstimatorOption = Annotated[str, Opt("--estimator", help=REWARD_HELP["estimator"])]
-ParamOption = Annotated[list[str] | None, Opt("--param", help="Estimator parameter NAME=VALUE (repeatable), e.g. kappa=4 for aqp.")]
+ParamOption = Annotated[list[str] | None, Opt("--param", help="Deprecated: write the parameter into --estimator, e.g. --estimator aqp:kappa=4.", hidden=True)]
 KOption = Annotated[int | None, Opt("--num-generations", "-k", help="K, completions per prompt (≥ 2). " + _preset_default("num_generations"))]
 StepsOption = Annotated[int | None, Opt("--steps", help="GRPO optimizer steps. " + _preset_default("steps"))]
 SeedOption = Annotated[int, Opt("--seed", help="Seeds GRPO sampling, data order and evaluation sampling.")]
@@ -202,6 +202,7 @@ def train(
     max_completion_length: Annotated[int | None, Opt("--max-completion-length", help="Tokens per completion. " + _preset_default("max_completion_length"))] = None,
     temperature: Annotated[float | None, Opt("--temperature", help="Sampling temperature (GRPO, reference answers, evaluation). " + _preset_default("temperature"))] = None,
     eval_problems: EvalOption = None,
+    eval_steps: Annotated[int, Opt("--eval-steps", help="Also evaluate on the held-out problems every N steps, into the run folder's evaluation.jsonl (0: before and after only). Evaluation samples on a forked random stream: the run's numbers do not change.")] = 0,
     save_steps: Annotated[int | None, Opt("--save-steps", help="Checkpoint every N steps. " + _preset_default("save_steps"))] = None,
     model: Annotated[str | None, Opt("--model", help="A local model folder (save_pretrained), a GGUF file (or a folder holding one; converted once to a cached safetensors folder) or a hub id instead of the built-in model. Default: the built-in model.")] = None,
     dataset: Annotated[str | None, Opt("--dataset", help="A JSONL/JSON/CSV/Parquet file or a datasets name; its prompt column holds text or chat messages ([{role, content}], through the model's chat template). Needs --model. Default: the built-in arithmetic task.")] = None,
@@ -242,8 +243,8 @@ def train(
     """
     with user_errors():
         reward = Reward(
-            objective=objective_for(objective, sharpening), peer=peer, estimator=estimator,
-            estimator_params=parse_params(param), unextractable=unextractable, penalty=penalty,
+            objective=objective_for(objective, sharpening), peer=peer,
+            estimator=estimator_with_params(estimator, param), unextractable=unextractable, penalty=penalty,
             extractor=task_extractor(dataset, extractor), grouper=grouper, constraints=tuple(constraint or ()),
             dual_step=dual_step, reference_estimator=reference_estimator, allow_collapse=allow_collapse,
         )
@@ -252,6 +253,7 @@ def train(
             seed=seed, learning_rate=lr, beta=beta, scale_rewards=scale_rewards, prompts_per_step=prompts_per_step,
             gradient_accumulation_steps=gradient_accumulation_steps,
             max_completion_length=max_completion_length, temperature=temperature, eval_problems=eval_problems,
+            eval_steps=eval_steps,
             save_steps=save_steps, model=model, dataset=dataset, dataset_split=dataset_split,
             prompt_column=prompt_column, answer_column=answer_column, device=device, report_to=report_to,
             use_vllm=use_vllm, vllm_mode=vllm_mode, vllm_server_base_url=vllm_server_base_url, lora=lora,

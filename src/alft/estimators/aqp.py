@@ -1,4 +1,4 @@
-"""AQP: the variance-optimal table for log p under a bias budget (SPEC §3.6).
+"""AQP: the variance-optimal table for log p under a bias budget (docs/concepts/estimators.md#aqp).
 
     minimise_g   Σ_{p∈P_v} ν_p gᵀ S(p) g            S(p) = diag(b(p)) − b(p) b(p)ᵀ
     subject to   | w_p (b(p)ᵀ g − log p) | ≤ τ        for p ∈ P_b
@@ -6,8 +6,8 @@
 global: w_p = p on (0, 1], τ = κ·E*_K;  floor: w_p = 1 on [1/K, 1], τ = c/K².
 
 Both variants are one convex program, min t s.t. v_j(g) ≤ t and the bias budget, where v_j is either the
-ν-average variance (one constraint: ``aqp``) or Var_p at one point p_j of [1/K, 1] (``aqp-worst``, SPEC
-§3.6 "worst-case variance"). It is solved by a log-barrier Newton method (:mod:`alft.estimators.barrier`)
+ν-average variance (one constraint: ``aqp``) or Var_p at one point p_j of [1/K, 1] (``aqp-worst``,
+docs/concepts/estimators.md#aqp "worst-case variance"). It is solved by a log-barrier Newton method (:mod:`alft.estimators.barrier`)
 whose residuals are recomputed at every step, so the budget holds on the table it returns (no tightened
 inner budget, which would void the bound). The least-distance NNLS at 0.95·τ, or where that cannot reach
 the budget the barrier's phase one, supplies the strictly feasible start.

@@ -1,4 +1,4 @@
-"""A log-barrier Newton solver for the AQP programs (SPEC §3.6), over x = (c, t, s), table g = T c:
+"""A log-barrier Newton solver for the AQP programs (docs/concepts/estimators.md#aqp), over x = (c, t, s), table g = T c:
 
     constraints   v_G(g) = Σ_j W_Gj Var_{p_j}(g) ≤ t     for every group G
                   | a_iᵀ c − f_i | ≤ s                      for every bias row i

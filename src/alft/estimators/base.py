@@ -1,4 +1,4 @@
-"""The estimator value: a lookup table g[0..K−1] indexed by the leave-one-out count (SPEC §3.1).
+"""The estimator value: a lookup table g[0..K−1] indexed by the leave-one-out count (docs/concepts/answer-level.md#count-tables).
 
 Every estimator answers the same questions (STYLE: scipy.stats): ``table``, ``mean(p)``, ``bias(p)``,
 ``variance(p)``, ``weighted_bias()``, ``floor_bias()``, ``max_variance()``, ``rewards(counts)``.
@@ -69,7 +69,7 @@ class Estimator:
         table.setflags(write=False)
         object.__setattr__(self, "table", table)
 
-    # --- exact moments (SPEC §3.1) ---------------------------------------------------------------
+    # --- exact moments (docs/concepts/answer-level.md#count-tables) ---------------------------------------------------------------
     def mean(self, p: np.ndarray) -> np.ndarray:
         """B_g(p) = E[g[N]] with N ~ Binomial(K−1, p), for the stored table.
 
@@ -97,7 +97,7 @@ class Estimator:
         second = binomial_basis(self.K - 1, p) @ (self.table**2)
         return np.maximum(second - self.mean(p) ** 2, 0.0)
 
-    # --- the two error metrics and the worst-case variance (SPEC §3.1, §3.5) ------------------------
+    # --- the two error metrics and the worst-case variance (docs/concepts/answer-level.md#count-tables, docs/concepts/estimators.md#minimax) ------------------------
     def weighted_bias(self) -> float:
         """sup_{p∈(0,1]} p·|B_g(p) − R(p)|: the gradient-relevant bias."""
         return self._metrics["weighted_bias"]

@@ -1,4 +1,4 @@
-"""The binomial (Bernstein) basis of the count model, SPEC §3.1, and exact basis conversions.
+"""The binomial (Bernstein) basis of the count model, docs/concepts/answer-level.md#count-tables, and exact basis conversions.
 
 Given z_i, the leave-one-out count N_i is Binomial(n, p) with n = K − 1, so a table g[0..n] has mean
 B_g(p) = Σ_k g[k] b_{n,k}(p): a polynomial of degree ≤ n in the Bernstein basis.
@@ -65,7 +65,7 @@ def chebyshev_to_bernstein(coefficients: np.ndarray) -> np.ndarray:
     """Bernstein coefficients of Σ_j c_j T_j(2p − 1), computed exactly in rational arithmetic.
 
     The Bernstein basis has condition number ~2^K, so the conversion is done with ``fractions`` and only
-    the final table is rounded to float64 (SPEC §3.5).
+    the final table is rounded to float64 (docs/concepts/estimators.md#minimax).
 
     Args:
         coefficients: Chebyshev coefficients c_0..c_n on [0, 1].
@@ -93,7 +93,7 @@ def monomial_to_bernstein(monomial: list[Fraction] | np.ndarray) -> np.ndarray:
 
 def bernstein_to_chebyshev(table: np.ndarray) -> np.ndarray:
     """Chebyshev coefficients on [0, 1] of B_g for a float64 table g, computed exactly in rational
-    arithmetic and rounded once: the well-conditioned form of an ill-conditioned table's mean (SPEC §3.5).
+    arithmetic and rounded once: the well-conditioned form of an ill-conditioned table's mean (docs/concepts/estimators.md#minimax).
 
     Args:
         table: g[0..n] (every float64 is an exact rational).

@@ -1,4 +1,4 @@
-"""Tables with a closed form: the plug-in baselines, digamma, and exact U-statistics (SPEC §3.2–3.4)."""
+"""Tables with a closed form: the plug-in baselines, digamma, and exact U-statistics (docs/concepts/estimators.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alft.estimators.target import RewardForm
 
 
 def plugin_log_table(K: int) -> np.ndarray:
-    """log(C/K) with C = N + 1: the add-one plug-in, always finite, p-weighted bias Θ(1/K) (SPEC §3.2)."""
+    """log(C/K) with C = N + 1: the add-one plug-in, always finite, p-weighted bias Θ(1/K) (docs/concepts/estimators.md#plug-in)."""
     return np.log(np.arange(1, K + 1) / K)
 
 
@@ -22,7 +22,7 @@ def plugin_half_log_table(K: int) -> np.ndarray:
 
 
 def digamma_log_table(K: int) -> np.ndarray:
-    """ψ(N + 1) − ψ(K) = H_N − H_{K−1}: the U-statistic of log's degree-(K−1) Taylor polynomial at 1 (SPEC §3.4).
+    """ψ(N + 1) − ψ(K) = H_N − H_{K−1}: the U-statistic of log's degree-(K−1) Taylor polynomial at 1 (docs/concepts/estimators.md#digamma).
 
     Its bias is exactly Σ_{j≥K} (1−p)^j / j ≥ 0.
     """
@@ -37,7 +37,7 @@ def digamma_bias(K: int, p: np.ndarray) -> np.ndarray:
 
 
 def ustat_table(target: RewardForm, K: int) -> np.ndarray:
-    """The unique unbiased table for a polynomial target of degree ≤ K−1 (SPEC §3.3).
+    """The unique unbiased table for a polynomial target of degree ≤ K−1 (docs/concepts/estimators.md#u-statistics).
 
     E[(N)_m / (n)_m] = p^m for N ~ Binomial(n, p), so g[k] = Σ_m a_m (k)_m/(n)_m (UMVUE).
     """

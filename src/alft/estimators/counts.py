@@ -1,4 +1,4 @@
-"""The online step: answers of a group → leave-one-out counts N_i → rewards g[N_i] (SPEC §3.1).
+"""The online step: answers of a group → leave-one-out counts N_i → rewards g[N_i] (docs/concepts/answer-level.md#count-tables).
 
 Vectorised over a batch of equal-size groups: one sort per row, no Python loop over samples.
 """
@@ -9,7 +9,7 @@ import numpy as np
 
 from alft.errors import AlftInputError
 
-MIN_K, MAX_K = 2, 256  # group sizes with tables (SPEC §3.1); 256 is where float64 tables were verified
+MIN_K, MAX_K = 2, 256  # group sizes with tables (docs/concepts/answer-level.md#count-tables); 256 is where float64 tables were verified
 
 
 def check_group_size(K: object, field: str = "K", minimum: int = MIN_K) -> int:

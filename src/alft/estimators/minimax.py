@@ -1,4 +1,4 @@
-"""Minimax polynomial tables for log p, solved as LPs in the Chebyshev basis (SPEC §3.5).
+"""Minimax polynomial tables for log p, solved as LPs in the Chebyshev basis (docs/concepts/estimators.md#minimax).
 
 * global: E*_K = min_g sup_{p∈(0,1]} p·|B_g(p) − log p| — the best approximation of x log x by
   polynomials vanishing at 0; Θ(1/K²) (Ditzian–Totik) and a lower bound for every group estimator.

@@ -2,20 +2,21 @@
 picks a new estimator up from here.
 
 An estimator for a target c·log p + Σ a_m p^m is the exact U-statistic table of the polynomial part plus c
-times a table for log p; the name chooses the log table (SPEC §3.6, "augmented").
+times a table for log p; the name chooses the log table (docs/concepts/estimators.md#aqp, "augmented").
 """
 
 from __future__ import annotations
 
 import math
+
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from numpy.polynomial import Chebyshev, Polynomial
 
-from alft.errors import AlftInputError, AlftNumericalError
-from alft.estimators.counts import MAX_K, MIN_K, check_group_size
+from alft.errors import AlftInputError, AlftNumericalError, is_finite_number, require
+from alft.estimators.counts import check_group_size
 from alft.estimators import cache
 from alft.estimators.aqp import AqpProblem, solve_aqp
 from alft.estimators.base import Estimator
@@ -53,6 +54,11 @@ class EstimatorSpec:
     log_solver: LogSolver | None
     defaults: dict[str, float] = field(default_factory=dict)
     cached: bool = False
+
+    @property
+    def estimates_log(self) -> bool:
+        """Whether it has a table for log p (targets with a log term); polynomial-only estimators do not."""
+        return self.log_solver is not None
 
 
 def _closed(table_fn: Callable[[int], np.ndarray]) -> LogSolver:
@@ -162,8 +168,7 @@ def _check_params(spec: EstimatorSpec, params: dict[str, Any]) -> dict[str, floa
         raise AlftInputError(f"{unknown[0]}: not a parameter of {spec.name!r} (accepted: {accepted})")
     merged = {**spec.defaults, **params}
     for key, value in merged.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise AlftInputError(f"{key}: got {value!r}, expected a finite number")
+        require(is_finite_number(value), key, value, "a finite number")
     return {key: float(value) for key, value in merged.items()}
 
 
@@ -172,6 +177,56 @@ def _cached_log_payload(name: str, K: int, params: dict[str, float]) -> dict[str
     if spec.cached:
         return cache.cached(name, K, params, lambda: spec.log_solver(K, params))
     return spec.log_solver(K, params)
+
+
+ESTIMATOR_SPEC = "NAME or NAME:KEY=NUMBER[:KEY=NUMBER], e.g. aqp:kappa=4 or aqp-floor:c=0.5"
+"""The one way to write an estimator with its parameters, in Python, on the command line, in YAML and in verl."""
+
+
+def parse_estimator(spec: str, field: str = "estimator") -> tuple[str, dict[str, float]]:
+    """An estimator spec (:data:`ESTIMATOR_SPEC`) as (name, the parameters it sets).
+
+    Raises:
+        AlftInputError: naming ``field``: an unknown estimator, a pair that is not KEY=NUMBER, or a parameter
+            the estimator does not take.
+    """
+    if not isinstance(spec, str):
+        raise AlftInputError(f"{field}: got {spec!r}, expected {ESTIMATOR_SPEC}")
+    name, *pairs = (part.strip() for part in spec.split(":"))
+    if name not in ESTIMATORS:
+        raise AlftInputError(f"{field}: got {spec!r}, expected {ESTIMATOR_SPEC}, NAME one of {', '.join(ESTIMATORS)}")
+    params = parse_params(pairs, field, spec)
+    try:
+        _check_params(ESTIMATORS[name], params)
+    except AlftInputError as error:
+        raise AlftInputError(f"{field}: got {spec!r}: {error}") from None
+    return name, params
+
+
+def parse_params(pairs: Sequence[str], field: str = "--param", spec: str | None = None) -> dict[str, float]:
+    """``["kappa=4", "c=2"]`` → ``{"kappa": 4.0, "c": 2.0}``: the KEY=NUMBER pairs of an estimator spec."""
+    params: dict[str, float] = {}
+    for pair in pairs:
+        key, equals, value = (part.strip() for part in pair.partition("="))
+        try:
+            number = float(value) if equals and key else None
+        except ValueError:
+            number = None
+        if number is None or not math.isfinite(number):
+            got = f"{spec!r}: {pair!r}" if spec is not None else repr(pair)
+            raise AlftInputError(f"{field}: got {got} is not KEY=NUMBER; expected {ESTIMATOR_SPEC}")
+        params[key] = number
+    return params
+
+
+def estimator_spec(name: str, params: dict[str, float] | tuple = ()) -> str:
+    """The spec string of an estimator and its parameters (:func:`parse_estimator`'s inverse)."""
+    return ":".join([name, *(f"{key}={value:g}" for key, value in sorted(dict(params).items()))])
+
+
+def log_estimators() -> list[str]:
+    """Every registered estimator that has a table for log p."""
+    return [name for name, spec in ESTIMATORS.items() if spec.estimates_log]
 
 
 def get_estimator(name: str, K: int, target: str | RewardForm | list[float] = "log", **params: Any) -> Estimator:
@@ -200,7 +255,7 @@ def get_estimator(name: str, K: int, target: str | RewardForm | list[float] = "l
     table = ustat_table(target, K) if target.poly else np.zeros(K)
     chebyshev, payload = None, {}
     if target.log_weight:
-        if spec.log_solver is None:
+        if not spec.estimates_log:
             raise AlftInputError(
                 f"estimator: {name!r} is exact for polynomial targets only, and target {target.name!r} has a "
                 "log p term (no unbiased estimator exists); use digamma, aqp or minimax"

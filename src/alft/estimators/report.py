@@ -1,4 +1,4 @@
-"""Metrics of every estimator across K, decay exponents, and the bias/variance frontier (SPEC §3.6).
+"""Metrics of every estimator across K, decay exponents, and the bias/variance frontier (docs/concepts/estimators.md#aqp).
 
 Pure numpy: the CLI (``alft tables``) and the benchmarks format and draw what these functions return.
 """
@@ -11,7 +11,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from alft.errors import AlftNumericalError
-from alft.estimators.registry import ESTIMATORS, get_estimator
+from alft.estimators.registry import get_estimator, log_estimators
 
 DEFAULT_KS = (4, 8, 16, 32, 64)
 DEFAULT_KAPPAS = (1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
@@ -31,11 +31,6 @@ class TableMetrics:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def log_estimators() -> list[str]:
-    """Every registered estimator that has a table for log p."""
-    return [name for name, spec in ESTIMATORS.items() if spec.log_solver is not None]
 
 
 def table_metrics(name: str, K: int, label: str = "", **params: float) -> TableMetrics:

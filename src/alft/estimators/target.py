@@ -1,6 +1,6 @@
-"""What a table estimates: the per-answer reward R(p) = c·log p + Σ_m a_m p^m (SPEC §2.3).
+"""What a table estimates: the per-answer reward R(p) = c·log p + Σ_m a_m p^m (docs/concepts/game.md#bregman-targets).
 
-Every target of the SPEC is of this form: log p (coherence, KL), polynomials from Bregman generators
+Every target in docs/concepts/estimators.md is of this form: log p (coherence, KL), polynomials from Bregman generators
 (squared Euclidean, Tsallis-α), and their mixture (``kl+l2``). The polynomial part always has an exact
 U-statistic; only the log part needs a choice of estimator.
 """

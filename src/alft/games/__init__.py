@@ -1,4 +1,4 @@
-"""The game layer (SPEC §2): objectives, group rewards, the target player, constraints and exact
+"""The game layer (docs/concepts/game.md): objectives, group rewards, the target player, constraints and exact
 tabular games. numpy/scipy only: no torch here.
 
 >>> from alft.games import Reward, group_rewards
@@ -15,7 +15,7 @@ from alft.games.group import (
     batch_group_rewards,
     group_rewards,
 )
-from alft.games.dynamics import Dynamics, Trajectory, compare, equilibria, fixed_point_tv, run
+from alft.games.dynamics import Dynamics, Trajectory, compare, equilibria, fixed_point_tv, run, run_methods
 from alft.games.equilibrium import (
     closed_form_equilibrium,
     estimator_fixed_point,
@@ -24,14 +24,6 @@ from alft.games.equilibrium import (
     total_variation,
 )
 from alft.games.tabular import TabularGame, TabularPrompt, default_game
-from alft.games.target_player import (
-    TARGET_PLAYERS,
-    TargetPlayer,
-    TargetState,
-    best_response,
-    running_average,
-    smoothed,
-)
 from alft.games.objectives import (
     OBJECTIVES,
     Objective,
@@ -55,24 +47,19 @@ __all__ = [
     "parse_estimator_params",
     "reward_fields",
     "OBJECTIVES",
-    "TARGET_PLAYERS",
     "Dynamics",
     "TabularGame",
     "TabularPrompt",
-    "TargetPlayer",
-    "TargetState",
     "Trajectory",
-    "best_response",
     "closed_form_equilibrium",
     "compare",
+    "run_methods",
     "equilibria",
     "default_game",
     "estimator_fixed_point",
     "fixed_point_tv",
     "objective_equilibrium",
     "run",
-    "running_average",
-    "smoothed",
     "stationary_point",
     "total_variation",
     "UNEXTRACTABLE_POLICIES",

@@ -1,4 +1,4 @@
-"""Distributional constraints for safety and fairness, solved as a Lagrangian game (SPEC §2.4).
+"""Distributional constraints for safety and fairness, solved as a Lagrangian game (docs/concepts/game.md#constraints).
 
 A constraint bounds E_{z~p}[c(z)] (e.g. P(z ∈ unsafe) ≤ b). The policy's per-answer reward gains
 −μ·c(z) for ``<=``, +μ·c(z) for ``>=`` and −μ·c(z) with a free-sign μ for ``==``; the multipliers move
@@ -61,7 +61,7 @@ class Constraint:
 
     @property
     def reward_sign(self) -> float:
-        """The sign of μ·c(z) in the policy's reward: + for ``>=``, − for ``<=`` and ``==`` (SPEC §2.4)."""
+        """The sign of μ·c(z) in the policy's reward: + for ``>=``, − for ``<=`` and ``==`` (docs/concepts/game.md#constraints)."""
         return 1.0 if self.kind == ">=" else -1.0
 
     @property
@@ -81,7 +81,7 @@ class Constraint:
 
 @dataclass(frozen=True)
 class DualState:
-    """Lagrange multipliers of a set of constraints, updated by projected dual ascent (SPEC §2.4).
+    """Lagrange multipliers of a set of constraints, updated by projected dual ascent (docs/concepts/game.md#constraints).
 
     Attributes:
         constraints: the constraints.

@@ -1,14 +1,14 @@
-"""Game dynamics on exact tabular games (SPEC §2.5, §2.6, §3.7): sampled GRPO-style updates per
+"""Game dynamics on exact tabular games (docs/concepts/game.md#the-training-step, docs/concepts/game.md#the-anchor, docs/concepts/estimators.md#bias-moves-the-equilibrium): sampled GRPO-style updates per
 estimator and the exact-gradient control.
 
 Each step, for every prompt: draw G groups of K answers from p_π, give every sample its group reward
 (the same rule as :func:`alft.games.group_rewards`, own-class, computed from the groups' answer counts),
 subtract a baseline, and move the softmax logits θ over traces along the REINFORCE gradient with the
-exact gradient of −β KL(π ‖ π_ref). In the anchored game (SPEC §2.6) the KL is carried by the reward
+exact gradient of −β KL(π ‖ π_ref). In the anchored game (docs/concepts/game.md#the-anchor) the KL is carried by the reward
 instead: the group estimates (γ − β)·log p, the reference term is β·log p̂_ref from M reference draws
 (or the exact β·log p_ref), and the update has no KL term of its own.
 
-Two choices keep the comparison about the estimator's *bias* (SPEC §3.7):
+Two choices keep the comparison about the estimator's *bias* (docs/concepts/estimators.md#bias-moves-the-equilibrium):
 
 * The trace given its answer is integrated out exactly (Rao–Blackwell: E[∇log π(y) | z] = π(·|z) − π).
   The gradient's mean is unchanged; only trace-level noise, which no estimator affects, is removed.
@@ -16,7 +16,7 @@ Two choices keep the comparison about the estimator's *bias* (SPEC §3.7):
   moves at the same rate, so the exact control converges linearly. Its fixed points are those of plain
   gradient ascent.
 
-With the default ``loo`` baseline (SPEC §3.8) the only bias left is the estimator's; ``mean`` is GRPO's
+With the default ``loo`` baseline (docs/concepts/estimators.md#grpo-caveats) the only bias left is the estimator's; ``mean`` is GRPO's
 group mean (it scales the reward by (K−1)/K on average, i.e. changes the effective β); ``none`` is plain
 REINFORCE. Sampled runs report the Polyak average of p_π over the last part of the run.
 
@@ -26,15 +26,16 @@ The run is a loop over a pure step (optax style): :func:`setup` fixes everything
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 from scipy.special import logsumexp
 
 from alft.errors import AlftInputError, require
 from alft.estimators.counts import check_group_size
-from alft.estimators import ESTIMATORS, MAX_K, get_estimator
+from alft.estimators import ESTIMATOR_SPEC, MAX_K, estimator_spec, get_estimator, parse_estimator
 from alft.games.reward import check_reference_estimator, reference_log_p, reference_table
 from alft.games.constraints import DualState
 from alft.games.equilibrium import equilibria, fixed_point_tv, total_variation
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 BASELINES = ("loo", "mean", "none")
-METHOD_FORMS = "'exact', ESTIMATOR, ESTIMATOR:KEY=VALUE[:KEY=VALUE] (e.g. 'aqp:kappa=4') or 'mean:ESTIMATOR[...]'"
+METHOD_FORMS = f"'exact', an estimator ({ESTIMATOR_SPEC}) or 'mean:' and an estimator"
 
 
 @dataclass(frozen=True)
@@ -107,19 +108,8 @@ class Method:
         """The method as written: ``aqp:kappa=4``, ``mean:digamma``, ``exact``."""
         if self.kind == "exact":
             return "exact"
-        text = ":".join([self.estimator, *(f"{k}={v:g}" for k, v in self.params)])
+        text = estimator_spec(self.estimator, self.params)
         return f"mean:{text}" if self.kind == "mean" else text
-
-
-def _parameter(text: str, method: str) -> tuple[str, float]:
-    key, equals, value = text.partition("=")
-    try:
-        number = float(value) if equals and key else None
-    except ValueError:
-        number = None
-    if number is None:
-        raise AlftInputError(f"method: got {method!r}: {text!r} is not KEY=NUMBER; expected {METHOD_FORMS}")
-    return key.strip(), number
 
 
 def parse_method(method: str, params: dict[str, float] | None = None) -> Method:
@@ -133,10 +123,8 @@ def parse_method(method: str, params: dict[str, float] | None = None) -> Method:
     if not isinstance(method, str):
         raise AlftInputError(f"method: got {method!r}, expected {METHOD_FORMS}")
     kind, rest = ("mean", method[5:]) if method.startswith("mean:") else ("sampled", method)
-    name, *pairs = rest.split(":")
-    if name not in ESTIMATORS:
-        raise AlftInputError(f"method: got {method!r}, expected {METHOD_FORMS} with ESTIMATOR in {', '.join(ESTIMATORS)}")
-    merged = {**(params or {}), **dict(_parameter(pair, method) for pair in pairs)}
+    name, own = parse_estimator(rest, "method")
+    merged = {**(params or {}), **own}
     return Method(kind, name, tuple(sorted((k, float(v)) for k, v in merged.items())))
 
 
@@ -224,7 +212,7 @@ def count_rewards(counts: np.ndarray, linear: np.ndarray, tables: _Tables, basel
         return reward, np.zeros_like(reward)
     if baseline == "mean":
         return reward, np.broadcast_to((counts * reward).sum(axis=1, keepdims=True) / K, reward.shape)
-    # Leave-one-out (SPEC §3.8): the others' rewards in the group without this sample, K−1 tables.
+    # Leave-one-out (docs/concepts/estimators.md#grpo-caveats): the others' rewards in the group without this sample, K−1 tables.
     own = tables.g_loo[np.clip(counts - 1, 0, K - 1)]
     total = (counts * (linear[None, :] + own)).sum(axis=1, keepdims=True)
     fewer = tables.g_loo[np.clip(counts - 2, 0, K - 1)]
@@ -314,7 +302,7 @@ class State:
 
 @dataclass(frozen=True)
 class ReferenceDraws:
-    """How the anchored game's reference term log p_ref is known (SPEC §2.6).
+    """How the anchored game's reference term log p_ref is known (docs/concepts/game.md#the-anchor).
 
     Attributes:
         draws: M answers drawn once per prompt from p_ref (as training does), or None for the exact p_ref.
@@ -403,14 +391,14 @@ def _signed_multipliers(dual: DualState | None) -> np.ndarray:
 
 
 def _natural_step(theta: np.ndarray, prompt: TabularPrompt, per_answer: np.ndarray, kl_weight: float, eta: float) -> np.ndarray:
-    """θ_y += η (reward of y's answer − β log π_y/π_ref,y) (SPEC §2.1, §2.5); shifted so max θ = 0."""
+    """θ_y += η (reward of y's answer − β log π_y/π_ref,y) (docs/concepts/game.md#the-game, docs/concepts/game.md#the-training-step); shifted so max θ = 0."""
     log_ratio = theta - logsumexp(theta) - np.log(np.asarray(prompt.reference))
     theta = theta + eta * (per_answer[prompt.index] - kl_weight * log_ratio)
     return theta - theta.max()
 
 
 def _dual_ascent(dual: DualState | None, shares: np.ndarray, step_size: float) -> DualState | None:
-    """One projected ascent step of the multipliers on the prompts' mean constraint values (SPEC §2.4)."""
+    """One projected ascent step of the multipliers on the prompts' mean constraint values (docs/concepts/game.md#constraints)."""
     if dual is None:
         return None
     return DualState(dual.constraints, dual.multipliers, step_size).update(shares)
@@ -461,7 +449,7 @@ def run(
     Args:
         game: the tabular game.
         objective: what the policy maximises (without constraint terms; constraints come in ``dual``); an
-            anchored objective such as ``sharpened(2)`` plays the anchored game (SPEC §2.6).
+            anchored objective such as ``sharpened(2)`` plays the anchored game (docs/concepts/game.md#the-anchor).
         method: ``exact`` (true ∂F/∂p at p_π), an estimator name with optional parameters
             (``aqp:kappa=4``: sampled groups) or ``mean:ESTIMATOR`` (the estimator's mean B_g(p_π): its
             bias without its noise).
@@ -493,7 +481,7 @@ def is_random(method: str, objective: Objective | None = None, reference: Refere
     return parse_method(method).kind == "sampled" or drawn
 
 
-def compare(
+def run_methods(
     game: TabularGame, objective: Objective, methods: list[str], K: int, dynamics: Dynamics = Dynamics(), *,
     seeds: list[int] = (0,), estimator_params: dict | None = None, reference: ReferenceDraws = ReferenceDraws(),
     on_step: Callable[[int], None] | None = None,
@@ -509,3 +497,10 @@ def compare(
         out[method] = [run(game, objective, method, K, dynamics, seed=s, estimator_params=estimator_params,
                            reference=reference, on_step=on_step) for s in method_seeds]
     return out
+
+
+def compare(*args: Any, **kwargs: Any) -> dict[str, list[Trajectory]]:
+    """Deprecated name of :func:`run_methods` (``compare`` is the ``alft compare`` training command)."""
+    warnings.warn("alft.games.compare is deprecated: use alft.games.run_methods", FutureWarning, stacklevel=2)
+    return run_methods(*args, **kwargs)
+

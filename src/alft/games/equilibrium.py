@@ -1,4 +1,4 @@
-"""Equilibria of the KL-regularised answer-level game (SPEC §2.2), used as test and benchmark oracles.
+"""Equilibria of the KL-regularised answer-level game (docs/concepts/game.md#closed-form-equilibria), used as test and benchmark oracles.
 
 The answer-level problem max_p Σ_z p_z ℓ_z + F(p) − β KL(p ‖ p_ref) (ℓ: the linear per-answer rewards,
 verifier and constraints) is stationary where
@@ -9,11 +9,11 @@ R the objective's estimated per-answer reward, ν fixed by Σ p = 1. When R = c�
 closed-form, p ∝ p_ref^{β/(β−c)} exp(ℓ/(β−c)) (entropy weight τ = −c). Otherwise each p_z(ν) is the
 root of a decreasing function of log p_z and ν is found by a 1-D root search.
 
-Replacing R by an estimator's mean B_g(p) (SPEC §3.1) gives the fixed point that sampled dynamics with
-that estimator converge to: the estimator's bias moves the equilibrium (SPEC §3.7).
+Replacing R by an estimator's mean B_g(p) (docs/concepts/answer-level.md#count-tables) gives the fixed point that sampled dynamics with
+that estimator converge to: the estimator's bias moves the equilibrium (docs/concepts/estimators.md#bias-moves-the-equilibrium).
 
 On a :class:`TabularGame`, :func:`equilibria` gives p* per prompt, for plain objectives, for constrained
-ones (the Lagrangian equilibrium at the optimal multipliers) and for the anchored game (SPEC §2.6);
+ones (the Lagrangian equilibrium at the optimal multipliers) and for the anchored game (docs/concepts/game.md#the-anchor);
 they are the oracles the simulator is measured against.
 """
 
@@ -42,7 +42,7 @@ def total_variation(p: np.ndarray, q: np.ndarray) -> float:
 
 
 def closed_form_equilibrium(p_ref: np.ndarray, beta: float, tau: float, linear: np.ndarray | None = None) -> np.ndarray:
-    """p* ∝ p_ref^{β/(β+τ)} exp(ℓ/(β+τ)) for F = τ·H (τ < 0: coherence with γ = −τ) (SPEC §2.2).
+    """p* ∝ p_ref^{β/(β+τ)} exp(ℓ/(β+τ)) for F = τ·H (τ < 0: coherence with γ = −τ) (docs/concepts/game.md#closed-form-equilibria).
 
     Valid for β + τ > 0; γ ≥ β collapses onto one answer and is refused.
     """
@@ -122,7 +122,7 @@ def stationary_point(
 
 
 def objective_equilibrium(objective, p_ref: np.ndarray, beta: float, *, scores=None, answers=None) -> np.ndarray:
-    """The answer-level optimum p* of ``objective`` with KL weight β to p_ref (SPEC §2.2).
+    """The answer-level optimum p* of ``objective`` with KL weight β to p_ref (docs/concepts/game.md#closed-form-equilibria).
 
     Args:
         objective: an :class:`alft.games.Objective`.
@@ -144,7 +144,7 @@ def objective_equilibrium(objective, p_ref: np.ndarray, beta: float, *, scores=N
 
 
 def estimator_fixed_point(objective, estimator: Estimator, p_ref: np.ndarray, beta: float, *, scores=None, answers=None) -> np.ndarray:
-    """Where dynamics using ``estimator`` settle: (★) with R replaced by the table's mean B_g (SPEC §3.7).
+    """Where dynamics using ``estimator`` settle: (★) with R replaced by the table's mean B_g (docs/concepts/estimators.md#bias-moves-the-equilibrium).
 
     The estimator must have been built for ``objective.target``.
     """
@@ -164,9 +164,9 @@ def _prompt_linear(objective: Objective, prompt: TabularPrompt) -> np.ndarray | 
 
 
 def equilibria(game: TabularGame, objective: Objective, dual: DualState | None = None) -> list[np.ndarray]:
-    """p* per prompt: the closed-form / root-found equilibrium (SPEC §2.2); with constraints the
+    """p* per prompt: the closed-form / root-found equilibrium (docs/concepts/game.md#closed-form-equilibria); with constraints the
     constrained optimum (the Lagrangian equilibrium at the optimal multipliers, found by minimising the
-    convex dual function); for an anchored objective p* ∝ p_ref^s·exp(r/(β−γ)) (SPEC §2.6)."""
+    convex dual function); for an anchored objective p* ∝ p_ref^s·exp(r/(β−γ)) (docs/concepts/game.md#the-anchor)."""
     if objective.uses_reference:
         return [anchored_equilibrium(objective, pr) for pr in game.prompts]
     if dual is None or not dual.constraints:
@@ -179,8 +179,8 @@ def equilibria(game: TabularGame, objective: Objective, dual: DualState | None =
 
 
 def anchored_equilibrium(objective: Objective, prompt: TabularPrompt) -> np.ndarray:
-    """The anchored game's p* for one prompt (SPEC §2.6): max r·p + γ Σ p log p − β KL(p ‖ p_ref), whose
-    closed form is §2.2's with τ = −γ; γ and β are the objective's coherence and anchor weights, r its verifier
+    """The anchored game's p* for one prompt (docs/concepts/game.md#the-anchor): max r·p + γ Σ p log p − β KL(p ‖ p_ref), whose
+    closed form is that of docs/concepts/game.md#closed-form-equilibria with τ = −γ; γ and β are the objective's coherence and anchor weights, r its verifier
     term. Other estimated terms have no closed form here and are refused, as is γ ≥ β (the collapse)."""
     others = sorted({t.kind for t in objective.terms} - {"coherence", "anchor", "verifier"})
     if others:
@@ -226,7 +226,7 @@ def optimal_multipliers(game: TabularGame, objective: Objective, dual: DualState
 
 def fixed_point_tv(game: TabularGame, objective: Objective, name: str, K: int, estimator_params: dict | None = None) -> float:
     """Mean over prompts of TV between the estimator's fixed point and p*: the equilibrium shift its bias
-    causes, computed exactly (SPEC §3.7)."""
+    causes, computed exactly (docs/concepts/estimators.md#bias-moves-the-equilibrium)."""
     if objective.target is None:
         return 0.0
     estimator = get_estimator(name, K, target=objective.target, **(estimator_params or {}))

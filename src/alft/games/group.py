@@ -1,8 +1,9 @@
-"""Group rewards: a group's answers → one finite reward per sample (SPEC §2.5 step 2, §3.1, §3.8).
+"""Group rewards: a group's answers → one finite reward per sample (docs/concepts/game.md#the-training-step step 2, docs/concepts/answer-level.md#count-tables,
+docs/concepts/estimators.md#grpo-caveats).
 
 R_i = (linear terms: verifier weight·r_i, constraint multipliers·c(z_i), anchor weight·log p̂_ref(z_i))
 + g[N_i], where g is the estimator's table for the objective's non-linear part and N_i the number of
-*other* counted samples with the same answer (SPEC §2.6 for the anchor: log p̂_ref from the count of z_i
+*other* counted samples with the same answer (docs/concepts/game.md#the-anchor for the anchor: log p̂_ref from the count of z_i
 among the prompt's M reference answers, through the reward's reference table).
 
 Unextractable answers (None) follow one of :data:`UNEXTRACTABLE_POLICIES`:
@@ -19,9 +20,9 @@ Unextractable answers (None) follow one of :data:`UNEXTRACTABLE_POLICIES`:
 When fewer than 2 samples are counted (e.g. all answers None under ``exclude``) no count carries
 information: the estimated term is 0 for the whole group and the group is reported as degenerate. The
 same holds when fewer than d + 1 are counted for a polynomial part of degree d (e.g. ``tsallis:3``, d = 2):
-no unbiased table exists for so few samples (SPEC §3.3). A full group of K ≤ d is refused.
+no unbiased table exists for so few samples (docs/concepts/estimators.md#u-statistics). A full group of K ≤ d is refused.
 
-``baseline_loo`` (SPEC §3.8) is, for sample i, the mean over j ≠ i of the reward sample j gets under the
+``baseline_loo`` (docs/concepts/estimators.md#grpo-caveats) is, for sample i, the mean over j ≠ i of the reward sample j gets under the
 same rule in the group with sample i deleted (tables for K−1). It is a function of the other samples
 only, so it is independent of y_i and the baseline is exactly unbiased. For K = 2 the group without i
 has one sample, which is degenerate: the baseline is then that sample's linear terms (0 without
@@ -30,7 +31,6 @@ verifier or constraints; ``penalty`` if it is None under ``penalty``).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -42,7 +42,7 @@ from alft.estimators import leave_one_out_counts
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import DualState, constrained
 from alft.games.objectives import Objective
-from alft.games.reward import UNANSWERED_MARGIN, UNEXTRACTABLE_POLICIES, Reward
+from alft.games.reward import UNANSWERED_MARGIN, Reward
 
 _NONE_ID = UNANSWERED  # label of unextractable answers in integer form
 _CHUNK = 4_000_000  # elements per chunk of the leave-one-out baseline, to cap memory
@@ -169,8 +169,8 @@ def _estimated_terms(ids: np.ndarray, reward: Reward) -> tuple[np.ndarray, np.nd
     elif reward.target is not None:
         for size in np.unique(k[~degenerate]):
             rows = k == size
-            table = reward.table(int(size))
-            estimated[rows] = np.where(counted[rows], table[np.clip(counts[rows], 0, size - 1)], 0.0)
+            lookup = reward.estimator_for(int(size)).rewards(np.where(counted[rows], counts[rows], 0))
+            estimated[rows] = np.where(counted[rows], lookup, 0.0)
         if reward.unextractable != "own-class":
             # Excluded samples take the counted samples' mean: no advantage from a term they were not in.
             mean = np.where(k > 0, (estimated * counted).sum(axis=1) / np.maximum(k, 1), 0.0)
@@ -195,7 +195,7 @@ def _rewards(ids: np.ndarray, linear: np.ndarray, reward: Reward) -> tuple[np.nd
 
 
 def _loo_baseline(ids: np.ndarray, linear: np.ndarray, reward: Reward) -> np.ndarray:
-    """Mean reward of the others in each group with sample i deleted (SPEC §3.8), chunked over groups."""
+    """Mean reward of the others in each group with sample i deleted (docs/concepts/estimators.md#grpo-caveats), chunked over groups."""
     G, K = ids.shape
     if K < 2:
         return np.zeros((G, K))
@@ -274,7 +274,7 @@ def batch_group_rewards(
     loo_baseline: bool = True,
     labels: np.ndarray | None = None,
 ) -> BatchRewards:
-    """Rewards for a flat batch of G·K completions in consecutive groups of K (TRL's layout, SPEC §6).
+    """Rewards for a flat batch of G·K completions in consecutive groups of K (TRL's layout, docs/guides/trl.md).
 
     A pure function of its arguments: the same answers, K, reward and scores give the same rewards.
 

@@ -1,18 +1,17 @@
 """Objectives F(p) of the answer distribution, their per-answer rewards ∂F/∂p and the term a group
-estimates (SPEC §1, §2.3).
+estimates (docs/concepts/answer-level.md, docs/concepts/game.md#bregman-targets).
 
 An :class:`Objective` is a frozen weighted sum of :class:`Term` values; ``0.5 * coherence() + verifier()``
 composes like optax's ``chain``. Every non-linear term has a per-answer reward of the form
 c·log p + Σ_m a_m p^m, so the whole group-estimated part of any objective is one
-:class:`alft.estimators.RewardForm` and needs one table lookup per sample (SPEC §3.1).
+:class:`alft.estimators.RewardForm` and needs one table lookup per sample (docs/concepts/answer-level.md#count-tables).
 
 Rewards drop additive constants (e.g. the "+1" of ∂(Σ p log p)/∂p): a constant per-answer reward moves
-nothing because Σ_z ∇p_z = 0 (SPEC §3.1).
+nothing because Σ_z ∇p_z = 0 (docs/concepts/answer-level.md#count-tables).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Callable, Protocol, Sequence
@@ -20,7 +19,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 from scipy.special import xlogy
 
-from alft.errors import AlftInputError
+from alft.errors import AlftInputError, is_finite_number, require
 from alft.estimators import RewardForm, parse_target
 
 
@@ -71,7 +70,7 @@ def add_targets(targets: Sequence[RewardForm]) -> RewardForm | None:
 
 
 def _bregman_generator(kind: str) -> RewardForm:
-    """φ′ for a Bregman generator name; refuses anything but the SPEC §2.3 family."""
+    """φ′ for a Bregman generator name; refuses anything but the docs/concepts/game.md#bregman-targets family."""
     head = kind.partition(":")[0]
     if head not in ("kl", "l2", "tsallis", "kl+l2") or (head in ("kl", "l2") and ":" in kind):
         raise AlftInputError(f"generator: got {kind!r}, expected one of {BREGMAN_GENERATORS}")
@@ -82,7 +81,7 @@ def _bregman_generator(kind: str) -> RewardForm:
 
 
 def _phi(derivative: RewardForm, p: np.ndarray) -> np.ndarray:
-    """φ(u) with φ′ = derivative and φ(0) = 0: c(u log u − u) + Σ a_m u^{m+1}/(m+1) (SPEC §2.3 table)."""
+    """φ(u) with φ′ = derivative and φ(0) = 0: c(u log u − u) + Σ a_m u^{m+1}/(m+1) (docs/concepts/game.md#bregman-targets table)."""
     out = derivative.log_weight * (xlogy(p, p) - p)
     for m, a in enumerate(derivative.poly):
         out = out + a * p ** (m + 1) / (m + 1)
@@ -97,7 +96,7 @@ class Term:
         kind: ``coherence``, ``diversity``, ``gini``, ``pairwise``, ``verifier``, a Bregman generator
             (``kl``, ``l2``, ``tsallis:α``, ``kl+l2:μ``; F = −Σ φ(p_z)), or ``constraint`` (a linear term
             weight·E[c(z)] with c given by ``constraint``), or ``anchor`` (−KL(p ‖ p_ref) to the reference
-            policy's answers: reward −log p(z) + log p_ref(z), SPEC §2.6).
+            policy's answers: reward −log p(z) + log p_ref(z), docs/concepts/game.md#the-anchor).
         weight: the multiplier (for ``constraint``: the signed Lagrange multiplier, reward weight·c(z)).
         constraint: the per-answer values of a ``constraint`` term, else None.
     """
@@ -215,12 +214,12 @@ class Objective:
 
     @property
     def uses_reference(self) -> bool:
-        """True when the objective has an anchor to the reference policy's answers (SPEC §2.6)."""
+        """True when the objective has an anchor to the reference policy's answers (docs/concepts/game.md#the-anchor)."""
         return any(t.kind == "anchor" for t in self.terms)
 
     @property
     def collapses(self) -> bool:
-        """True when the optimum puts all mass on one answer (SPEC §2.2, §2.6): the net log p weight γ − β of
+        """True when the optimum puts all mass on one answer (docs/concepts/game.md#closed-form-equilibria, docs/concepts/game.md#the-anchor): the net log p weight γ − β of
         the per-answer reward is ≥ 0 with some coherence, or the reward grows with p (pairwise coherence)."""
         target = self.target
         if target is None:
@@ -232,13 +231,13 @@ class Objective:
 
     @property
     def anchor_weights(self) -> tuple[float, float]:
-        """(γ, β): the coherence and anchor weights of an anchored game (SPEC §2.6)."""
+        """(γ, β): the coherence and anchor weights of an anchored game (docs/concepts/game.md#the-anchor)."""
         return (sum(t.weight for t in self.terms if t.kind == "coherence"),
                 sum(t.weight for t in self.terms if t.kind == "anchor"))
 
     @property
     def sharpening(self) -> float | None:
-        """s = β/(β − γ) of an anchored coherence game (p* ∝ p_ref^s, SPEC §2.6); None without an anchor."""
+        """s = β/(β − γ) of an anchored coherence game (p* ∝ p_ref^s, docs/concepts/game.md#the-anchor); None without an anchor."""
         gamma, beta = self.anchor_weights
         return beta / (beta - gamma) if beta > 0 and beta > gamma else None
 
@@ -258,7 +257,7 @@ class Objective:
 
     def reward(self, p: np.ndarray, *, scores: Sequence[float] | None = None, answers: Sequence[str | None] | None = None,
                reference_log_p: Sequence[float] | None = None) -> np.ndarray:
-        """Per-answer reward ∂F/∂p (up to an additive constant), evaluated at q = p (SPEC §2.1)."""
+        """Per-answer reward ∂F/∂p (up to an additive constant), evaluated at q = p (docs/concepts/game.md#the-game)."""
         p = np.asarray(p, dtype=float)
         target = self.target
         out = target.value(p) if target is not None else np.zeros_like(p)
@@ -275,9 +274,8 @@ class Objective:
 
 
 def _finite_weight(weight: object) -> float:
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
-        raise AlftInputError(f"weight: got {weight!r}, expected a finite number")
-    return float(weight)
+    require(is_finite_number(weight), "weight", weight, "a finite number")
+    return float(weight)  # type: ignore[arg-type]
 
 
 def _merge(terms: tuple[Term, ...]) -> Objective:
@@ -307,13 +305,13 @@ def diversity(weight: float = 1.0) -> Objective:
 
 
 def gini_diversity(weight: float = 1.0) -> Objective:
-    """F = 1 − Σ p² (Gini diversity); reward −2 p(z), exactly unbiased from a group (SPEC §3.3)."""
+    """F = 1 − Σ p² (Gini diversity); reward −2 p(z), exactly unbiased from a group (docs/concepts/estimators.md#u-statistics)."""
     return _single("gini", weight)
 
 
 def pairwise_coherence(weight: float = 1.0) -> Objective:
     """F = Σ p² (collision probability); reward 2 p(z) = twice the fraction of the other K−1 samples
-    that agree with z: exactly unbiased (SPEC §2.5)."""
+    that agree with z: exactly unbiased (docs/concepts/game.md#the-training-step)."""
     return _single("pairwise", weight)
 
 
@@ -323,7 +321,7 @@ def verifier(weight: float = 1.0) -> Objective:
 
 
 def bregman(generator: str = "kl", weight: float = 1.0) -> Objective:
-    """F = −Σ_z φ(p_z) for a separable Bregman generator φ (SPEC §2.1, §2.3); reward −φ′(p_z).
+    """F = −Σ_z φ(p_z) for a separable Bregman generator φ (docs/concepts/game.md#the-game, docs/concepts/game.md#bregman-targets); reward −φ′(p_z).
 
     Args:
         generator: ``kl`` (φ = u log u), ``l2`` (u²/2), ``tsallis:α`` (integer α ≥ 2) or ``kl+l2:μ``.
@@ -334,21 +332,20 @@ def bregman(generator: str = "kl", weight: float = 1.0) -> Objective:
 
 
 def anchor(weight: float = 1.0) -> Objective:
-    """F = −KL(p ‖ p_ref) to the reference policy's answers, as a reward (SPEC §2.6): −log p(z) + log p_ref(z),
+    """F = −KL(p ‖ p_ref) to the reference policy's answers, as a reward (docs/concepts/game.md#the-anchor): −log p(z) + log p_ref(z),
     log p from the group's counts, log p_ref from M reference answers drawn once per prompt."""
     return _single("anchor", weight)
 
 
 def sharpened(s: float, beta: float = 1.0) -> Objective:
-    """The anchored coherence game whose optimum is p* ∝ p_ref^s (SPEC §2.6): γ·coherence + β·anchor with
+    """The anchored coherence game whose optimum is p* ∝ p_ref^s (docs/concepts/game.md#the-anchor): γ·coherence + β·anchor with
     γ = β(1 − 1/s).
 
     Args:
         s: the sharpening exponent, 1 < s < ∞ (s = β/(β − γ); s → ∞ is the collapsing game).
         beta: β, the anchor's weight (sets the reward's scale only).
     """
-    if isinstance(s, bool) or not isinstance(s, (int, float)) or not (math.isfinite(s) and s > 1):
-        raise AlftInputError(f"sharpening: got {s!r}, expected a finite exponent s > 1 (p* ∝ p_ref^s)")
+    require(is_finite_number(s) and s > 1, "sharpening", s, "a finite exponent s > 1 (p* ∝ p_ref^s)")
     beta = _finite_weight(beta)
     if beta <= 0:
         raise AlftInputError(f"beta: got {beta!r}, expected a positive anchor weight")

@@ -1,4 +1,4 @@
-"""Group rewards of the peer methods alft is compared with (SPEC §5). numpy only.
+"""Group rewards of the peer methods alft is compared with (docs/concepts/peers.md). numpy only.
 
 Peers are not objectives: they have no F(p) and no equilibrium, only a rule that scores a group.
 
@@ -58,7 +58,7 @@ def log_frequency_rewards(ids: np.ndarray, max_entropy: float | None = None) -> 
 
 @dataclass(frozen=True)
 class Peer:
-    """A peer method's group rule (SPEC §5).
+    """A peer method's group rule (docs/concepts/peers.md).
 
     Attributes:
         name: ``ttrl`` or ``empo``.

@@ -7,15 +7,16 @@ validated once, where the user builds it; the CLI, ``TrainSettings``, ``AlftGRPO
 ``answer_reward`` carry it unchanged, and group rewards are a pure function of
 (answers, K, reward, verifier scores) (:func:`alft.games.batch_group_rewards`).
 
-Tables are resolved once per group size and kept with the value (SPEC §3.8: groups of K, K − 1 for the
+Tables are resolved once per group size and kept with the value (docs/concepts/estimators.md#grpo-caveats: groups of K, K − 1 for the
 unbiased baseline, fewer when unanswered completions are excluded).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,8 +24,9 @@ from typing import Any
 import numpy as np
 
 from alft.answers import EXTRACTORS, GROUPERS
-from alft.errors import AlftInputError, require
-from alft.estimators import ESTIMATORS, RewardForm, check_trainable, get_estimator
+from alft.errors import AlftInputError, is_finite_number, require
+from alft.estimators import (ESTIMATOR_SPEC, ESTIMATORS, Estimator, RewardForm, check_trainable, get_estimator,
+                             log_estimators, parse_estimator, parse_params)
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import Constraint, parse_constraint
 from alft.games.objectives import Objective, parse_objective, sharpened
@@ -41,7 +43,7 @@ def _help(text: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Reward:
-    """What a completion is rewarded for, given its group (SPEC §2.5).
+    """What a completion is rewarded for, given its group (docs/concepts/game.md#the-training-step).
 
     Strings are accepted for every field and turned into values here, once: ``Reward(objective="coherence+
     0.5*verifier", estimator="aqp", estimator_params={"kappa": 4})``.
@@ -51,13 +53,13 @@ class Reward:
             game ``sharpened(2)`` (p* ∝ p_ref², needs each prompt's reference answers) unless ``peer`` is set.
         estimator: the table estimating the objective's non-linear part from the group's counts.
         estimator_params: the table's solver parameters (``kappa`` for ``aqp``, ``c`` for ``aqp-floor``).
-        peer: a peer method instead of an objective (``ttrl``, ``empo``; SPEC §5).
+        peer: a peer method instead of an objective (``ttrl``, ``empo``; docs/concepts/peers.md).
         unextractable: what an unanswered completion gets: ``own-class``, ``exclude`` or ``penalty``
             (:mod:`alft.games.group`).
         penalty: the whole reward of an unanswered completion under ``penalty``.
         extractor: answer extractor name (``alft.answers.EXTRACTORS``) or a ``str -> str | None`` callable.
         grouper: answer equivalence name (``alft.answers.GROUPERS``) or a callable.
-        constraints: :class:`Constraint` values or their spec strings (``NAME:A|B<=BOUND``; SPEC §2.4).
+        constraints: :class:`Constraint` values or their spec strings (``NAME:A|B<=BOUND``; docs/concepts/game.md#constraints).
         dual_step: the constraints' dual ascent step η.
         reference_estimator: the table for log p_ref from the M reference answers (anchored objectives).
         allow_collapse: accept an objective whose optimum is one answer for every prompt, right or wrong
@@ -69,9 +71,10 @@ class Reward:
         "weighted sum such as '0.5*coherence+anchor' (default: the anchored game p* ∝ p_ref^2, "
         "'0.5*coherence+anchor', unless a peer is given; it needs a 'reference_answers' column)."))
     estimator: str = field(default="aqp", metadata=_help(
-        "Reward table estimating the objective from the group's counts: " + ", ".join(ESTIMATORS) + "."))
+        "Reward table estimating the objective from the group's counts, with its parameters: "
+        f"{ESTIMATOR_SPEC}; NAME one of " + ", ".join(ESTIMATORS) + "."))
     estimator_params: Mapping[str, float] | tuple = field(default=(), metadata=_help(
-        "Table parameters, e.g. {'kappa': 4} for aqp or {'c': 2} for aqp-floor."))
+        "The estimator's parameters as a mapping, e.g. {'kappa': 4}: the same as estimator='aqp:kappa=4'."))
     peer: Peer | str | None = field(default=None, metadata=_help(
         "A peer method instead of a game objective: ttrl (majority vote) or empo (gated log-frequency)."))
     unextractable: str = field(default="lowest", metadata=_help(
@@ -95,20 +98,21 @@ class Reward:
     allow_collapse: bool = field(default=False, metadata=_help(
         "Run an objective whose optimum is one answer for every prompt, right or wrong (plain coherence: "
         "coherence weight ≥ anchor weight); refused otherwise."))
-    _tables: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 — frozen dataclass
         set_("objective", _objective(self.objective, self.peer))
         set_("peer", _peer(self.peer))
-        set_("estimator_params", _estimator_params(self.estimator, self.estimator_params))
+        estimator, params = _estimator_and_params(self.estimator, self.estimator_params)
+        set_("estimator", estimator)
+        set_("estimator_params", params)
         require(self.unextractable in UNEXTRACTABLE_POLICIES, "unextractable", self.unextractable,
                 f"one of {', '.join(UNEXTRACTABLE_POLICIES)}")
-        require(_is_number(self.penalty), "penalty", self.penalty, "a finite number")
+        require(is_finite_number(self.penalty), "penalty", self.penalty, "a finite number")
         _check_named(self.extractor, EXTRACTORS, "extractor")
         _check_named(self.grouper, GROUPERS, "grouper")
         set_("constraints", tuple(parse_constraint(c) for c in self.constraints))
-        require(_is_number(self.dual_step) and self.dual_step > 0, "dual_step", self.dual_step,
+        require(is_finite_number(self.dual_step) and self.dual_step > 0, "dual_step", self.dual_step,
                 "a positive finite number")
         check_reference_estimator(self.reference_estimator)
         require(not (self.constraints and self.peer), "constraints", len(self.constraints),
@@ -153,57 +157,44 @@ class Reward:
 
     @property
     def uses_reference(self) -> bool:
-        """True when the reward needs the reference policy's answers (an anchor, SPEC §2.6)."""
+        """True when the reward needs the reference policy's answers (an anchor, docs/concepts/game.md#the-anchor)."""
         return self.peer is None and self.objective.uses_reference
 
     @property
     def least_counted(self) -> int:
-        """Fewest counted samples with an estimate: 2, or d + 1 for a polynomial part of degree d (SPEC §3.3)."""
+        """Fewest counted samples with an estimate: 2, or d + 1 for a polynomial part of degree d (docs/concepts/estimators.md#u-statistics)."""
         target = self.target
         return 2 if target is None else max(2, target.degree + 1)
 
     # --- tables, resolved once per group size ----------------------------------------------------
+    def estimator_for(self, size: int) -> Estimator:
+        """The estimator for groups of ``size`` counted samples (built once per process, then shared)."""
+        return _estimator(self.estimator, size, self.target, self.estimator_params)
+
     def table(self, size: int) -> np.ndarray:
-        """The estimator's table for groups of ``size`` counted samples (resolved once, then kept)."""
-        if size not in self._tables:
-            params = dict(self.estimator_params)
-            self._tables[size] = get_estimator(self.estimator, size, target=self.target, **params).table
-        return self._tables[size]
+        """The estimator's table for groups of ``size`` counted samples."""
+        return self.estimator_for(size).table
 
     def reference_log_p(self, counts: np.ndarray, draws: int) -> np.ndarray:
-        """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (SPEC §2.6),
-        :func:`reference_log_p` with this reward's reference table (resolved once per M)."""
-        key = ("reference", draws)
-        if key not in self._tables:
-            self._tables[key] = reference_table(self.reference_estimator, draws)
-        return reference_log_p(counts, self._tables[key])
+        """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (docs/concepts/game.md#the-anchor),
+        :func:`reference_log_p` with this reward's reference table (built once per M)."""
+        return reference_log_p(counts, _reference_table(self.reference_estimator, draws))
 
     def refuse_too_small(self, K: int) -> None:
         """Refuse a whole group of 2 ≤ K ≤ d for a polynomial part of degree d: no unbiased table exists
-        (SPEC §3.3); the estimators' error names the target."""
+        (docs/concepts/estimators.md#u-statistics); the estimators' error names the target."""
         if 2 <= K < self.least_counted:
             self.table(K)
 
-    def prepare(self, K: int, field: str = "num_generations") -> "Reward":
+    def prepare(self, K: int, field: str = "num_generations") -> Reward:
         """Check that this reward can train with groups of K, resolving the tables it needs first.
 
         Raises:
             AlftInputError: K out of range, a polynomial objective of degree ≥ K, a log table whose entries
-                exceed the training bound (e.g. ``minimax`` at large K, SPEC §3.5).
+                exceed the training bound (e.g. ``minimax`` at large K, docs/concepts/estimators.md#minimax).
             AlftNumericalError: a table budget out of reach (the message names a setting that works).
         """
-        if ("prepared", K) in self._tables:  # checked once per K; later calls (every step) cost a lookup
-            return self
-        K = check_group_size(K, field)
-        if self.target is not None:
-            if self.target.log_weight != 0.0:
-                # The unit log table is checked, not the weighted one: a large weight is the user's choice of
-                # scale, an oscillating table is noise amplification.
-                check_trainable(get_estimator(self.estimator, K, "log", **dict(self.estimator_params)))
-            self.refuse_too_small(K)
-            for size in sorted({K, K - 1} - set(range(self.least_counted))):
-                self.table(size)
-        self._tables[("prepared", K)] = True
+        _prepared(self, check_group_size(K, field))  # once per (reward, K); later calls (every step) are lookups
         return self
 
     # --- conversions -----------------------------------------------------------------------------
@@ -237,15 +228,15 @@ class Reward:
 
 
 def check_reference_estimator(estimator: str) -> str:
-    """``estimator`` if it is a table for log p̂_ref (any registered log table; ``ustat`` has none)."""
-    require(estimator in ESTIMATORS and estimator != "ustat", "reference_estimator", estimator,
-            "a log-p table: digamma, aqp, plugin, …")
+    """``estimator`` if it has a table for log p̂_ref (polynomial-only estimators such as ``ustat`` have none)."""
+    logs = log_estimators()
+    require(estimator in logs, "reference_estimator", estimator, f"an estimator of log p: one of {', '.join(logs)}")
     return estimator
 
 
 def reference_table(estimator: str, draws: int) -> np.ndarray:
     """The log p table at size M + 1 that turns a count among M = ``draws`` reference answers into log p̂_ref
-    (the anchor's reference term, SPEC §2.6), for training and for the exact simulator alike."""
+    (the anchor's reference term, docs/concepts/game.md#the-anchor), for training and for the exact simulator alike."""
     draws = check_group_size(draws + 1, "reference draws M + 1") - 1
     return get_estimator(check_reference_estimator(estimator), draws + 1, "log").table
 
@@ -265,12 +256,15 @@ def reward_fields() -> tuple[dataclasses.Field, ...]:
 
 
 def parse_estimator_params(text: str | Mapping | None, field: str = "estimator_params") -> dict[str, float]:
-    """Estimator parameters from a dict, a JSON object string or ``NAME=VALUE[,NAME=VALUE]``."""
+    """Estimator parameters from a mapping; text (a JSON object or ``NAME=VALUE[,NAME=VALUE]``) is still read,
+    with a FutureWarning: the estimator spec (``estimator="aqp:kappa=4"``) replaced it."""
     if text is None or text == "":
         return {}
     if isinstance(text, (Mapping, tuple, list)):
         return dict(text)
-    require(isinstance(text, str), field, text, "a dict, a JSON object or NAME=VALUE pairs")
+    require(isinstance(text, str), field, text, "a mapping of parameter names to numbers")
+    warnings.warn(f"{field} as text ({text!r}) is deprecated: write the parameters into the estimator, "
+                  f"e.g. estimator='aqp:kappa=4'", FutureWarning, stacklevel=3)
     if text.lstrip().startswith("{"):
         try:
             value = json.loads(text)
@@ -278,15 +272,7 @@ def parse_estimator_params(text: str | Mapping | None, field: str = "estimator_p
             raise AlftInputError(f"{field}: got {text!r}, expected a JSON object ({error})") from None
         require(isinstance(value, dict), field, text, "a JSON object")
         return value
-    out = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, value = item.partition("=")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        require(bool(sep) and bool(name.strip()), field, item, "NAME=NUMBER, e.g. kappa=8")
-    return out
+    return parse_params([part for part in text.split(",") if part.strip()], field)
 
 
 def _objective(objective: Objective | str | None, peer: object) -> Objective | None:
@@ -310,17 +296,18 @@ def _peer(peer: Peer | str | None) -> Peer | None:
     return Peer(peer)
 
 
-def _estimator_params(estimator: str, params: Mapping | tuple) -> tuple[tuple[str, float], ...]:
-    require(isinstance(estimator, str) and estimator in ESTIMATORS, "estimator", estimator,
-            f"one of {', '.join(ESTIMATORS)}")
+def _estimator_and_params(estimator: str, params: Mapping | tuple) -> tuple[str, tuple[tuple[str, float], ...]]:
+    """The estimator's name and its parameters, from a spec (``aqp:kappa=4``) and/or a mapping."""
+    name, own = parse_estimator(estimator, "estimator")
     items = dict(params) if isinstance(params, (Mapping, tuple, list)) else None
     require(items is not None, "estimator_params", params, "a mapping of parameter names to numbers")
-    accepted = ESTIMATORS[estimator].defaults
-    for name, value in items.items():
-        require(name in accepted, "estimator_params", name,
-                f"a parameter of {estimator!r} ({', '.join(accepted) or 'none'})")
-        require(_is_number(value), f"estimator_params[{name!r}]", value, "a finite number")
-    return tuple(sorted((name, float(value)) for name, value in items.items()))
+    accepted = ESTIMATORS[name].defaults
+    for key, value in items.items():
+        require(key in accepted, "estimator_params", key, f"a parameter of {name!r} ({', '.join(accepted) or 'none'})")
+        require(is_finite_number(value), f"estimator_params[{key!r}]", value, "a finite number")
+        require(own.get(key, value) == value, f"estimator_params[{key!r}]", value,
+                f"the value estimator={estimator!r} sets ({own.get(key)!r}), or no second value")
+    return name, tuple(sorted((key, float(value)) for key, value in {**items, **own}.items()))
 
 
 def _check_named(value: object, names: Mapping | tuple, field: str) -> None:
@@ -329,18 +316,33 @@ def _check_named(value: object, names: Mapping | tuple, field: str) -> None:
     require(isinstance(value, str) and value in names, field, value, f"one of {', '.join(names)} or a callable")
 
 
-def _is_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
-
-
 def _callable_name(value: object) -> str:
     return value if isinstance(value, str) else getattr(value, "__name__", type(value).__name__)
 
 
-def parse_params(items: list[str] | None, field: str = "--param") -> dict[str, float]:
-    """``["kappa=4", "c=2"]`` (a CLI's repeated ``--param``) → ``{"kappa": 4.0, "c": 2.0}``."""
-    return parse_estimator_params(",".join(items or ()), field)
-
-
 REWARD_HELP = {f.name: f.metadata["help"] for f in reward_fields()}
 REWARD_DEFAULTS = {f.name: f.default for f in reward_fields() if f.default is not dataclasses.MISSING}
+
+
+@functools.lru_cache(maxsize=256)
+def _estimator(name: str, size: int, target: RewardForm, params: tuple[tuple[str, float], ...]) -> Estimator:
+    return get_estimator(name, size, target=target, **dict(params))
+
+
+@functools.lru_cache(maxsize=64)
+def _reference_table(name: str, draws: int) -> np.ndarray:
+    return reference_table(name, draws)
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(reward: Reward, K: int) -> None:
+    """Resolve and check the tables ``reward`` trains with at group size K (raises; a success is kept)."""
+    if reward.target is None:
+        return
+    if reward.target.log_weight != 0.0:
+        # The unit log table is checked, not the weighted one: a large weight is the user's choice of
+        # scale, an oscillating table is noise amplification.
+        check_trainable(get_estimator(reward.estimator, K, "log", **dict(reward.estimator_params)))
+    reward.refuse_too_small(K)
+    for size in sorted({K, K - 1} - set(range(reward.least_counted))):
+        reward.table(size)

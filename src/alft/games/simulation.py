@@ -1,4 +1,4 @@
-"""Simulation summaries (SPEC §2.6, §3.7): the one JSON-ready report of a tabular-game comparison, shared
+"""Simulation summaries (docs/concepts/game.md#the-anchor, docs/concepts/estimators.md#bias-moves-the-equilibrium): the one JSON-ready report of a tabular-game comparison, shared
 by ``alft simulate --json`` and ``benchmarks/simulate_equilibrium.py``.
 
 Per method (``exact``, then each estimator entry such as ``aqp:kappa=4``) a summary gives:
@@ -37,7 +37,7 @@ import numpy as np
 
 from alft.errors import AlftInputError
 from alft.estimators import ESTIMATORS
-from alft.games.dynamics import Dynamics, ReferenceDraws, Trajectory, compare, equilibria, parse_method, run
+from alft.games.dynamics import Dynamics, ReferenceDraws, Trajectory, equilibria, parse_method, run, run_methods
 from alft.games.equilibrium import fixed_point_tv
 from alft.games.objectives import Objective, coherence, anchor, parse_objective, sharpened
 from alft.games.tabular import TabularGame, default_game
@@ -169,7 +169,7 @@ def simulate(
         seeds: the seeds of the sampled runs.
         tv_threshold: ε of ``steps_to_tv`` and ``samples_to_tv``.
         params: estimator parameters shared by every entry that accepts them (``{"kappa": 4}``).
-        exponent / gamma / reference_draws / reference_estimator: the anchored game (SPEC §2.6).
+        exponent / gamma / reference_draws / reference_estimator: the anchored game (docs/concepts/game.md#the-anchor).
         on_step: progress callback, once per update of any run.
 
     Returns:
@@ -186,7 +186,7 @@ def simulate(
     methods = ["exact", *estimator_methods(estimators, params)]
     game = default_game(beta)
     optima = equilibria(game, parsed)  # refuses collapsing objectives before any work
-    runs = compare(game, parsed, methods, K, dynamics, seeds=list(seeds), reference=reference, on_step=on_step)
+    runs = run_methods(game, parsed, methods, K, dynamics, seeds=list(seeds), reference=reference, on_step=on_step)
     results = {
         method: _method_summary(trajectories, _bias_only_tv(game, parsed, method, K, reference, trajectories, dynamics, list(seeds)), tv_threshold)
         for method, trajectories in runs.items()

@@ -1,4 +1,4 @@
-"""Exact tabular games (SPEC §3.7): a few prompts, each with traces mapped to answers, a reference
+"""Exact tabular games (docs/concepts/estimators.md#bias-moves-the-equilibrium): a few prompts, each with traces mapped to answers, a reference
 policy over traces and optional verifier scores. The policy is a softmax over traces, so the answer
 marginal p_π(z) = Σ_{y→z} π(y) is exact.
 """
@@ -89,7 +89,7 @@ def default_game(beta: float = 1.0) -> TabularGame:
     """Three prompts with 4 answers and 1–3 traces each; the verifier's correct answer is not always the mode.
 
     The reference answer distributions span a mode of 0.40–0.50 and a tail down to 0.10, the regime where
-    count estimators differ (SPEC §3.2, §3.4).
+    count estimators differ (docs/concepts/estimators.md#plug-in, docs/concepts/estimators.md#digamma).
     """
     return TabularGame(
         prompts=(

@@ -1,4 +1,4 @@
-"""The built-in task: multi-step arithmetic with step-by-step traces (SPEC §7).
+"""The built-in task: multi-step arithmetic with step-by-step traces (docs/concepts/builtin-task.md).
 
 A problem is a flat expression of 3 operations over the digits 1–9 with ``+ - *``; the prompt is the
 expression followed by ``=`` and the completion rewrites it one operation at a time, in a uniformly
@@ -8,7 +8,7 @@ the result::
     prompt      3+4*2-5=
     completion  3+8-5=11-5=6
 
-The task is built so that the self-consistency premise holds (SPEC §7, issue 12): majority-of-K must beat
+The task is built so that the self-consistency premise holds (docs/concepts/builtin-task.md, issue 12): majority-of-K must beat
 one greedy path. There are no random slips; instead, with probability ``error_rate`` a warm-up trace
 makes one *systematic* error (:func:`systematic_error`: its first step reduces the leftmost invalid
 operator that changes the value, mostly a left-to-right precedence error) and then continues correctly.

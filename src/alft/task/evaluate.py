@@ -1,12 +1,12 @@
 """Evaluate a policy's answers on prompts with known answers: accuracy *and* agreement, side by side.
 
-SPEC §7: coherence training can raise agreement while accuracy falls (reward hacking, e.g. answering "1"
+docs/concepts/builtin-task.md: coherence training can raise agreement while accuracy falls (reward hacking, e.g. answering "1"
 everywhere), so every report shows accuracy (greedy, majority-of-K, mean sample, pass@k) beside the shape
 of the sampled answer distribution (entropy, distinct answers, unextractable rate).
 
 Sampling is pure (temperature only, no top-k / top-p), like GRPO's defaults, so the samples estimate the
 policy's own answer distribution. It runs inside ``torch.random.fork_rng``: evaluating in the middle of
-training does not change what training samples next (SPEC §7).
+training does not change what training samples next (docs/concepts/builtin-task.md).
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ class EvalReport:
         unextractable_rate: fraction of samples with no extractable answer.
         seconds: wall-clock time of the whole evaluation.
         equivalence_seconds: the part spent grouping answers.
+        problems: what each prompt's answers were (:class:`ProblemOutcome`), in prompt order: the paired,
+            per-problem record that statistics across runs need; not part of :meth:`to_dict`.
     """
 
     n_prompts: int
@@ -60,23 +62,48 @@ class EvalReport:
     unextractable_rate: float
     seconds: float
     equivalence_seconds: float
+    problems: tuple[ProblemOutcome, ...] = dataclasses.field(default=(), repr=False)
 
     def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict (pass@k keys become strings such as ``"pass@8"``)."""
-        out = dataclasses.asdict(self)
-        out.pop("pass_at_k")
+        """A JSON-ready dict of the metrics (pass@k keys become strings such as ``"pass@8"``)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("pass_at_k", "problems")}
         out.update({f"pass@{k}": v for k, v in self.pass_at_k.items()})
         return out
 
 
 @dataclass(frozen=True)
-class _PromptResult:
+class ProblemOutcome:
+    """One evaluated prompt: its answers (canonical class labels, None where unextractable) and which are right.
+
+    Attributes:
+        greedy: the greedy answer.
+        samples: the K sampled answers.
+        greedy_correct: the greedy answer is equivalent to the reference.
+        samples_correct: per sample, the same.
+        majority_correct: the most frequent sampled answer (ties: first seen) is right.
+    """
+
+    greedy: str | None
+    samples: tuple[str | None, ...]
     greedy_correct: bool
+    samples_correct: tuple[bool, ...]
     majority_correct: bool
-    n_correct: int
+
+    def to_dict(self) -> dict[str, object]:
+        return {"greedy": self.greedy, "samples": list(self.samples), "greedy_correct": self.greedy_correct,
+                "samples_correct": list(self.samples_correct), "majority_correct": self.majority_correct}
+
+
+@dataclass(frozen=True)
+class _PromptResult:
+    outcome: ProblemOutcome
     entropy: float
     distinct: int
     unextractable: int
+
+    @property
+    def n_correct(self) -> int:
+        return sum(self.outcome.samples_correct)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -96,15 +123,17 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
-def _score_prompt(class_ids: Sequence[int | None], hits: Sequence[bool]) -> _PromptResult:
-    """Score one prompt from the class ids of [greedy, sample_1 … sample_K] and whether each answer is
-    equivalent to the prompt's reference (:func:`alft.answers.reference_hits`)."""
+def _score_prompt(class_ids: Sequence[int | None], labels: Sequence[str | None], hits: Sequence[bool]) -> _PromptResult:
+    """Score one prompt from the class ids and labels of [greedy, sample_1 … sample_K] and whether each answer
+    is equivalent to the prompt's reference (:func:`alft.answers.reference_hits`)."""
     samples, sample_hits = label_array([class_ids[1:]]), np.asarray(hits[1:], dtype=bool)
     majority = int(majority_labels(samples)[0])  # ties go to the answer sampled first
+    outcome = ProblemOutcome(
+        greedy=labels[0], samples=tuple(labels[1:]), greedy_correct=bool(hits[0]),
+        samples_correct=tuple(bool(h) for h in sample_hits),
+        majority_correct=majority != UNANSWERED and bool(sample_hits[list(samples[0]).index(majority)]))
     return _PromptResult(
-        greedy_correct=bool(hits[0]),
-        majority_correct=majority != UNANSWERED and bool(sample_hits[list(samples[0]).index(majority)]),
-        n_correct=int(sample_hits.sum()),
+        outcome=outcome,
         entropy=float(answer_entropy(samples)[0]),
         distinct=int(distinct_answers(samples)[0]),
         unextractable=int((samples == UNANSWERED).sum()),
@@ -191,9 +220,11 @@ def evaluate_policy(
             group_start = time.perf_counter()
             groups = answer_groups(texts, k + 1, extract, group)  # per prompt: greedy and samples
             refs = [r for r in references[first : first + batch_size] for _ in range(k + 1)]
-            hits = reference_hits(groups.labels(), refs, group)
+            labels = groups.labels()
+            hits = reference_hits(labels, refs, group)
             equivalence_seconds += time.perf_counter() - group_start
-            results.extend(_score_prompt(ids, hits[i * (k + 1) : (i + 1) * (k + 1)])
+            span = k + 1
+            results.extend(_score_prompt(ids, labels[i * span : (i + 1) * span], hits[i * span : (i + 1) * span])
                            for i, ids in enumerate(groups.class_ids))
     return _report(results, k, time.perf_counter() - start, equivalence_seconds)
 
@@ -204,8 +235,8 @@ def _report(results: list[_PromptResult], k: int, seconds: float, equivalence_se
     return EvalReport(
         n_prompts=n,
         k=k,
-        greedy_accuracy=sum(r.greedy_correct for r in results) / n,
-        majority_accuracy=sum(r.majority_correct for r in results) / n,
+        greedy_accuracy=sum(r.outcome.greedy_correct for r in results) / n,
+        majority_accuracy=sum(r.outcome.majority_correct for r in results) / n,
         mean_sample_accuracy=sum(r.n_correct for r in results) / (n * k),
         pass_at_k={b: sum(pass_at_k(k, r.n_correct, b) for r in results) / n for b in budgets},
         answer_entropy=sum(r.entropy for r in results) / n,
@@ -213,6 +244,7 @@ def _report(results: list[_PromptResult], k: int, seconds: float, equivalence_se
         unextractable_rate=sum(r.unextractable for r in results) / (n * k),
         seconds=seconds,
         equivalence_seconds=equivalence_seconds,
+        problems=tuple(r.outcome for r in results),
     )
 
 
@@ -255,7 +287,7 @@ def _seeded_inference(model: torch.nn.Module, seed: int) -> Iterator[None]:
     was_training = model.training
     model.eval()
     try:
-        with torch.random.fork_rng(devices=[]), torch.inference_mode():
+        with torch.random.fork_rng(), torch.inference_mode():  # every CUDA device's stream too, when there are any
             torch.manual_seed(seed)
             yield
     finally:
@@ -276,7 +308,7 @@ def evaluate_on_task(
 
     Args:
         model, tokenizer: the policy.
-        n: problems (SPEC §7: use ≥ 1000; with 100, ±5 points is noise).
+        n: problems (docs/concepts/builtin-task.md: use ≥ 1000; with 100, ±5 points is noise).
         seed: picks the problems and seeds the sampling.
         k: samples per problem.
         config: task sizes.

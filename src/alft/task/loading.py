@@ -1,4 +1,4 @@
-"""Real models and datasets: the ordinary ``from_pretrained`` / ``load_dataset`` paths (SPEC §6).
+"""Real models and datasets: the ordinary ``from_pretrained`` / ``load_dataset`` paths (docs/guides/your-model.md).
 
 These machines cannot download from a hub; users with network pass a hub id, everyone else a local folder
 (a model) or a JSONL/JSON file (a dataset). Either way the result is what the built-in task produces:

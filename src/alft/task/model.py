@@ -1,10 +1,10 @@
-"""The built-in policy: a small randomly initialised Qwen2 causal LM, built locally (SPEC §7).
+"""The built-in policy: a small randomly initialised Qwen2 causal LM, built locally (docs/concepts/builtin-task.md).
 
 Two layers of width 128 (≈ 0.53 M parameters) are enough for the arithmetic task on 2 CPU cores; four
-layers of width 256 would need ≈ 11 min of warm-up alone (SPEC §7, measured).
+layers of width 256 would need ≈ 11 min of warm-up alone (docs/concepts/builtin-task.md, measured).
 
 The model must live in a folder before TRL trains it with β > 0: TRL reloads the reference model from
-``config._name_or_path``, which is empty for a model built from a config (SPEC §7). :func:`save_policy`
+``config._name_or_path``, which is empty for a model built from a config (docs/concepts/builtin-task.md). :func:`save_policy`
 writes model and tokenizer together and points ``_name_or_path`` at the folder.
 """
 
@@ -88,7 +88,7 @@ def build_model(
 
 
 def save_policy(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, folder: str | Path) -> Path:
-    """Save model and tokenizer to ``folder`` and point ``config._name_or_path`` at it (SPEC §7).
+    """Save model and tokenizer to ``folder`` and point ``config._name_or_path`` at it (docs/concepts/builtin-task.md).
 
     Args:
         model: a ``transformers`` causal LM.

@@ -1,6 +1,6 @@
-"""The built-in base policy ships with the package: the same weights on every machine (SPEC §7).
+"""The built-in base policy ships with the package: the same weights on every machine (docs/concepts/builtin-task.md).
 
-The warm-up is not reproducible across machines (SPEC §7: one recipe and seed gave greedy 0.766 on one
+The warm-up is not reproducible across machines (docs/concepts/builtin-task.md: one recipe and seed gave greedy 0.766 on one
 2-core machine and 0.660 on another), and it cost the first ``alft train`` minutes before GRPO started.
 So the default preset's base policy is made once by the package's own recipe
 (:func:`alft.task.warmup.rebuild_base_policy`, or ``python -m alft.task.warmup --rebuild``) and shipped
@@ -26,7 +26,6 @@ CHECKSUMS = "SHA256SUMS"
 SHIPPED_SEED = 0
 """The warm-up seed the shipped weights were made with."""
 
-PRESETS = ("default", "tiny")
 
 
 def file_sha256(path: Path) -> str:

@@ -1,5 +1,5 @@
 """torch's intra-op threads, set for a block: on a busy 2-core machine one thread ran sampling, warm-up and
-GRPO up to 5× faster than two whenever another process held a core (SPEC §7)."""
+GRPO up to 5× faster than two whenever another process held a core (docs/concepts/builtin-task.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A character-level tokenizer for the built-in task, built locally (no hub download, SPEC §6).
+"""A character-level tokenizer for the built-in task, built locally (no hub download, docs/concepts/builtin-task.md).
 
 It is a real ``transformers.PreTrainedTokenizerFast`` (a ``tokenizers`` WordLevel model over single
 characters), so it saves with ``save_pretrained``, reloads with ``AutoTokenizer.from_pretrained`` and works

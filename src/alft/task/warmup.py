@@ -1,10 +1,10 @@
-"""Supervised warm-up of the built-in model: the base policy that answer-level training starts from (SPEC §7).
+"""Supervised warm-up of the built-in model: the base policy that answer-level training starts from (docs/concepts/builtin-task.md).
 
 A randomly initialised model knows nothing; a short SFT run on arithmetic traces (35 % of those that can
 make the task's systematic error make it, :mod:`alft.task.arithmetic`) gives a policy whose *sampled*
 answers are spread — the regime where coherence and diversity objectives have something to do. The loss is on the completion
 only, and TRL appends ``<eos>`` to every completion so the policy learns to stop (without it every GRPO
-completion runs to the length limit, SPEC §7).
+completion runs to the length limit, docs/concepts/builtin-task.md).
 
 The default recipe's result for seed 0 ships with the package (:mod:`alft.task.shipped`), so on a fresh
 machine ``alft train`` starts GRPO at once; :func:`rebuild_base_policy` (``python -m alft.task.warmup
@@ -40,7 +40,7 @@ from alft.errors import require
 from alft.paths import cache_root
 from alft.task.arithmetic import ArithmeticConfig, warmup_dataset
 from alft.task.model import ModelConfig, build_model, save_policy
-from alft.task.shipped import PRESETS, SHIPPED_DIR, SHIPPED_SEED, verify_checksums, write_checksums
+from alft.task.shipped import SHIPPED_DIR, SHIPPED_SEED, write_checksums
 from alft.task.threads import torch_threads
 from alft.task.tokenizer import build_tokenizer
 
@@ -186,7 +186,7 @@ def _train(config: WarmupConfig, seed: int, folder: Path, progress: bool) -> tup
         disable_tqdm=not progress,
     )
     trainer = SFTTrainer(model=model, args=args, train_dataset=data, processing_class=tokenizer)
-    # both default callbacks print every log dict to stdout, which must stay clean for `--json` (SPEC §7)
+    # both default callbacks print every log dict to stdout, which must stay clean for `--json` (docs/concepts/builtin-task.md)
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
     if progress:
@@ -242,7 +242,7 @@ def warm_up(
         (staging / _RECORD).write_text(json.dumps(record, indent=2))
         shutil.rmtree(final, ignore_errors=True)
         os.rename(staging, final)
-        # the saved config names the staging folder; point it at the final one (SPEC §7: TRL reloads from it)
+        # the saved config names the staging folder; point it at the final one (docs/concepts/builtin-task.md: TRL reloads from it)
         _repoint(final)
     return WarmupResult(final.resolve(), False, seconds, final_loss)
 
@@ -258,7 +258,7 @@ def _repoint(folder: Path) -> None:
 def rebuild_base_policy(
     destination: str | Path = SHIPPED_DIR, *, cache_dir: str | Path | None = None, progress: bool = True
 ) -> Path:
-    """Remake the shipped base policy with the default recipe and seed, and record its checksums (SPEC §7).
+    """Remake the shipped base policy with the default recipe and seed, and record its checksums (docs/concepts/builtin-task.md).
 
     Trains :class:`WarmupConfig` ``()`` with seed :data:`~alft.task.shipped.SHIPPED_SEED` on one torch
     thread in a temporary cache (or takes that warm-up from ``cache_dir``), then replaces ``destination`` with the model, the tokenizer, the warm-up
@@ -297,41 +297,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-
-
-@dataclass(frozen=True)
-class BasePolicyPath:
-    """Where a preset's base policy is.
-
-    Attributes:
-        path: a folder ``from_pretrained`` loads (model and tokenizer).
-        cached: True when no warm-up ran now (shipped weights or a cached warm-up).
-        seconds: warm-up time spent now (0 when cached).
-    """
-
-    path: Path
-    cached: bool
-    seconds: float
-
-
-def base_policy_path(preset: str = "default", *, seed: int = SHIPPED_SEED, progress: bool = False) -> BasePolicyPath:
-    """The base policy of a built-in preset: the shipped weights, or a warm-up (SPEC §7).
-
-    Args:
-        preset: ``"default"`` (shipped weights, verified against their checksums, when ``seed`` is the
-            shipped seed) or ``"tiny"`` (a few-step warm-up on the fly, for tests).
-        seed: the warm-up seed; any seed but :data:`SHIPPED_SEED` warms up the preset's recipe now (cached).
-        progress: show the warm-up's progress bar, if one runs.
-
-    Returns:
-        A :class:`BasePolicyPath`.
-
-    Raises:
-        AlftInputError: an unknown preset, or shipped weights that fail their checksum.
-    """
-    require(preset in PRESETS, "preset", preset, f"one of {', '.join(PRESETS)}")
-    if preset == "default" and seed == SHIPPED_SEED:
-        return BasePolicyPath(verify_checksums(SHIPPED_DIR), True, 0.0)
-    config = WarmupConfig() if preset == "default" else WarmupConfig.tiny()
-    result = warm_up(config, seed=seed, progress=progress)
-    return BasePolicyPath(result.path, result.cached, 0.0 if result.cached else result.seconds)

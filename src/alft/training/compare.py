@@ -1,6 +1,6 @@
 """``alft compare``: the same seeds for every method, one table and one plot with seed spread.
 
-Methods (SPEC §2.6, §5): the run's game (by default the anchored game, p* ∝ p_ref^2) with the ``plugin``,
+Methods (docs/concepts/game.md#the-anchor, docs/concepts/peers.md): the run's game (by default the anchored game, p* ∝ p_ref^2) with the ``plugin``,
 ``digamma`` and ``aqp`` tables, and the peers TTRL (majority-vote reward) and EMPO (gated log-frequency
 reward). The anchored runs also report their distance (TV) to the predicted equilibrium. Every run starts from the same base
 policy (the shipped one on the default preset) and is evaluated on the same held-out problems; only the GRPO seed varies.

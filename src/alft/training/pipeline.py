@@ -35,15 +35,15 @@ from alft.integrations.trl import (
     read_metrics,
 )
 from alft.task.arithmetic import prompt_dataset
-from alft.task.evaluate import evaluate_policy, sample_answers
+from alft.task.evaluate import EvalReport, evaluate_policy, sample_answers
 from alft.task.threads import one_torch_thread
 from alft.task.loading import (is_conversational, load_policy, load_prompts, load_tokenizer,
                                loadable_model, prompt_texts)
 from alft.task.gguf import gguf_file, is_converted
 from alft.task.shipped import SHIPPED_SEED
-from alft.task.warmup import base_policy_path
+from alft.task.base_policies import base_policy_path
 from alft.training.plots import plot_run
-from alft.training.probe import equilibrium_distance
+from alft.games.probe import equilibrium_distance
 from alft.training.references import (COLUMN as REFERENCE_COLUMN, draw_reference_answers, read_reference_column,
                                       unanswered_prompts, with_reference_column)
 from alft.training.run_folder import RunFolder
@@ -107,12 +107,12 @@ def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset
 
 
 def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: datasets.Dataset | None,
-             settings: TrainSettings) -> dict[str, Any] | None:
-    """Greedy and K-sample evaluation (accuracy beside agreement, SPEC §7), or None without eval data."""
+             settings: TrainSettings) -> EvalReport | None:
+    """Greedy and K-sample evaluation (accuracy beside agreement, docs/concepts/builtin-task.md), or None without eval data."""
     if data is None:
         return None
     with one_torch_thread():  # as sampling and GRPO: 2 threads ran ≈ 15× slower while another process held a core
-        report = evaluate_policy(
+        return evaluate_policy(
             model,
             tokenizer,
             prompt_texts(data, tokenizer),
@@ -124,6 +124,13 @@ def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: d
             extractor=settings.reward.extractor,
             grouper=settings.reward.grouper,
         )
+
+
+def write_evaluation(run: RunFolder, part: str, report: EvalReport | None) -> dict[str, Any] | None:
+    """The report's metrics, with its per-problem outputs written beside them (``part``: before or after)."""
+    if report is None:
+        return None
+    run.write_jsonl(run.problems(part), [p.to_dict() for p in report.problems])
     return report.to_dict()
 
 
@@ -171,7 +178,7 @@ def lora_config(settings: TrainSettings) -> Any:
 
 def with_references(policy: BasePolicy, train: datasets.Dataset, settings: TrainSettings, hardware: Runtime,
                     progress: Any, log: Log) -> tuple[datasets.Dataset, dict[str, Any] | None]:
-    """The training prompts with their M reference answers (anchored games, SPEC §2.6): a dataset's own
+    """The training prompts with their M reference answers (anchored games, docs/concepts/game.md#the-anchor): a dataset's own
     ``reference_answers`` column as it is, else drawn once from the base policy and cached
     (:func:`alft.training.references.draw_reference_answers`); unchanged for other rewards.
 
@@ -237,6 +244,7 @@ class Trained:
 def train_grpo(
     policy: BasePolicy,
     train: datasets.Dataset,
+    evaluation: datasets.Dataset | None,
     settings: TrainSettings,
     folder: RunFolder,
     hardware: Runtime,
@@ -244,9 +252,9 @@ def train_grpo(
     resume: bool,
     log: Log = lambda message: None,
 ) -> Trained:
-    """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked). With
-    ``log_completions``, TRL's per-step table of completions goes to ``completions.txt`` in the run folder
-    (beside its Parquet files), not to the console."""
+    """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked), evaluated on
+    ``evaluation`` every ``settings.eval_steps`` steps when asked. With ``log_completions``, TRL's per-step table
+    of completions goes to ``completions.txt`` in the run folder (beside its Parquet files), not to the console."""
     model, tokenizer = load_policy(policy.path)
     failure = FailureWarningCallback(log)
     degenerate = DegenerateRunCallback(log, settings.num_generations, settings.reward.extractor)
@@ -258,6 +266,10 @@ def train_grpo(
         callbacks.append(EquilibriumProbeCallback(
             folder.path / "equilibrium.jsonl", every=settings.save_steps,
             measure=lambda m: measure_equilibrium(m, tokenizer, train, settings, probe_prompts, probe_samples)))
+    if settings.eval_steps and evaluation is not None:
+        callbacks.append(EquilibriumProbeCallback(
+            folder.evaluation_during, every=settings.eval_steps,
+            measure=lambda m: evaluate(m, tokenizer, evaluation, settings).to_dict()))
     if progress is not None:
         callbacks.append(RichProgressCallback(progress, f"GRPO {settings.label}"))
     trainer = AlftGRPOTrainer(
@@ -268,10 +280,10 @@ def train_grpo(
         peft_config=lora_config(settings),
         callbacks=callbacks,
     )
-    trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (SPEC §7)
+    trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (docs/concepts/builtin-task.md)
     checkpoint = folder.last_checkpoint() if resume else None
     start = time.perf_counter()
-    with one_torch_thread(), _completion_tables(settings, folder, hardware.is_main):  # 2 threads: ≈ 5× slower with a busy core (SPEC §7)
+    with one_torch_thread(), _completion_tables(settings, folder, hardware.is_main):  # 2 threads: ≈ 5× slower with a busy core (docs/concepts/builtin-task.md)
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     trained = trainer.accelerator.unwrap_model(trainer.model)
@@ -384,13 +396,13 @@ def run_training(
     before, before_seconds = _evaluate_base(policy, evaluation, train, settings, hardware, run, log)
     log(f"GRPO: {settings.steps} steps × {settings.prompts_per_step} prompts × K={settings.num_generations} = "
         f"{settings.steps * settings.prompts_per_step * settings.num_generations} completions, {settings.label}")
-    trained = train_grpo(policy, train, settings, run, hardware, progress, resume, log)
+    trained = train_grpo(policy, train, evaluation, settings, run, hardware, progress, resume, log)
     if not hardware.is_main:
         return None
     log(f"evaluating the trained policy: {evaluation_cost(evaluation, train, settings)}")
     tokenizer = AutoTokenizer.from_pretrained(run.policy)
     after_start = time.perf_counter()
-    after = evaluate(trained.model, tokenizer, evaluation, settings)
+    after = write_evaluation(run, "after", evaluate(trained.model, tokenizer, evaluation, settings))
     equilibrium_after = measure_equilibrium(trained.model, tokenizer, train, settings, settings.probe_prompts,
                                             settings.probe_samples)
     metrics = read_metrics(run.metrics)
@@ -401,6 +413,7 @@ def run_training(
         "hardware": {"device": hardware.device, "bf16": hardware.bf16, "processes": hardware.processes},
         "before": before,
         "after": after,
+        "during": read_metrics(run.evaluation_during) if run.evaluation_during.exists() else [],
         "training": {**training_summary(metrics), "failure_warning": trained.failure,
                      "degenerate_warnings": trained.degenerate},
         "references": references,
@@ -480,18 +493,21 @@ def _equilibrium_summary(run: RunFolder, after: dict[str, Any] | None) -> dict[s
 def _evaluate_base(policy: BasePolicy, evaluation: datasets.Dataset | None, train: datasets.Dataset,
                    settings: TrainSettings, hardware: Runtime, run: RunFolder,
                    log: Log) -> tuple[dict[str, Any] | None, float]:
-    """Evaluate the base policy once per run folder (a resumed run reads the stored result), and measure its
-    distance to the predicted equilibrium (anchored games). The main process only."""
+    """Evaluate the base policy and measure its distance to the predicted equilibrium (anchored games), each
+    once per run folder: a resumed run reads the stored results. The main process only."""
     if not hardware.is_main:
         return None, 0.0
-    if run.eval_before.exists():
+    equilibrium_path = run.path / "equilibrium_before.json"
+    wants_equilibrium = (settings.sharpening is not None and settings.probe_prompts > 0
+                         and REFERENCE_COLUMN in train.column_names and not equilibrium_path.exists())
+    if run.eval_before.exists() and not wants_equilibrium:
         return run.read_json(run.eval_before), 0.0
     log(f"evaluating the base policy: {evaluation_cost(evaluation, train, settings)}")
     start = time.perf_counter()
     model, tokenizer = _load(policy, hardware)
-    before = evaluate(model, tokenizer, evaluation, settings)
+    if not run.eval_before.exists():
+        run.write_json(run.eval_before, write_evaluation(run, "before", evaluate(model, tokenizer, evaluation, settings)))
     equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.probe_prompts, settings.probe_samples)
     if equilibrium is not None:
-        run.write_json(run.path / "equilibrium_before.json", equilibrium)
-    run.write_json(run.eval_before, before)
-    return before, time.perf_counter() - start
+        run.write_json(equilibrium_path, equilibrium)
+    return run.read_json(run.eval_before), time.perf_counter() - start

@@ -1,7 +1,7 @@
 """PNG plots of a run (reward, answer entropy, accuracy over steps) and of a comparison.
 
 Accuracy is always drawn beside agreement: "agreement up, accuracy down" is a collapse, not a success
-(SPEC §7).
+(docs/concepts/builtin-task.md).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def _plot_equilibrium(equilibrium: Mapping[str, Any], path: Path, last_step: flo
 
 
 def _eval_markers(ax: Any, before: Mapping[str, float] | None, after: Mapping[str, float] | None, last: float) -> None:
-    for key, marker in (("greedy_accuracy", "s"), ("majority_accuracy", "D"), ("sample_accuracy", "o")):
+    for key, marker in (("greedy_accuracy", "s"), ("majority_accuracy", "D"), ("mean_sample_accuracy", "o")):
         xs = [x for x, ev in ((0, before), (last, after)) if ev and ev.get(key) is not None]
         ys = [ev[key] for ev in (before, after) if ev and ev.get(key) is not None]
         if xs:

@@ -1,6 +1,6 @@
 """``alft references``: a dataset written back with its reference answers, for an anchored reward anywhere.
 
-The anchored game (SPEC §2.6) needs M answers per prompt drawn once from the reference policy. ``alft train``
+The anchored game (docs/concepts/game.md#the-anchor) needs M answers per prompt drawn once from the reference policy. ``alft train``
 draws them itself; a TRL or verl user gets them here, in the layout their trainer reads:
 
 * JSONL or Parquet (by the file's suffix): the dataset's own rows, columns as they were, plus a

@@ -1,4 +1,4 @@
-"""The reference answers of the answer-level anchor (SPEC §2.6): M answers per prompt, drawn once from the
+"""The reference answers of the answer-level anchor (docs/concepts/game.md#the-anchor): M answers per prompt, drawn once from the
 reference policy, cached and resumable; and the ``reference_answers`` dataset column that carries them to an
 anchored reward (``alft train``, a TRL ``GRPOTrainer``, verl).
 
@@ -277,7 +277,7 @@ def draw_reference_answers(
     use_vllm: bool = False,
     progress: Any = None,
 ) -> ReferenceSet:
-    """M answers per prompt drawn from ``model`` (SPEC §2.6), cached and resumable (see the module docstring).
+    """M answers per prompt drawn from ``model`` (docs/concepts/game.md#the-anchor), cached and resumable (see the module docstring).
     Under ``accelerate launch`` every process calls it (they share the chunks); each gets the whole set.
 
     Args:
@@ -340,7 +340,7 @@ def _policy_path(model: str | None) -> str:
         from alft.task.loading import loadable_model
 
         return loadable_model(model)
-    from alft.task.warmup import base_policy_path
+    from alft.task.base_policies import base_policy_path
 
     return str(base_policy_path("default").path)
 
@@ -393,7 +393,7 @@ def _transformers_sampler(policy: str, sampling: _Sampling, device: str) -> Samp
         if not loaded:
             model, tokenizer = load_policy(policy)
             loaded.extend((model.to(device), tokenizer))
-        with one_torch_thread():  # 2 threads ran ≈ 5× slower whenever another process held a core (SPEC §7)
+        with one_torch_thread():  # 2 threads ran ≈ 5× slower whenever another process held a core (docs/concepts/builtin-task.md)
             return sample_answers(loaded[0], loaded[1], chunk, k=sampling.draws, max_new_tokens=sampling.max_new_tokens,
                                   temperature=sampling.temperature, seed=seed, extractor=sampling.extractor,
                                   batch_size=sampling.batch_size)

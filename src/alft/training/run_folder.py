@@ -7,6 +7,9 @@
       config.yaml        the command's options: `alft train --config runs/<name>/config.yaml` runs it again
       metrics.jsonl      one line per GRPO step (appended; a resumed run drops lines past its checkpoint)
       eval_before.json   evaluation of the base policy (kept, so a resumed run does not redo it)
+      eval_before_problems.jsonl, eval_after_problems.jsonl
+                         per held-out problem: the greedy and sampled answers and which are right
+      evaluation.jsonl   held-out evaluation every --eval-steps steps (when asked for)
       summary.json       before/after evaluation, timing, final training metrics
       reward.png, entropy.png, accuracy.png
       checkpoints/       Trainer checkpoints (checkpoint-<step>/), for --resume; runs/ (TensorBoard),
@@ -60,6 +63,14 @@ class RunFolder:
     def eval_before(self) -> Path:
         return self.path / "eval_before.json"
 
+    def problems(self, part: str) -> Path:
+        """Per-problem evaluation outputs of ``part`` (``before`` or ``after``), one JSON line per problem."""
+        return self.path / f"eval_{part}_problems.jsonl"
+
+    @property
+    def evaluation_during(self) -> Path:
+        return self.path / "evaluation.jsonl"
+
     @property
     def summary(self) -> Path:
         return self.path / "summary.json"
@@ -93,6 +104,12 @@ class RunFolder:
         """Write JSON atomically (temporary file, then rename), so an interrupted run never leaves half a file."""
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        tmp.replace(path)
+
+    def write_jsonl(self, path: Path, rows: list[dict[str, Any]]) -> None:
+        """Write JSON lines atomically, as :meth:`write_json`."""
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text("".join(json.dumps(row) + "\n" for row in rows))
         tmp.replace(path)
 
     def read_json(self, path: Path) -> Any:

@@ -60,7 +60,7 @@ def runtime(settings: TrainSettings) -> Runtime:
 
 def device_for(settings: TrainSettings) -> str:
     """``auto``: CUDA, else MPS, else CPU (``accelerate``'s order); the built-in model always runs on CPU, where
-    its numbers are reproducible bit for bit (SPEC §7)."""
+    its numbers are reproducible bit for bit (docs/concepts/builtin-task.md)."""
     available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
     if settings.device == "auto":
         if settings.model is None:

@@ -1,6 +1,6 @@
 """What one ``alft train`` run does: a frozen :class:`TrainSettings`, filled from a preset and options.
 
-Presets size the built-in task (SPEC §7, measured on 2 CPU cores):
+Presets size the built-in task (docs/concepts/builtin-task.md, measured on 2 CPU cores):
 
 * ``default`` — the shipped 0.53 M-parameter Qwen2 base policy, then the anchored game with K = 8, 8 prompts a
   step, lr 3e-5 (on this task, lr ≥ 1e-4 hacked the reward), evaluated on 1000 held-out problems (greedy + K
@@ -26,7 +26,7 @@ SCALE_REWARDS = ("group", "batch", "none")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 VLLM_MODES = ("colocate", "server")  # TRL's GRPOConfig.vllm_mode
 # Settings that do not change a run's numbers: a resumed run may change them (config.json check).
-NOT_COMPARED = ("report_to", "log_completions")
+NOT_COMPARED = ("report_to", "log_completions", "eval_steps")
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,7 @@ class Preset:
     """Sizes of a run on the built-in task (every field can be overridden by an option).
 
     Attributes:
-        name: preset name.
-        warmup: ``"default"`` or ``"tiny"``: which ``alft.task`` warm-up recipe makes the base policy.
+        name: preset name, also the built-in base policy's (:func:`alft.task.base_policy_path`).
         num_generations: K.
         prompts_per_step: prompts per optimizer step (the batch is prompts × K completions).
         steps: GRPO optimizer steps.
@@ -51,7 +50,6 @@ class Preset:
     """
 
     name: str
-    warmup: str
     num_generations: int
     prompts_per_step: int
     steps: int
@@ -66,17 +64,17 @@ class Preset:
     temperature: float
 
 
-# The default game is the anchored one (SPEC §2.6), p* ∝ p_ref^2: s = 2 and M = 64 follow the prototype in
-# SPEC §7 (s = 2 was its best-fitting exponent; with M = 32, 18–27 % of samples fell on unseen answers).
+# The default game is the anchored one (docs/concepts/game.md#the-anchor), p* ∝ p_ref^2: s = 2 and M = 64 follow the prototype in
+# docs/concepts/builtin-task.md (s = 2 was its best-fitting exponent; with M = 32, 18–27 % of samples fell on unseen answers).
 # 256 training prompts, each seen ≈ 6 times in 200 steps, keep the one-off reference sampling near 40 s.
 # Temperature 0.7: the shipped base policy's majority-of-8 beats its greedy answer by 6 points there (+3.9 at
-# T = 1; benchmarks/results/task_premise.json), the premise of self-consistency (SPEC §7).
+# T = 1; benchmarks/results/task_premise.json), the premise of self-consistency (docs/concepts/builtin-task.md).
 PRESETS = MappingProxyType(
     {
-        "default": Preset("default", "default", num_generations=8, prompts_per_step=8, steps=200, learning_rate=3e-5,
+        "default": Preset("default", num_generations=8, prompts_per_step=8, steps=200, learning_rate=3e-5,
                           max_completion_length=32, train_prompts=256, eval_problems=1000, save_steps=50,
                           reference_draws=64, probe_prompts=64, probe_samples=64, temperature=0.7),
-        "tiny": Preset("tiny", "tiny", num_generations=4, prompts_per_step=2, steps=4, learning_rate=1e-4,
+        "tiny": Preset("tiny", num_generations=4, prompts_per_step=2, steps=4, learning_rate=1e-4,
                        max_completion_length=12, train_prompts=32, eval_problems=12, save_steps=2,
                        reference_draws=8, probe_prompts=4, probe_samples=8, temperature=1.0),
     }
@@ -111,12 +109,14 @@ class TrainSettings:
         seed: seeds GRPO sampling, data order and evaluation sampling.
         learning_rate: GRPO learning rate.
         beta: KL weight to the base policy (TRL's ``beta``).
-        scale_rewards: TRL's advantage scaling, ``group``, ``batch`` or ``none`` (SPEC §3.8).
+        scale_rewards: TRL's advantage scaling, ``group``, ``batch`` or ``none`` (docs/concepts/estimators.md#grpo-caveats).
         prompts_per_step: prompts per optimizer step.
         max_completion_length: tokens per completion.
         temperature: sampling temperature, for training and for evaluation samples.
         train_prompts: distinct training prompts (built-in task).
         eval_problems: evaluation problems (0 skips evaluation).
+        eval_steps: also evaluate on the held-out problems every N steps (0: before and after only), appended to
+            the run folder's evaluation.jsonl; sampling is forked, so the run's numbers do not change.
 
         Sizes left None come from the preset, capped by :data:`USER_MODEL_SIZES` when ``model`` is given.
         save_steps: checkpoint interval.
@@ -159,6 +159,7 @@ class TrainSettings:
     temperature: float | None = None
     train_prompts: int | None = None
     eval_problems: int | None = None
+    eval_steps: int = 0
     save_steps: int | None = None
     model: str | None = None
     dataset: str | None = None
@@ -212,6 +213,7 @@ class TrainSettings:
         require(math.isfinite(self.temperature) and self.temperature > 0, "--temperature", self.temperature, "> 0")
         require(self.train_prompts >= 1, "--train-prompts", self.train_prompts, "an integer ≥ 1")
         require(self.eval_problems >= 0, "--eval-problems", self.eval_problems, "an integer ≥ 0")
+        require(self.eval_steps >= 0, "--eval-steps", self.eval_steps, "an integer ≥ 0 (0: before and after only)")
         require(self.save_steps >= 1, "--save-steps", self.save_steps, "an integer ≥ 1")
         require(self.lora_rank >= 1, "--lora-rank", self.lora_rank, "an integer ≥ 1")
         require(math.isfinite(self.lora_alpha) and self.lora_alpha > 0, "--lora-alpha", self.lora_alpha, "a number > 0")

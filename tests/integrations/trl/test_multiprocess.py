@@ -1,7 +1,7 @@
 """Two CPU processes (torch.distributed, gloo) with groups split between them: the rewards equal the single-process ones exactly.
 
 The per-device batch is 6 completions and K = 4, so the global batch of 12 holds 3 groups and group 1 has
-two completions on each process (SPEC §6). Each process records the gathered completions and the global
+two completions on each process (docs/guides/trl.md). Each process records the gathered completions and the global
 reward vector AlftGRPOTrainer used; the test recomputes them in this single process.
 """
 

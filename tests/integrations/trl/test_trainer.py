@@ -76,10 +76,14 @@ def test_bad_datasets_are_refused_before_training(tiny_policy, tmp_path, data, m
                         processing_class=AutoTokenizer.from_pretrained(tiny_policy))
 
 
-def test_config_parses_estimator_params_and_refuses_bad_ones(tmp_path):
-    assert _args(tmp_path, estimator_params='{"kappa": 4}').estimator_params == {"kappa": 4}
-    with pytest.raises(AlftInputError, match="estimator_params"):
+def test_config_reads_the_estimator_spec_and_still_reads_text_parameters_with_a_warning(tmp_path):
+    assert _args(tmp_path, estimator="aqp:kappa=4").reward.estimator_params == (("kappa", 4.0),)
+    with pytest.warns(FutureWarning, match="aqp:kappa=4"):
+        assert _args(tmp_path, estimator_params='{"kappa": 4}').estimator_params == {"kappa": 4}
+    with pytest.warns(FutureWarning), pytest.raises(AlftInputError, match="estimator_params"):
         _args(tmp_path, estimator_params="{kappa")
+    with pytest.raises(AlftInputError, match="estimator"):
+        _args(tmp_path, estimator="aqp:kappa")
 
 
 def test_plain_grpo_config_needs_reward_funcs(tiny_policy, tmp_path):

@@ -1,5 +1,5 @@
 """With the real verl: advantages through verl's own compute_advantage(DataProto, ...) equal the TRL
-integration's rewards after the same baseline and scaling, exactly (SPEC §6; issue 14's "must reach")."""
+integration's rewards after the same baseline and scaling, exactly (docs/guides/verl.md; issue 14's "must reach")."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""alft on TRL 1.x: answer-level rewards for ``GRPOTrainer`` (SPEC §2.5, §6).
+"""alft on TRL 1.x: answer-level rewards for ``GRPOTrainer`` (docs/concepts/game.md#the-training-step, docs/guides/trl.md).
 
 Drop-in reward (three lines)::
 

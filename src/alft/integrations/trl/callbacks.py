@@ -6,8 +6,7 @@
 * :class:`FailureWarningCallback` warns once when accuracy falls beyond noise (collapse or scattering).
 * :class:`DegenerateRunCallback` warns, from the first step on, of a run that cannot learn: most completions
   empty or without an answer, or the reward constant across most groups.
-* :class:`DualUpdateCallback` moves a constraint game's multipliers once per optimizer step (SPEC §2.4,
-  §2.5 step 4) from the batch estimates of the step's last scored batch.
+* :class:`DualUpdateCallback` moves a constraint game's multipliers once per optimizer step (docs/concepts/game.md#constraints, docs/concepts/game.md#the-training-step step 4) from the batch estimates of the step's last scored batch.
 """
 
 from __future__ import annotations
@@ -116,7 +115,7 @@ class RichProgressCallback(TrainerCallback):
 
 
 class DualUpdateCallback(TrainerCallback):
-    """Once per optimizer step, update a constraint game's multipliers (dual ascent, SPEC §2.4).
+    """Once per optimizer step, update a constraint game's multipliers (dual ascent, docs/concepts/game.md#constraints).
 
     Args:
         update: called with no argument at each step end; it reads the step's batch estimates (e.g. from
@@ -293,7 +292,7 @@ CollapseWarningCallback = FailureWarningCallback
 class EquilibriumProbeCallback(TrainerCallback):
     """Every ``every`` optimizer steps, measures the distance to the predicted equilibrium and appends it
     (with the step) to a JSONL file; ``measure(model)`` samples inside ``fork_rng``, so training's random
-    stream is unchanged (SPEC §7)."""
+    stream is unchanged (docs/concepts/builtin-task.md)."""
 
     def __init__(self, path: Path, every: int, measure: Callable[[Any], dict[str, Any] | None]) -> None:
         self.path, self.every, self.measure = Path(path), every, measure

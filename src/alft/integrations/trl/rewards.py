@@ -1,4 +1,4 @@
-"""A TRL reward function that applies an answer-level game objective to each GRPO group (SPEC §2.5, §6).
+"""A TRL reward function that applies an answer-level game objective to each GRPO group (docs/concepts/game.md#the-training-step, docs/guides/trl.md).
 
 Three lines in any TRL script::
 
@@ -9,7 +9,7 @@ Three lines in any TRL script::
 The anchored game reads each prompt's M reference answers from the dataset's ``reference_answers`` column
 (``alft references`` writes it). A collapsing objective (plain ``coherence``) needs ``allow_collapse=True``.
 
-TRL does not pass ``num_generations`` to reward functions, so K is fixed by closure (SPEC §6). The function
+TRL does not pass ``num_generations`` to reward functions, so K is fixed by closure (docs/guides/trl.md). The function
 checks that it receives whole groups (a multiple of K completions, one prompt per group): with several
 processes, TRL may split a group between processes, so use :class:`alft.integrations.trl.AlftGRPOTrainer`,
 which gathers whole groups before scoring.
@@ -17,7 +17,7 @@ which gathers whole groups before scoring.
 Each call: extract answers → equivalence classes per group (``alft.answers``) → game reward per completion
 (``alft.games.batch_group_rewards`` with the run's :class:`alft.games.Reward`, objective or peer alike).
 Rewards are always finite. Per-step metrics go to TRL's ``log_metric`` under ``alft/``, with the equivalence
-cost apart from the estimator's (SPEC §6).
+cost apart from the estimator's (docs/concepts/answers.md#equivalence).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class AnswerLevelReward:
         self.last = None
 
     def update_duals(self) -> dict[str, float]:
-        """One dual-ascent step of the constraint multipliers from the last scored batch (SPEC §2.4).
+        """One dual-ascent step of the constraint multipliers from the last scored batch (docs/concepts/game.md#constraints).
 
         Returns:
             The batch estimate and new multiplier per constraint (empty without constraints or batch).

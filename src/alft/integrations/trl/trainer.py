@@ -1,4 +1,4 @@
-"""``AlftGRPOTrainer``: TRL's ``GRPOTrainer`` scoring whole groups across processes (SPEC §6).
+"""``AlftGRPOTrainer``: TRL's ``GRPOTrainer`` scoring whole groups across processes (docs/guides/trl.md).
 
 TRL computes rewards on each process's own completions, then gathers them. A group is K consecutive
 completions of the global batch, and unless (per_device_train_batch_size × steps_per_generation) is a
@@ -53,7 +53,7 @@ class AlftGRPOTrainer(GRPOTrainer):
             self.add_callback(DualUpdateCallback(self._update_duals))
 
     def _update_duals(self) -> None:
-        """Once per optimizer step: move every constraint multiplier and log it (SPEC §2.4)."""
+        """Once per optimizer step: move every constraint multiplier and log it (docs/concepts/game.md#constraints)."""
         for reward in self.alft_rewards:
             for name, value in reward.update_duals().items():
                 self._metrics["train"][f"alft/{name}"].append(value)

@@ -1,4 +1,4 @@
-"""alft on verl, as a plugin (SPEC §6): answer-level advantages where large-scale reasoning RL runs.
+"""alft on verl, as a plugin (docs/guides/verl.md): answer-level advantages where large-scale reasoning RL runs.
 
 ``pip install "alft[verl]"`` (in its own environment: verl pins its own transformers) makes ``import verl``
 load :mod:`.plugin`, which registers

@@ -1,4 +1,4 @@
-"""The advantage estimators the plugin registers with verl (``algorithm.adv_estimator=alft…``; SPEC §6).
+"""The advantage estimators the plugin registers with verl (``algorithm.adv_estimator=alft…``; docs/guides/verl.md).
 
 Each has verl's estimator signature: it gets ``token_level_rewards`` and ``response_mask`` of shape (bs, L),
 verl's ``algorithm`` config and ``index`` (the uid per row), and returns (advantages, returns), both the

@@ -1,4 +1,4 @@
-"""How each sample's extracted answer reaches the advantage estimator, which verl does not pass it (SPEC §6).
+"""How each sample's extracted answer reaches the advantage estimator, which verl does not pass it (docs/guides/verl.md).
 
 verl calls a registered advantage estimator with ``token_level_rewards``, ``response_mask``, ``config`` and
 ``index`` (the uid per row) only. The answers live in ``reward_extra_info`` (from :mod:`.score`). A trainer

@@ -1,4 +1,4 @@
-"""verl's ``main_ppo`` with alft's checks first, in the driver, before Ray starts a worker (SPEC §6).
+"""verl's ``main_ppo`` with alft's checks first, in the driver, before Ray starts a worker (docs/guides/verl.md).
 
     python -m alft.integrations.verl.main [verl's Hydra overrides]
 

@@ -1,4 +1,4 @@
-"""verl loads this module on ``import verl`` (entry-point group ``verl.plugins``; SPEC §6).
+"""verl loads this module on ``import verl`` (entry-point group ``verl.plugins``; docs/guides/verl.md).
 
 Importing it registers alft's advantage estimators (:data:`.settings.ADV_ESTIMATORS`) with verl's
 ``core_algos`` registry and the hooked v1 trainers (``trainer.v1.trainer_mode=alft_sync``, …). verl swallows

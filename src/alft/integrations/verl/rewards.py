@@ -1,4 +1,4 @@
-"""From a verl batch's answers and uids to answer-level advantages (SPEC §2.5, §3.8, §6). numpy only.
+"""From a verl batch's answers and uids to answer-level advantages (docs/concepts/game.md#the-training-step, docs/concepts/estimators.md#grpo-caveats, docs/guides/verl.md). numpy only.
 
 verl groups the samples of one prompt by ``uid``; rows of a group need not be adjacent, and a group may have
 lost samples to filtering. Each uid group is scored with the table for its own size K (rows kept in batch
@@ -10,7 +10,7 @@ Advantage of sample i in group g (verl's GRPO form, with alft's rewards R):
     A_i = (R_i − b_i) / (std_g(R) + ε)   (without the division when ``norm_by_std`` is False)
 
 with b_i the group mean of R (``baseline=mean``) or alft's exactly unbiased leave-one-out baseline
-(``baseline=loo``, SPEC §3.8), and std the unbiased (n − 1) standard deviation, as ``torch.std``.
+(``baseline=loo``, docs/concepts/estimators.md#grpo-caveats), and std the unbiased (n − 1) standard deviation, as ``torch.std``.
 
 Every scoring call into alft's game layer goes through :func:`_group_rewards`, one small adapter; the only
 other touch points are parsing the objective (``VerlRewardSettings.game_objective``) and :func:`preflight`.
@@ -91,7 +91,7 @@ def _class_labels(
     Answers arrive canonical (compute_score canonicalises in the reward workers), so equal strings are one
     class. Only a group with two distinct answers, one of them not a plain number (ids ``non_numbers``), can
     merge classes through math-verify; only such groups go through ``alft.answers.groups.answer_groups``
-    (SPEC §6 fast paths).
+    (docs/guides/verl.md fast paths).
     """
     labels = [answers[r] or None for r in rows.tolist()]
     if grouper == "exact" or not non_numbers:

@@ -1,4 +1,4 @@
-"""verl's per-sample ``compute_score`` for alft: the score verl logs, plus the answer the estimator needs (SPEC §6).
+"""verl's per-sample ``compute_score`` for alft: the score verl logs, plus the answer the estimator needs (docs/guides/verl.md).
 
 verl scores one sample at a time and keeps the extra keys of a returned dict as ``reward_extra_info``; the
 alft trainer hook hands them to the advantage estimator, which sees whole uid groups. Point verl at it with::
@@ -25,7 +25,7 @@ ANSWER_KEY = "alft_answer"
 """``reward_extra_info`` key of the extracted answer, canonical (``alft.answers.canonicalize``; "" for none).
 
 Canonicalising here, in verl's parallel reward workers, leaves the estimator step string equality and
-math-verify only between distinct non-numeric answers of a group (SPEC §6)."""
+math-verify only between distinct non-numeric answers of a group (docs/guides/verl.md)."""
 REFERENCE_KEY = "alft_reference"
 """``reward_extra_info`` key of the canonical reference answer ("" when the dataset has none)."""
 REFERENCE_ANSWERS_KEY = "alft_reference_answers"

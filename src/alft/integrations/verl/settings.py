@@ -1,9 +1,9 @@
-"""The plugin's settings, read once from verl's Hydra config (``algorithm.*``) and carried unchanged (SPEC §6).
+"""The plugin's settings, read once from verl's Hydra config (``algorithm.*``) and carried unchanged (docs/guides/verl.md).
 
 verl hands every advantage estimator its ``algorithm`` config. alft reads from it:
 
 * ``algorithm.adv_estimator``: ``alft`` (objective from ``algorithm.alft.objective``) or ``alft_<name>`` for a
-  named objective (:data:`NAMED_OBJECTIVES`: the game objectives and the peers TTRL / EMPO, SPEC §5);
+  named objective (:data:`NAMED_OBJECTIVES`: the game objectives and the peers TTRL / EMPO, docs/concepts/peers.md);
 * ``algorithm.norm_adv_by_std_in_grpo``: divide by the group's reward std, as verl's GRPO does;
 * ``algorithm.alft.*``: the fields of :class:`alft.games.Reward` (:data:`REWARD_KEYS`: objective — default the
   anchored game —, estimator, estimator_params, unextractable, penalty, grouper, constraints, dual_step,
@@ -17,7 +17,6 @@ No verl import here: the main environment can read and test settings.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 from alft import games
-from alft.errors import AlftInputError
+from alft.errors import AlftInputError, is_finite_number, require
 from alft.games import PEERS as PEER_METHODS
 
 GENERIC_ESTIMATOR = "alft"
@@ -42,7 +41,7 @@ NAMED_OBJECTIVES: Mapping[str, str] = MappingProxyType(
 ADV_ESTIMATORS = (GENERIC_ESTIMATOR, *NAMED_OBJECTIVES)
 """The names the plugin registers with verl (``algorithm.adv_estimator=...``)."""
 BASELINES = ("mean", "loo")
-"""``mean``: the group mean, as verl's GRPO; ``loo``: alft's exactly unbiased leave-one-out baseline (SPEC §3.8)."""
+"""``mean``: the group mean, as verl's GRPO; ``loo``: alft's exactly unbiased leave-one-out baseline (docs/concepts/estimators.md#grpo-caveats)."""
 CONFIG_PREFIX = "algorithm.alft."
 
 
@@ -127,8 +126,7 @@ def _check_choice(key: str, value: object, accepted: tuple[str, ...]) -> None:
 
 
 def _check_number(key: str, value: object, ok, expected: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not ok(value):
-        raise AlftInputError(f"{key}: got {value!r}, expected {expected}")
+    require(is_finite_number(value) and ok(value), key, value, expected)
 
 
 def _plain(value: Any) -> Any:

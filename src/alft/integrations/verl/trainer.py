@@ -1,4 +1,4 @@
-"""The smallest hook into verl's default (v1) trainer: hand each sample's answer to the alft estimator (SPEC §6).
+"""The smallest hook into verl's default (v1) trainer: hand each sample's answer to the alft estimator (docs/guides/verl.md).
 
 verl's v1 trainer reads only ``uid``, ``response_mask`` and ``rm_scores`` (and log-probs) from its
 TransferQueue before ``compute_advantage``. :class:`AnswerHandoff` reads the ``reward_extra_info`` that alft's

@@ -1,4 +1,4 @@
-"""The predicted equilibrium as a measurement (SPEC §2.6): how far the policy's answers are from p*.
+"""The predicted equilibrium as a measurement (docs/concepts/game.md#the-anchor): how far the policy's answers are from p*.
 
 For an anchored game with exponent s, each prompt's optimum is p* ∝ p_ref^s. With p̂_ref the empirical
 distribution of the prompt's M reference answers, the estimated p̂* ∝ p̂_ref^s; the policy's n sampled answers
@@ -30,7 +30,7 @@ def predicted_equilibrium(reference: Sequence[str | None], s: float) -> dict[str
     return {a: w / total for a, w in weights.items()}
 
 
-def total_variation(samples: Sequence[str | None], target: dict[str, float]) -> float:
+def sample_total_variation(samples: Sequence[str | None], target: dict[str, float]) -> float:
     """TV between the empirical distribution of the answered samples and ``target`` (1 if either is empty)."""
     counts = Counter(a for a in samples if a is not None)
     n = sum(counts.values())
@@ -44,7 +44,7 @@ def sampling_floor(target: dict[str, float], n: int, rng: np.random.Generator, r
     """Mean TV of n draws from ``target`` to ``target``: the score of a policy exactly at p̂*."""
     if not target:
         return 1.0
-    keys, probs = list(target), np.array(list(target.values()))
+    probs = np.array(list(target.values()))
     tvs = [0.5 * np.abs(rng.multinomial(n, probs) / n - probs).sum() for _ in range(repeats)]
     return float(np.mean(tvs))
 
@@ -63,13 +63,13 @@ def equilibrium_distance(samples: Sequence[Sequence[str | None]], references: Se
     pairs = [(q, r) for q, r in zip(samples, references) if any(a is not None for a in r)]
     if not pairs:
         return {"tv_to_p_star": 1.0, "tv_floor": 1.0, "tv_to_reference": 1.0, "best_exponent": None, "n_prompts": 0}
-    tv = [total_variation(q, predicted_equilibrium(r, s)) for q, r in pairs]
+    tv = [sample_total_variation(q, predicted_equilibrium(r, s)) for q, r in pairs]
     floor = [sampling_floor(predicted_equilibrium(r, s), max(1, sum(a is not None for a in q)), rng) for q, r in pairs]
-    fit = [np.mean([total_variation(q, predicted_equilibrium(r, e)) for q, r in pairs]) for e in EXPONENT_GRID]
+    fit = [np.mean([sample_total_variation(q, predicted_equilibrium(r, e)) for q, r in pairs]) for e in EXPONENT_GRID]
     return {
         "tv_to_p_star": float(np.mean(tv)),
         "tv_floor": float(np.mean(floor)),
-        "tv_to_reference": float(np.mean([total_variation(q, predicted_equilibrium(r, 1.0)) for q, r in pairs])),
+        "tv_to_reference": float(np.mean([sample_total_variation(q, predicted_equilibrium(r, 1.0)) for q, r in pairs])),
         "best_exponent": float(EXPONENT_GRID[int(np.argmin(fit))]) if np.ptp(fit) > 0 else None,
         "n_prompts": len(pairs),
     }
