@@ -13,7 +13,7 @@ import json
 import random
 from pathlib import Path
 
-SYSTEM = "You are a careful assistant. Solve the problem, then give the final answer as: The answer is N."
+SYSTEM = "Answer with the final number only."
 STORIES = (
     ("{name} has {a} apples and buys {b} more. How many apples does {name} have now?", lambda a, b: a + b),
     ("{name} had {a} stickers and gave away {b}. How many stickers are left?", lambda a, b: a - b),

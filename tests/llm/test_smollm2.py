@@ -64,7 +64,8 @@ def test_two_grpo_steps_of_alft_train_on_chat_prompts(gguf_model, chat_problems,
     assert summary["equilibrium"]["after"]["n_prompts"] == 2
     assert summary["settings"]["model"] == str(gguf_model)  # the user's file, not the cache folder
     assert "plain text" not in result.stderr  # chat prompts: no format warning
-    for cost in ("8 training prompts × 2 draws = 16 completions", "2 problems × (1 greedy + 4 samples) = 10",
+    for cost in ("training prompts: 4 of the dataset's 8", "4 training prompts × 2 draws = 8 completions",
+                 "2 problems × (1 greedy + 4 samples) = 10",
                  "GRPO: 2 steps × 2 prompts × K=4 = 16 completions"):
         assert cost in result.stderr
     from transformers import AutoModelForCausalLM
