@@ -97,7 +97,8 @@ def default_size(preset: str, name: str, user_model: bool) -> Any:
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything that determines a run's numbers (written to the run folder's config.json).
+    """Everything that determines a run's numbers (written to the run folder's config.json). Sizes left None come
+    from the preset, capped by :data:`USER_MODEL_SIZES` when ``model`` is given.
 
     Attributes:
         preset: name in :data:`PRESETS` (sizes not given explicitly come from it).
@@ -117,8 +118,6 @@ class TrainSettings:
         eval_problems: evaluation problems (0 skips evaluation).
         eval_steps: also evaluate on the held-out problems every N steps (0: before and after only), appended to
             the run folder's evaluation.jsonl; sampling is forked, so the run's numbers do not change.
-
-        Sizes left None come from the preset, capped by :data:`USER_MODEL_SIZES` when ``model`` is given.
         save_steps: checkpoint interval.
         model: a local folder or hub id; None for the built-in warmed-up model.
         dataset: a JSONL file or a ``datasets`` name with a ``prompt`` column; None for the built-in task.
@@ -187,7 +186,7 @@ class TrainSettings:
         for name in ("num_generations", "steps", "learning_rate", "prompts_per_step", "max_completion_length",
                      "train_prompts", "eval_problems", "save_steps", "reference_draws", "probe_prompts",
                      "probe_samples", "temperature"):
-            # a dataset's own reference_answers column sets M; drawn, it is the preset's (pipeline.with_references)
+            # a dataset's own reference_answers column sets M; drawn, it is the default size (draws_to_make)
             keep_unset = name == "reference_draws" and self.dataset is not None
             if getattr(self, name) is None and not keep_unset:
                 object.__setattr__(self, name, default_size(self.preset, name, self.model is not None))
