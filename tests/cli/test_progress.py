@@ -36,10 +36,16 @@ def test_the_libraries_bars_and_log_lines_are_hidden_unless_verbose_and_restored
     import transformers
 
     logging_ = transformers.utils.logging
+    bars = logging_.is_progress_bar_enabled()
+    logging_.enable_progress_bar()  # as a fresh process has it (an earlier test of this process may not)
     before = logging_.get_verbosity()
-    with quiet_libraries(verbose=True):
+    try:
+        with quiet_libraries(verbose=True):
+            assert logging_.is_progress_bar_enabled() and logging_.get_verbosity() == before
+        with quiet_libraries(verbose=False):
+            assert not logging_.is_progress_bar_enabled() and not datasets.is_progress_bar_enabled()
+            assert logging_.get_verbosity() == logging.ERROR and logging.getLogger("trl").level == logging.ERROR
         assert logging_.is_progress_bar_enabled() and logging_.get_verbosity() == before
-    with quiet_libraries(verbose=False):
-        assert not logging_.is_progress_bar_enabled() and not datasets.is_progress_bar_enabled()
-        assert logging_.get_verbosity() == logging.ERROR and logging.getLogger("trl").level == logging.ERROR
-    assert logging_.is_progress_bar_enabled() and logging_.get_verbosity() == before
+    finally:
+        if not bars:
+            logging_.disable_progress_bar()

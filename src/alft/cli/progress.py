@@ -122,6 +122,7 @@ def quiet_libraries(verbose: bool) -> Iterator[None]:
 
     levels = {name: logging.getLogger(name).level for name in LIBRARY_LOGGERS}
     transformers_level = transformers.utils.logging.get_verbosity()
+    transformers_bars = transformers.utils.logging.is_progress_bar_enabled()
     datasets_bars = datasets.is_progress_bar_enabled()
     hub_bars = not huggingface_hub.utils.are_progress_bars_disabled()
     for name in LIBRARY_LOGGERS:
@@ -139,7 +140,8 @@ def quiet_libraries(verbose: bool) -> Iterator[None]:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
         transformers.utils.logging.set_verbosity(transformers_level)
-        transformers.utils.logging.enable_progress_bar()
+        if transformers_bars:
+            transformers.utils.logging.enable_progress_bar()
         if datasets_bars:
             datasets.enable_progress_bars()
         if hub_bars:

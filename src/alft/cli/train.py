@@ -35,9 +35,7 @@ Opt = typer.Option
 
 def _preset_default(field: str) -> str:
     """``default: 8 (preset default), 4 (preset tiny)`` — a size that comes from the preset unless given."""
-    from alft.training.settings import PRESETS
-
-    from alft.training.settings import USER_MODEL_SIZES
+    from alft.training.settings import PRESETS, USER_MODEL_SIZES
 
     cap = USER_MODEL_SIZES.get(field)
     cap = "" if cap is None else f" With --model: at most {cap}." if cap else " With --model: 0 (off) unless given."
@@ -58,7 +56,7 @@ LrOption = Annotated[float | None, Opt("--lr", help="GRPO learning rate (TRL's l
 EvalOption = Annotated[int | None, Opt("--eval-problems", help="Held-out problems evaluated before and after (0: none; a dataset keeps at most 1/5 of its rows). " + _preset_default("eval_problems"))]
 JsonOption = Annotated[bool, Opt("--json", help="Print exactly one JSON object (the summary) to stdout.")]
 VerboseOption = Annotated[bool, Opt("--verbose", help="Also show the libraries' own progress bars, log lines and warnings (transformers, datasets, TRL); hidden by default.")]
-TrainPromptsOption = Annotated[int | None, Opt("--train-prompts", help="Distinct training prompts of the built-in task (a --dataset trains on all its rows but the evaluation ones). " + _preset_default("train_prompts"))]
+TrainPromptsOption = Annotated[int | None, Opt("--train-prompts", help="Distinct training prompts of the built-in task (a --dataset trains on its rows but the evaluation ones, at most --steps × --prompts-per-step of them). " + _preset_default("train_prompts"))]
 ProbePromptsOption = Annotated[int | None, Opt("--probe-prompts", help="Training prompts on which the distance to the predicted equilibrium p* is measured before and after training (anchored games; 0: no probe). " + _preset_default("probe_prompts"))]
 ProbeSamplesOption = Annotated[int | None, Opt("--probe-samples", help="Answers sampled per probe prompt (≥ 2). " + _preset_default("probe_samples"))]
 # Options the written config.yaml leaves out: where and how this run was launched, not what it computes.
