@@ -2,6 +2,7 @@
 back through others (STYLE: layers, each importing only from below)."""
 
 import ast
+import re
 import json
 import subprocess
 import sys
@@ -81,3 +82,37 @@ def test_no_import_cycle_among_alft_modules():
 
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+# The layers of the README's table, lowest first; a module belongs to the longest prefix listed. Shared helpers
+# (errors, paths) sit below everything; alft.bvpo's base policy, task and comparison code train, like its trainer.
+LAYERS = [
+    ("foundation", ["alft.errors", "alft.paths", "alft"]),
+    ("mathematics", ["alft.estimators", "alft.bon", "alft.answers", "alft.games", "alft.bvpo"]),
+    ("task", ["alft.task"]),
+    ("integrations", ["alft.integrations"]),
+    ("training", ["alft.training", "alft.bvpo.trainer", "alft.bvpo.base", "alft.bvpo.task", "alft.bvpo.compare"]),
+    ("command line", ["alft.cli"]),
+]
+
+
+def _layer(module: str) -> int:
+    matches = [(len(prefix), i) for i, (_, prefixes) in enumerate(LAYERS) for prefix in prefixes
+               if module == prefix or module.startswith(prefix + ".")]
+    return max(matches)[1]
+
+
+def test_every_import_goes_to_the_same_layer_or_one_below():
+    upward = sorted(f"{a} ({LAYERS[_layer(a)][0]}) imports {b} ({LAYERS[_layer(b)][0]})"
+                    for a, targets in _graph().items() for b in targets if _layer(b) > _layer(a))
+    assert upward == []
+
+
+def test_the_readme_layer_table_is_the_code_s():
+    readme = (SRC.parent / "README.md").read_text()
+    table = readme[readme.index("| layer | packages | imports |"):]
+    rows = [line.split("|")[1:3] for line in table.splitlines()[2:] if line.startswith("|")]
+    assert [name.strip() for name, _ in rows] == [name for name, _ in LAYERS[1:]]
+    for i, (_, packages) in enumerate(rows, start=1):
+        for named in re.findall(r"`(alft(?:\.\w+)+)`", packages):
+            assert _layer(named) == i, f"the README puts {named} in {LAYERS[i][0]}, the code in {LAYERS[_layer(named)][0]}"

@@ -141,10 +141,11 @@ def plot_command(
     input_path: InputOption = None,
     dist: DistOption = None,
     n: NOption = DEFAULT_NS,
-    seed: Annotated[int, typer.Option(help="Unused by the exact curves; kept so every command takes --seed.")] = 0,
+    seed: Annotated[int | None, typer.Option(hidden=True, help="Deprecated: does nothing, the curves are exact.")] = None,
 ) -> None:
     """Draw KL against n and the KL–win-rate frontier (best-of-n, tilted optimum, rewind-and-repeat) to PNG."""
-    del seed  # the plot is exact: no sampling
+    if seed is not None:  # once accepted for uniformity; the plot is exact, nothing is sampled
+        _err.print("warning: --seed does nothing here (the curves are exact) and will be removed")
     with user_errors():
         reference, label = load_reference(input_path, dist)
         ns = parse_ns(n)

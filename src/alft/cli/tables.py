@@ -20,6 +20,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(tables_app, name="tables")
 
 
+def _warn_seed(seed: int | None) -> None:
+    """``--seed`` was once accepted here for uniformity; nothing in a table is random, so say it does nothing."""
+    if seed is not None:
+        _err.print("warning: --seed does nothing here (tables are deterministic) and will be removed")
+
+
 def _progress():
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -33,9 +39,10 @@ def show(
     target: str = typer.Option("log", "--target", help="log, kl, l2, tsallis:ALPHA, kl+l2[:MU] or poly:A0,A1,..."),
     param: List[str] = typer.Option([], "--param", help="Deprecated: write the parameter into ESTIMATOR, e.g. aqp:kappa=8.", hidden=True),
     as_json: bool = typer.Option(False, "--json", help="Print exactly one JSON object."),
-    seed: int = typer.Option(0, "--seed", help="Accepted for uniformity: tables are deterministic."),
+    seed: int | None = typer.Option(None, "--seed", hidden=True, help="Deprecated: does nothing, tables are deterministic."),
 ) -> None:
     """Print one table g[0..K−1] and its metrics."""
+    _warn_seed(seed)
     from alft.estimators import get_estimator, parse_estimator
 
     try:
@@ -64,9 +71,10 @@ def frontier_command(
     K: List[int] = typer.Option([8, 16, 32], "--K", "-K", help="Group sizes (repeatable)."),
     out: Path = typer.Option(Path("frontier.png"), "--out", help="PNG of the frontier, one panel per K."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
-    seed: int = typer.Option(0, "--seed", help="Accepted for uniformity: tables are deterministic."),
+    seed: int | None = typer.Option(None, "--seed", hidden=True, help="Deprecated: does nothing, tables are deterministic."),
 ) -> None:
     """Bias/variance Pareto frontier: the AQP κ sweep against every named table."""
+    _warn_seed(seed)
     from alft.estimators.plots import draw_frontiers
     from alft.estimators.report import DEFAULT_KAPPAS, frontier
 
@@ -100,9 +108,10 @@ def report_command(
     K: List[int] = typer.Option([4, 8, 16, 32, 64], "--K", "-K", help="Group sizes (repeatable)."),
     out_dir: Path = typer.Option(Path("tables-report"), "--out-dir", help="Folder for report.json and report.png."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
-    seed: int = typer.Option(0, "--seed", help="Accepted for uniformity: tables are deterministic."),
+    seed: int | None = typer.Option(None, "--seed", hidden=True, help="Deprecated: does nothing, tables are deterministic."),
 ) -> None:
     """Metrics of every log-p estimator for each K, with fitted decay exponents; writes JSON + PNG."""
+    _warn_seed(seed)
     from alft.estimators.plots import draw_report
     from alft.estimators import log_estimators
     from alft.estimators.report import estimator_report

@@ -1,5 +1,6 @@
-"""torch's intra-op threads, set for a block: on a busy 2-core machine one thread ran sampling, warm-up and
-GRPO up to 5× faster than two whenever another process held a core (docs/concepts/builtin-task.md)."""
+"""torch's intra-op threads, set for a block: on a busy 2-core machine one thread runs sampling, warm-up and
+GRPO faster than two whenever another process holds a core (not measured in benchmarks/results;
+docs/concepts/builtin-task.md#running-on-cpu)."""
 
 from __future__ import annotations
 

@@ -124,7 +124,7 @@ def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: d
     """Greedy and K-sample evaluation (accuracy beside agreement, docs/concepts/builtin-task.md), or None without eval data."""
     if data is None:
         return None
-    with one_torch_thread():  # as sampling and GRPO: 2 threads ran ≈ 15× slower while another process held a core
+    with one_torch_thread():  # as sampling and GRPO: two threads slow down whenever another process holds a core (docs/concepts/builtin-task.md#running-on-cpu)
         return evaluate_policy(
             model,
             tokenizer,
@@ -296,7 +296,7 @@ def train_grpo(
     trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (docs/concepts/builtin-task.md)
     checkpoint = folder.last_checkpoint() if resume else None
     start = time.perf_counter()
-    with one_torch_thread(), _completion_tables(settings, folder, hardware.is_main):  # 2 threads: ≈ 5× slower with a busy core (docs/concepts/builtin-task.md)
+    with one_torch_thread(), _completion_tables(settings, folder, hardware.is_main):  # two threads slow down whenever another process holds a core (docs/concepts/builtin-task.md#running-on-cpu)
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     trained = trainer.accelerator.unwrap_model(trainer.model)

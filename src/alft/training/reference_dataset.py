@@ -99,7 +99,7 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
         progress: a started ``rich.progress.Progress``, or None.
 
     Returns:
-        The summary (``output``, ``layout``, ``model`` and :meth:`ReferenceSet.summary`); None on the processes
+        The summary (``output``, ``layout``, ``model`` and :meth:`alft.training.references.ReferenceSet.summary`); None on the processes
         other than the main one of an ``accelerate launch``, which draw their share and write nothing.
     """
     check_output(output, verl)

@@ -232,7 +232,7 @@ def answer_reward(num_generations: int, *args: Any, **fields: Any) -> AnswerLeve
             ``DualUpdateCallback(reward.update_duals)``).
 
     Returns:
-        An :class:`AnswerLevelReward`, ready to pass as ``reward_funcs``. To reuse a :class:`Reward` value,
+        An :class:`AnswerLevelReward`, ready to pass as ``reward_funcs``. To reuse a :class:`alft.games.Reward` value,
         build ``AnswerLevelReward(num_generations, reward)`` directly.
 
     Raises:
