@@ -168,6 +168,7 @@ def test_every_stage_says_what_it_will_generate_before_it_starts(cli, tmp_path):
     assert "GRPO: 4 steps × 2 prompts × K=4 = 32 completions" in log
     assert "warm-up cached after the first run" not in log
     assert "Loading weights" not in log and "Writing model shards" not in log  # no library bars by default
+    assert "it/s]" not in log  # nor a tqdm bar of the warm-up (the tiny preset's is made on first use)
     again = cli("train", *TINY, "--output-dir", str(tmp_path / "again"), "--json")
     assert "reference answers (all 32 prompts cached): 32/32 done" in again.stderr
 

@@ -81,6 +81,12 @@ def base_policy(settings: TrainSettings, show_progress: bool) -> BasePolicy:
     return BasePolicy(str(result.path), result.seconds, result.cached)
 
 
+def draws_bars(progress: Any) -> bool:
+    """True when ``progress`` draws bars (a terminal): only then may a warm-up show TRL's own bar, which in a log
+    file is a line of noise (the CLI's plain-line display is a disabled rich Progress)."""
+    return progress is not None and not getattr(progress, "disable", False)
+
+
 def prompts(settings: TrainSettings, log: Log = lambda message: None) -> tuple[datasets.Dataset, datasets.Dataset | None]:
     """(training prompts, evaluation prompts with answers or None); a chat dataset's model must have a chat
     template, and a ``reference_answers`` column of an anchored run the right shape. A dataset's training part
@@ -404,7 +410,7 @@ def run_training(
     log(f"base policy: {_policy_name(settings)} on {hardware.device}{' (bf16)' if hardware.bf16 else ''}, "
         f"{hardware.processes} process(es)")
     with PartialState().main_process_first():  # one process warms up, the others read the cache
-        policy = base_policy(settings, show_progress=progress is not None)
+        policy = base_policy(settings, show_progress=draws_bars(progress))
     train, references = with_references(policy, train, settings, hardware, progress, log)  # processes share chunks
     before, before_seconds = _evaluate_base(policy, evaluation, train, settings, hardware, run, log)
     log(f"GRPO: {settings.steps} steps × {settings.prompts_per_step} prompts × K={settings.num_generations} = "

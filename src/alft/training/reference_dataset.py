@@ -29,7 +29,7 @@ from accelerate import PartialState
 from alft.errors import require
 from alft.task.arithmetic import prompt_dataset
 from alft.task.loading import load_prompts, load_rows
-from alft.training.pipeline import base_policy
+from alft.training.pipeline import base_policy, draws_bars
 from alft.training.references import Answers, draw_reference_answers, require_vllm, with_reference_column
 from alft.training.runtime import device_for
 from alft.training.settings import TrainSettings
@@ -109,7 +109,7 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
     state = PartialState(cpu=device == "cpu")
     rows, data = _prompt_rows(settings)
     with state.main_process_first():  # one process warms up (a preset other than the shipped one)
-        policy = base_policy(settings, show_progress=progress is not None)
+        policy = base_policy(settings, show_progress=draws_bars(progress))
     log(f"reference answers: {len(data)} prompts × {settings.draws_to_make} draws = "
         f"{len(data) * settings.draws_to_make} completions (cached: drawn once per model, prompts and settings)")
     references = draw_reference_answers(
