@@ -159,7 +159,8 @@ def test_probe_options_size_the_equilibrium_probe_and_zero_turns_it_off(cli, tmp
     assert json.loads(off.stdout)["equilibrium"] is None and not (tmp_path / "b" / "equilibrium_before.json").exists()
 
 
-def test_every_stage_says_what_it_will_generate_before_it_starts(cli, tmp_path):
+def test_every_stage_says_what_it_will_generate_before_it_starts(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALFT_CACHE_DIR", str(tmp_path / "cache"))  # the tiny warm-up and the references made here
     result = cli("train", *TINY, "--output-dir", str(tmp_path / "run"), "--json")
     assert result.exit_code == 0, result.output
     log = result.stderr
@@ -168,7 +169,7 @@ def test_every_stage_says_what_it_will_generate_before_it_starts(cli, tmp_path):
     assert "GRPO: 4 steps × 2 prompts × K=4 = 32 completions" in log
     assert "warm-up cached after the first run" not in log
     assert "Loading weights" not in log and "Writing model shards" not in log  # no library bars by default
-    assert "it/s]" not in log  # nor a tqdm bar of the warm-up (the tiny preset's is made on first use)
+    assert "it/s]" not in log  # nor the warm-up's tqdm bar, nor the bars it used to switch back on
     again = cli("train", *TINY, "--output-dir", str(tmp_path / "again"), "--json")
     assert "reference answers (all 32 prompts cached): 32/32 done" in again.stderr
 
