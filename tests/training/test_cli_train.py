@@ -146,3 +146,38 @@ def test_the_reward_is_validated_once_before_step_one_and_only_looked_up_per_ste
     assert result.exit_code == 0, result.output
     assert len(built) == 1  # the CLI's Reward, nowhere rebuilt
     assert checked == [4]  # the table's trainability at K = 4, once over 4 steps and the preflight
+
+
+def test_probe_options_size_the_equilibrium_probe_and_zero_turns_it_off(cli, tmp_path):
+    result = cli("train", *TINY, "--probe-prompts", "2", "--probe-samples", "3", "--output-dir", str(tmp_path / "a"), "--json")
+    assert result.exit_code == 0, result.output
+    after = json.loads(result.stdout)["equilibrium"]["after"]
+    assert (after["n_prompts"], after["samples_per_prompt"]) == (2, 3)
+    assert "equilibrium probe 2 prompts × 3 samples = 6 completions" in result.stderr  # the cost, before it runs
+    off = cli("train", *TINY, "--probe-prompts", "0", "--output-dir", str(tmp_path / "b"), "--json")
+    assert off.exit_code == 0, off.output
+    assert json.loads(off.stdout)["equilibrium"] is None and not (tmp_path / "b" / "equilibrium_before.json").exists()
+
+
+def test_every_stage_says_what_it_will_generate_before_it_starts(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("ALFT_CACHE_DIR", str(tmp_path / "cache"))  # the tiny warm-up and the references made here
+    result = cli("train", *TINY, "--output-dir", str(tmp_path / "run"), "--json")
+    assert result.exit_code == 0, result.output
+    log = result.stderr
+    assert "reference answers: 32 training prompts × 8 draws = 256 completions" in log
+    assert log.count("12 problems × (1 greedy + 4 samples) = 60 completions") == 2  # before and after
+    assert "GRPO: 4 steps × 2 prompts × K=4 = 32 completions" in log
+    assert "warm-up cached after the first run" not in log
+    assert "Loading weights" not in log and "Writing model shards" not in log  # no library bars by default
+    assert "it/s]" not in log  # nor the warm-up's tqdm bar, nor the bars it used to switch back on
+    again = cli("train", *TINY, "--output-dir", str(tmp_path / "again"), "--json")
+    assert "reference answers (all 32 prompts cached): 32/32 done" in again.stderr
+
+
+def test_log_completions_writes_its_files_and_keeps_the_console_quiet(cli, tmp_path):
+    folder = tmp_path / "run"
+    result = cli("train", *TINY, "--log-completions", "--output-dir", str(folder), "--json")
+    assert result.exit_code == 0, result.output
+    assert len(list((folder / "checkpoints" / "completions").glob("*.parquet"))) == 4
+    assert "Completion" in (folder / "completions.txt").read_text()  # TRL's table, one per step
+    assert "Completion" not in result.output and len(result.stderr.splitlines()) < 40

@@ -48,7 +48,7 @@ def test_a_config_file_trains_a_model_folder_on_a_chat_jsonl_and_reports_to_tens
         "preset": "tiny", "model": str(chat_model_dir), "dataset": str(_chat_jsonl(tmp_path / "chat.jsonl")),
         "steps": 9, "num_generations": 2, "prompts_per_step": 2, "eval_problems": 5, "extractor": "last-number",
         "report_to": "tensorboard", "lora": True, "lora_rank": 2, "lora_alpha": 8, "lora_target_modules": "q_proj,v_proj",
-        "gradient_accumulation_steps": 2,
+        "gradient_accumulation_steps": 2, "probe_prompts": 2, "probe_samples": 4,
     }) + "lr: 1e-5\n")  # PyYAML reads 1e-5 (no dot) as text: still a number
     folder = tmp_path / "run"
     result = cli("train", "--config", str(config), "--steps", "3", "--output-dir", str(folder), "--json")  # CLI wins
@@ -61,6 +61,13 @@ def test_a_config_file_trains_a_model_folder_on_a_chat_jsonl_and_reports_to_tens
     assert summary["seconds"]["warmup_cached"] is None  # a given model has no warm-up, cached or not
     tags = _scalar_tags(folder)
     assert len(tags["train/alft/answer_entropy"]) == 3 and len(tags["train/reward"]) == 3
+    # the before/after evaluation and the distance to p* reach the tracker too, as in summary.json
+    assert tags["train/alft_eval/before/greedy_accuracy"] == [pytest.approx(summary["before"]["greedy_accuracy"])]
+    assert tags["train/alft_eval/after/greedy_accuracy"] == [pytest.approx(summary["after"]["greedy_accuracy"])]
+    assert "train/alft_eval/change/majority_accuracy" in tags
+    equilibrium = summary["equilibrium"]
+    assert tags["train/alft_equilibrium/after/tv_to_p_star"] == [pytest.approx(equilibrium["after"]["tv_to_p_star"])]
+    assert tags["train/alft_equilibrium/before/tv_to_p_star"] == [pytest.approx(equilibrium["before"]["tv_to_p_star"])]
     # the written options re-run the same settings: every key is an option, and the CLI override is kept
     written = yaml.safe_load((folder / "config.yaml").read_text())
     assert written["steps"] == 3 and written["model"] == str(chat_model_dir.resolve())
@@ -163,5 +170,6 @@ def test_a_bad_model_writes_nothing_so_the_corrected_command_runs(cli, tmp_path,
     assert result.exit_code == 0, result.output
     from alft.cli.train import timing_line
 
-    assert "warm-up none, --model" in timing_line(json.loads(result.stdout))
+    line = timing_line(json.loads(result.stdout))
+    assert line.startswith("time: total") and "warm-up" not in line  # a given model has no warm-up to time
 

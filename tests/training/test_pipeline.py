@@ -40,3 +40,17 @@ def test_an_evaluation_is_stored_with_its_per_problem_outputs(tmp_path):
     assert rows == [{"greedy": "3", "samples": ["3", None], "greedy_correct": True, "samples_correct": [True, False],
                      "majority_correct": True}]
     assert write_evaluation(run, "before", None) is None and not run.problems("before").exists()
+
+
+def test_a_dataset_run_keeps_the_training_prompts_it_can_reach_and_says_so(tmp_path):
+    rows = [{"prompt": f"{a}+{b}=", "answer": str(a + b)} for a in range(10) for b in range(5)]  # 50 rows
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    lines = []
+    settings = TrainSettings(preset="tiny", model="m", dataset=str(tmp_path / "d.jsonl"), steps=3, prompts_per_step=2,
+                             eval_problems=10)
+    train, evaluation = prompts(settings, lines.append)
+    assert (len(train), len(evaluation)) == (6, 10)  # 3 steps × 2 prompts; the held-out problems untouched
+    assert not set(train["prompt"]) & set(evaluation["prompt"])
+    assert lines == ["training prompts: 6 of the dataset's 40 (--steps 3 × --prompts-per-step 2: a run sees no more)"]
+    many_steps = prompts(settings.replace(steps=100), lines.append)[0]
+    assert len(many_steps) == 40 and len(lines) == 1  # every prompt reachable: all kept, nothing said

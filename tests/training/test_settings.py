@@ -110,3 +110,29 @@ def test_the_built_in_model_stays_on_cpu_and_batches_must_split_evenly():
     assert runtime(TrainSettings(preset="tiny")).device == "cpu"  # bit-for-bit reproducible numbers
     with pytest.raises(AlftInputError, match="--prompts-per-step"):
         runtime(TrainSettings(preset="tiny", prompts_per_step=1, num_generations=3, gradient_accumulation_steps=2))
+
+
+def test_a_users_model_gets_small_one_off_stages_unless_they_are_given():
+    user = TrainSettings(model="m", dataset="x.jsonl")
+    assert (user.eval_problems, user.probe_prompts, user.probe_samples, user.draws_to_make) == (32, 0, 16, 8)
+    assert (user.prompts_per_step, user.num_generations, user.steps) == (4, 8, 200)  # K and steps: the preset's
+    assert user.reference_draws is None  # a dataset's own reference_answers column may still set M
+    given = TrainSettings(model="m", dataset="x.jsonl", eval_problems=200, probe_prompts=4, reference_draws=32)
+    assert (given.eval_problems, given.probe_prompts, given.draws_to_make) == (200, 4, 32)
+    builtin = TrainSettings()  # the built-in model keeps the preset's sizes
+    assert (builtin.eval_problems, builtin.probe_prompts, builtin.probe_samples, builtin.draws_to_make) == (1000, 64, 64, 64)
+    assert builtin.prompts_per_step == 8
+    assert TrainSettings(preset="tiny", model="m").eval_problems == PRESETS["tiny"].eval_problems  # never above the preset
+
+
+def test_the_sizes_named_in_errors_are_options_of_alft_train():
+    from typer.main import get_command
+
+    from alft.cli import app
+
+    options = {opt for p in get_command(app).commands["train"].params for opt in p.opts}
+    for field, changes in (("--train-prompts", {"train_prompts": 0}), ("--probe-prompts", {"probe_prompts": -1}),
+                           ("--probe-samples", {"probe_samples": 1}), ("--eval-problems", {"eval_problems": -1})):
+        assert field in options
+        with pytest.raises(AlftInputError, match=field):
+            TrainSettings(preset="tiny", **changes)

@@ -13,7 +13,8 @@ from typing import Annotated, Any, Literal
 import typer
 
 from alft.cli.errors import user_errors
-from alft.cli.train import JsonOption, PresetOption, _out, _preset_default, _run
+from alft.cli.progress import stage_log
+from alft.cli.train import JsonOption, PresetOption, VerboseOption, _out, _preset_default, _run
 from alft.games.reward import REWARD_HELP
 from alft.games import Reward
 from alft.training.settings import TrainSettings, task_extractor
@@ -23,7 +24,7 @@ Opt = typer.Option
 
 def references(
     output: Annotated[Path, Opt("--output", "-o", help="The file to write: .jsonl or .parquet (the dataset's rows plus a reference_answers column), or with --verl a .parquet in verl's RL layout.")],
-    model: Annotated[str | None, Opt("--model", help="The reference policy: a local model folder (save_pretrained) or hub id. Default: the built-in model.")] = None,
+    model: Annotated[str | None, Opt("--model", help="The reference policy: a local model folder (save_pretrained), a GGUF file (converted once, cached) or hub id. Default: the built-in model.")] = None,
     dataset: Annotated[str | None, Opt("--dataset", help="A JSONL/JSON/CSV/Parquet file or a datasets name; its prompt column holds text or chat messages (rendered through the model's chat template, as alft train does). Needs --model. Default: the built-in task's training prompts.")] = None,
     dataset_split: Annotated[str, Opt("--dataset-split", help="Split of a named dataset.")] = "train",
     prompt_column: Annotated[str, Opt("--prompt-column", help="The dataset's prompt column.")] = "prompt",
@@ -38,6 +39,7 @@ def references(
     use_vllm: Annotated[bool, Opt("--use-vllm/--no-use-vllm", help="Generate with vLLM (needs `pip install vllm` and a GPU; one process).")] = False,
     batch_size: Annotated[int, Opt("--batch-size", help="Sequences (prompts × M) per generate call; the answers depend on it.")] = 512,
     verl: Annotated[bool, Opt("--verl", help="Write verl's RL Parquet: data_source, prompt (messages), ability, reward_model, extra_info with reference_answers (\"\" for unanswered).")] = False,
+    verbose: VerboseOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Draw M reference answers per prompt once (cached, resumable) and write them with the dataset.
@@ -54,7 +56,8 @@ def references(
             device=device, use_vllm=use_vllm)
         check_output(output, verl)
     summary = _run(lambda progress: _job(settings, output, seed, verl, batch_size, progress), output,
-                   "interrupted: run the same command again; the prompts drawn so far are cached and not redrawn")
+                   "interrupted: run the same command again; the prompts drawn so far are cached and not redrawn",
+                   verbose=verbose)
     if summary is None:
         return  # not the main process of a multi-process launch
     if as_json:
@@ -73,7 +76,8 @@ def summary_line(summary: dict[str, Any]) -> str:
 def _job(settings: TrainSettings, output: Path, seed: int, verl: bool, batch_size: int, progress: Any) -> dict[str, Any] | None:
     from alft.training.reference_dataset import make_reference_dataset
 
-    return make_reference_dataset(settings, output, seed=seed, verl=verl, batch_size=batch_size, progress=progress)
+    return make_reference_dataset(settings, output, seed=seed, verl=verl, batch_size=batch_size, progress=progress,
+                                  log=stage_log(progress))
 
 
 def register(app: typer.Typer) -> None:

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alft.cli.errors import estimator_with_params, fail, stderr as _err, user_errors
+from alft.cli.progress import progress_display, quiet_libraries, stage_log
 from alft.errors import AlftInputError, AlftNumericalError, require
 from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP
 from alft.games import Reward
@@ -34,9 +35,11 @@ Opt = typer.Option
 
 def _preset_default(field: str) -> str:
     """``default: 8 (preset default), 4 (preset tiny)`` — a size that comes from the preset unless given."""
-    from alft.training.settings import PRESETS
+    from alft.training.settings import PRESETS, USER_MODEL_SIZES
 
-    return "Default: " + ", ".join(f"{getattr(p, field):g} (preset {name})" for name, p in PRESETS.items()) + "."
+    cap = USER_MODEL_SIZES.get(field)
+    cap = "" if cap is None else f" With --model: at most {cap}." if cap else " With --model: 0 (off) unless given."
+    return "Default: " + ", ".join(f"{getattr(p, field):g} (preset {name})" for name, p in PRESETS.items()) + "." + cap
 
 
 PresetOption = Annotated[Literal["default", "tiny"], Opt("--preset",
@@ -52,8 +55,12 @@ LrOption = Annotated[float | None, Opt("--lr", help="GRPO learning rate (TRL's l
                                        + " On the built-in task lr ≥ 1e-4 hacked the reward; tune it for your model.")]
 EvalOption = Annotated[int | None, Opt("--eval-problems", help="Held-out problems evaluated before and after (0: none; a dataset keeps at most 1/5 of its rows). " + _preset_default("eval_problems"))]
 JsonOption = Annotated[bool, Opt("--json", help="Print exactly one JSON object (the summary) to stdout.")]
+VerboseOption = Annotated[bool, Opt("--verbose", help="Also show the libraries' own progress bars, log lines and warnings (transformers, datasets, TRL); hidden by default.")]
+TrainPromptsOption = Annotated[int | None, Opt("--train-prompts", help="Distinct training prompts of the built-in task (a --dataset trains on its rows but the evaluation ones, at most --steps × --prompts-per-step of them). " + _preset_default("train_prompts"))]
+ProbePromptsOption = Annotated[int | None, Opt("--probe-prompts", help="Training prompts on which the distance to the predicted equilibrium p* is measured before and after training (anchored games; 0: no probe). " + _preset_default("probe_prompts"))]
+ProbeSamplesOption = Annotated[int | None, Opt("--probe-samples", help="Answers sampled per probe prompt (≥ 2). " + _preset_default("probe_samples"))]
 # Options the written config.yaml leaves out: where and how this run was launched, not what it computes.
-NOT_IN_CONFIG_FILE = ("config", "output_dir", "resume", "as_json")
+NOT_IN_CONFIG_FILE = ("config", "output_dir", "resume", "as_json", "verbose")
 
 
 def _read_config(ctx: typer.Context, value: Path | None) -> Path | None:
@@ -136,13 +143,6 @@ def _checked_value(param: Any, key: str, value: Any, path: Path) -> Any:
     return value
 
 
-def _progress() -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=_err, transient=False)
-
-
 def _fmt(value: Any, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
@@ -175,9 +175,9 @@ def equilibrium_line(equilibrium: dict[str, Any]) -> str:
 
 def timing_line(summary: dict[str, Any]) -> str:
     s = summary["seconds"]
-    warm = {True: "cached", None: "none, --model"}.get(s["warmup_cached"], f"{s['warmup']:.0f} s")
+    warm = f"warm-up {s['warmup']:.0f} s, " if s["warmup_cached"] is False else ""  # shipped, cached or --model: none
     references = f"reference answers {s['references']:.0f} s, " if s.get("references") else ""
-    return (f"time: total {s['total']:.0f} s (warm-up {warm}, {references}eval {s['eval_before'] + s['eval_after']:.0f} s, "
+    return (f"time: total {s['total']:.0f} s ({warm}{references}eval {s['eval_before'] + s['eval_after']:.0f} s, "
             f"GRPO {s['grpo']:.0f} s)")
 
 
@@ -202,7 +202,7 @@ def train(
     eval_problems: EvalOption = None,
     eval_steps: Annotated[int, Opt("--eval-steps", help="Also evaluate on the held-out problems every N steps, into the run folder's evaluation.jsonl (0: before and after only). Evaluation samples on a forked random stream: the run's numbers do not change.")] = 0,
     save_steps: Annotated[int | None, Opt("--save-steps", help="Checkpoint every N steps. " + _preset_default("save_steps"))] = None,
-    model: Annotated[str | None, Opt("--model", help="A local model folder (save_pretrained) or hub id instead of the built-in model. Default: the built-in model.")] = None,
+    model: Annotated[str | None, Opt("--model", help="A local model folder (save_pretrained), a GGUF file (or a folder holding one; converted once to a cached safetensors folder) or a hub id instead of the built-in model. Default: the built-in model.")] = None,
     dataset: Annotated[str | None, Opt("--dataset", help="A JSONL/JSON/CSV/Parquet file or a datasets name; its prompt column holds text or chat messages ([{role, content}], through the model's chat template). Needs --model. Default: the built-in arithmetic task.")] = None,
     dataset_split: Annotated[str, Opt("--dataset-split", help="Split of a named dataset.")] = "train",
     prompt_column: Annotated[str, Opt("--prompt-column", help="The dataset's prompt column.")] = "prompt",
@@ -229,6 +229,10 @@ def train(
     log_completions: Annotated[bool, Opt("--log-completions/--no-log-completions", help="Write every step's prompts, completions and rewards (TRL's log_completions: Parquet under <run folder>/checkpoints/completions).")] = False,
     output_dir: Annotated[Path | None, Opt("--output-dir", "-o", help="Run folder. Default: runs/<time>-<method>.")] = None,
     resume: Annotated[bool, Opt("--resume/--no-resume", help="Continue from the run folder's last checkpoint.")] = True,
+    train_prompts: TrainPromptsOption = None,
+    probe_prompts: ProbePromptsOption = None,
+    probe_samples: ProbeSamplesOption = None,
+    verbose: VerboseOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Answer-level GRPO: base policy → evaluate → train → evaluate; writes a run folder.
@@ -252,13 +256,14 @@ def train(
             prompt_column=prompt_column, answer_column=answer_column, device=device, report_to=report_to,
             use_vllm=use_vllm, vllm_mode=vllm_mode, vllm_server_base_url=vllm_server_base_url, lora=lora,
             lora_rank=lora_rank, lora_alpha=lora_alpha, lora_target_modules=lora_target_modules,
-            reference_draws=reference_draws, log_completions=log_completions,
+            reference_draws=reference_draws, log_completions=log_completions, train_prompts=train_prompts,
+            probe_prompts=probe_prompts, probe_samples=probe_samples,
         )
     from alft.training.run_folder import default_run_name
 
     options = _config_file_options(ctx.params, settings)
     folder = output_dir or Path("runs") / default_run_name(settings.label)
-    summary = _run(lambda progress: _training(settings, folder, resume, progress, options), folder)
+    summary = _run(lambda progress: _training(settings, folder, resume, progress, options), folder, verbose=verbose)
     if summary is None:
         return  # not the main process of a multi-process launch: the main one reports
     if as_json:
@@ -283,15 +288,16 @@ def _config_file_options(params: dict[str, Any], settings: Any) -> dict[str, Any
 def _training(settings: Any, folder: Path, resume: bool, progress: Any, options: dict[str, Any]) -> dict[str, Any] | None:
     from alft.training.pipeline import run_training
 
-    return run_training(settings, folder, resume=resume, progress=progress, log=lambda m: _err.print(f"• {m}"),
-                        options=options)
+    return run_training(settings, folder, resume=resume, progress=progress, log=stage_log(progress), options=options)
 
 
-def _run(job: Any, folder: Path, interrupted: str | None = None) -> dict[str, Any] | None:
-    """Run a job with a progress bar; stdout is kept for the result (libraries' prints go to stderr).
+def _run(job: Any, folder: Path, interrupted: str | None = None, verbose: bool = False) -> dict[str, Any] | None:
+    """Run a job with progress on stderr (bars on a terminal, timed lines in a log file); stdout is kept for the
+    result (libraries' prints go to stderr). The libraries' own bars, logs and warnings show only if ``verbose``.
     ``interrupted`` is what Ctrl-C prints (default: how to resume the run in ``folder``)."""
     try:
-        with _progress() as progress, contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
+        with (quiet_libraries(verbose), progress_display(_err) as progress, contextlib.redirect_stdout(sys.stderr),
+              warnings.catch_warnings()):
             # transformers' own deprecation notices, triggered inside TRL: nothing a user can act on
             warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\.")
             return job(progress)
@@ -319,6 +325,7 @@ def compare(
     lr: LrOption = None,
     eval_problems: Annotated[int | None, Opt("--eval-problems", help="Held-out problems (default 500 with the default preset).")] = None,
     output_dir: Annotated[Path | None, Opt("--output-dir", "-o", help="Comparison folder (default runs/compare-<time>).")] = None,
+    verbose: VerboseOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Compare methods over the same seeds: one table (mean ± std over seeds) and one PNG."""
@@ -333,7 +340,7 @@ def compare(
 
     folder = output_dir or Path("runs") / time.strftime("compare-%Y%m%d-%H%M%S")
     result = _run(lambda progress: run_comparison(base, method_list, seed_list, folder, progress=progress,
-                                                  log=lambda m: _err.print(f"• {m}")), folder)
+                                                  log=stage_log(progress)), folder, verbose=verbose)
     if as_json:
         print(json.dumps(result))
         return

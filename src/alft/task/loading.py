@@ -16,8 +16,17 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTra
 
 from alft.answers import read_references
 from alft.errors import AlftInputError, require
+from alft.task.gguf import converted_folder, gguf_file
 
 _FILE_FORMATS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+
+def loadable_model(model: str) -> str:
+    """What ``from_pretrained`` loads for ``model``: a GGUF file (or a folder holding one) becomes its converted
+    safetensors folder (:mod:`alft.task.gguf`, converted once and cached); anything else is unchanged."""
+    require(isinstance(model, str) and model.strip() != "", "model", model, "a model folder, GGUF file or hub id")
+    file = gguf_file(model)
+    return model if file is None else str(converted_folder(file))
 
 
 def load_tokenizer(model: str) -> PreTrainedTokenizerBase:
@@ -26,14 +35,20 @@ def load_tokenizer(model: str) -> PreTrainedTokenizerBase:
     The tokenizer pads on the left (batched generation) and gets ``pad = eos`` if it has no pad token.
 
     Raises:
-        AlftInputError: if nothing loadable is found there.
+        AlftInputError: if nothing loadable is found there (naming a missing config.json or tokenizer).
     """
-    require(isinstance(model, str) and model.strip() != "", "model", model, "a model folder or hub id")
+    model = loadable_model(model)
     if Path(model).is_dir():
-        require((Path(model) / "config.json").is_file(), "model", model, "a folder containing config.json")
+        require((Path(model) / "config.json").is_file(), "model", model,
+                "a folder containing config.json (save_pretrained) or one GGUF file")
     with _model_errors(model):
         AutoConfig.from_pretrained(model)
+    try:
         tokenizer = AutoTokenizer.from_pretrained(model)
+    except (OSError, ValueError, TypeError) as error:
+        raise _no_tokenizer(model, f"{type(error).__name__}: {str(error)[:200]}") from error
+    if len(tokenizer) <= 1:  # transformers builds an empty tokenizer from a folder that has no tokenizer files
+        raise _no_tokenizer(model, f"what loaded has {len(tokenizer)} token")
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -44,7 +59,7 @@ def load_policy(model: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load a causal LM and its tokenizer (:func:`load_tokenizer`) from a local folder or a hub id.
 
     Args:
-        model: a folder written by ``save_pretrained`` (e.g. a warm-up result) or a hub id.
+        model: a folder written by ``save_pretrained`` (e.g. a warm-up result), a GGUF file or a hub id.
 
     Returns:
         ``(model, tokenizer)``, the model in float32 on CPU with ``config._name_or_path == model``.
@@ -53,9 +68,15 @@ def load_policy(model: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         AlftInputError: if nothing loadable is found there.
     """
     tokenizer = load_tokenizer(model)
+    model = loadable_model(model)
     with _model_errors(model):
         policy = AutoModelForCausalLM.from_pretrained(model, dtype="float32")
     return policy, tokenizer
+
+
+def _no_tokenizer(model: str, detail: str) -> AlftInputError:
+    return AlftInputError(f"model: {model!r} has no tokenizer that loads, expected its tokenizer files beside the "
+                          f"weights (tokenizer.json or tokenizer_config.json, as save_pretrained writes them; {detail})")
 
 
 @contextlib.contextmanager
@@ -78,8 +99,19 @@ def prompt_texts(data: datasets.Dataset, tokenizer: PreTrainedTokenizerBase) -> 
     if not is_conversational(data):
         return list(data["prompt"])
     check_chat_template(tokenizer)
-    return [tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-            for messages in data["prompt"]]
+    return [_rendered(tokenizer, messages, row) for row, messages in enumerate(data["prompt"])]
+
+
+def _rendered(tokenizer: PreTrainedTokenizerBase, messages: list[dict[str, str]], row: int) -> str:
+    """One row's messages through the chat template; a template that refuses them is named with the row."""
+    try:
+        return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    except Exception as error:  # jinja2's TemplateError (raise_exception), or any error inside the template
+        roles = [m.get("role") for m in messages]
+        raise AlftInputError(
+            f"prompt_column[{row}]: the chat template of {tokenizer.name_or_path!r} failed on these messages (roles "
+            f"{roles}; {type(error).__name__}: {error}); expected messages the model's template accepts, e.g. "
+            "without a system message if the template refuses one") from error
 
 
 def check_chat_template(tokenizer: PreTrainedTokenizerBase) -> None:

@@ -151,12 +151,14 @@ def _quiet_progress(progress: bool) -> Iterator[None]:
         yield
         return
     datasets_bars = datasets.is_progress_bar_enabled()
+    transformers_bars = transformers.utils.logging.is_progress_bar_enabled()
     datasets.disable_progress_bars()
     transformers.utils.logging.disable_progress_bar()
     try:
         yield
-    finally:
-        transformers.utils.logging.enable_progress_bar()
+    finally:  # as they were: inside `alft train`, whose console keeps library bars hidden, they stay hidden
+        if transformers_bars:
+            transformers.utils.logging.enable_progress_bar()
         if datasets_bars:
             datasets.enable_progress_bars()
 

@@ -3,7 +3,7 @@
 Methods (docs/concepts/game.md#the-anchor, docs/concepts/peers.md): the run's game (by default the anchored game, p* ∝ p_ref^2) with the ``plugin``,
 ``digamma`` and ``aqp`` tables, and the peers TTRL (majority-vote reward) and EMPO (gated log-frequency
 reward). The anchored runs also report their distance (TV) to the predicted equilibrium. Every run starts from the same base
-policy (one cached warm-up) and is evaluated on the same held-out problems; only the GRPO seed varies.
+policy (the shipped one on the default preset) and is evaluated on the same held-out problems; only the GRPO seed varies.
 Each (method, seed) is an ordinary run folder under the comparison folder, so an interrupted comparison
 resumes: finished runs are read back, not re-run.
 """

@@ -1,6 +1,6 @@
 """``alft train``: a straight line from data to report (STYLE: nanoGPT's train.py).
 
-    base policy (cached warm-up, or --model) → prompts (built-in task, or --dataset)
+    base policy (shipped, a cached warm-up, or --model) → prompts (built-in task, or --dataset)
     → evaluate the base policy → answer-level GRPO (AlftGRPOTrainer, checkpoints, metrics.jsonl)
     → evaluate the trained policy → summary.json and plots
 
@@ -12,9 +12,10 @@ is written. Under ``accelerate launch`` every process trains; the main process a
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from transformers import AutoTokenizer, PreTrainedTokenizerBase, PrinterCallback
 from alft.integrations.trl import (
     AlftGRPOConfig,
     AlftGRPOTrainer,
+    DegenerateRunCallback,
     FailureWarningCallback,
     EquilibriumProbeCallback,
     JsonlMetricsCallback,
@@ -35,7 +37,10 @@ from alft.integrations.trl import (
 from alft.task.arithmetic import prompt_dataset
 from alft.task.evaluate import EvalReport, evaluate_policy, sample_answers
 from alft.task.threads import one_torch_thread
-from alft.task.loading import check_chat_template, is_conversational, load_policy, load_prompts, load_tokenizer, prompt_texts
+from alft.task.loading import (is_conversational, load_policy, load_prompts, load_tokenizer,
+                               loadable_model, prompt_texts)
+from alft.task.gguf import gguf_file, is_converted
+from alft.task.shipped import SHIPPED_SEED
 from alft.task.base_policies import base_policy_path
 from alft.training.plots import plot_run
 from alft.games.probe import equilibrium_distance
@@ -43,7 +48,7 @@ from alft.training.references import (COLUMN as REFERENCE_COLUMN, draw_reference
                                       unanswered_prompts, with_reference_column)
 from alft.training.run_folder import RunFolder
 from alft.training.runtime import Runtime, runtime, tracker_names
-from alft.training.settings import NOT_COMPARED, PRESETS, TrainSettings
+from alft.training.settings import NOT_COMPARED, TrainSettings
 
 PROBE_SEED_OFFSET = 7_919  # probe samples use their own stream, apart from evaluation's
 PROBE_DURING_PROMPTS, PROBE_DURING_SAMPLES = 16, 32  # the small probe measured every save interval
@@ -71,14 +76,21 @@ def base_policy(settings: TrainSettings, show_progress: bool) -> BasePolicy:
     """The base policy: ``--model`` as given, the shipped built-in policy (default preset, checksummed), or a
     warm-up made once and cached (other presets and warm-up seeds)."""
     if settings.model is not None:
-        return BasePolicy(settings.model, 0.0, None)
+        return BasePolicy(loadable_model(settings.model), 0.0, None)  # a GGUF file: its converted folder
     result = base_policy_path(settings.preset, seed=settings.warmup_seed, progress=show_progress)
     return BasePolicy(str(result.path), result.seconds, result.cached)
 
 
-def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset | None]:
+def draws_bars(progress: Any) -> bool:
+    """True when ``progress`` draws bars (a terminal): only then may a warm-up show TRL's own bar, which in a log
+    file is a line of noise (the CLI's plain-line display is a disabled rich Progress)."""
+    return progress is not None and not getattr(progress, "disable", False)
+
+
+def prompts(settings: TrainSettings, log: Log = lambda message: None) -> tuple[datasets.Dataset, datasets.Dataset | None]:
     """(training prompts, evaluation prompts with answers or None); a chat dataset's model must have a chat
-    template, and a ``reference_answers`` column of an anchored run the right shape."""
+    template, and a ``reference_answers`` column of an anchored run the right shape. A dataset's training part
+    keeps the prompts the run can reach (:func:`reachable_prompts`)."""
     if settings.builtin_task:
         train = prompt_dataset(settings.train_prompts, split="train", seed=settings.warmup_seed)
         evaluation = (
@@ -91,14 +103,26 @@ def prompts(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset
     data = load_prompts(settings.dataset, split=settings.dataset_split, prompt_column=settings.prompt_column,
                         answer_column=answer_column)
     if is_conversational(data):
-        check_chat_template(load_tokenizer(settings.model))
+        prompt_texts(data, load_tokenizer(settings.model))  # no template, or one that refuses a row: refused now
     if settings.reward.uses_reference and REFERENCE_COLUMN in data.column_names:
         read_reference_column(data, settings.reference_draws)  # a bad column is refused before the folder is written
     n_eval = min(settings.eval_problems, len(data) // 5)
     if answer_column is None or n_eval == 0:
-        return data, None  # nothing to score against: agreement metrics from training only
+        return reachable_prompts(data, settings, log), None  # nothing to score against: agreement from training
     parts = data.train_test_split(test_size=n_eval, seed=EVAL_PROBLEM_SEED)
-    return parts["train"], parts["test"]
+    return reachable_prompts(parts["train"], settings, log), parts["test"]
+
+
+def reachable_prompts(train: datasets.Dataset, settings: TrainSettings, log: Log) -> datasets.Dataset:
+    """The first steps × prompts-per-step training prompts of a dataset: a run samples no more (TRL draws prompts
+    without replacement within an epoch), so reference answers are drawn for those alone (a 7473-row GSM8K
+    with M = 8 would otherwise cost 60 k completions whatever --steps says)."""
+    reachable = settings.steps * settings.prompts_per_step
+    if len(train) <= reachable:
+        return train
+    log(f"training prompts: {reachable} of the dataset's {len(train)} (--steps {settings.steps} × --prompts-per-step "
+        f"{settings.prompts_per_step}: a run sees no more)")
+    return train.select(range(reachable))
 
 
 def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: datasets.Dataset | None,
@@ -184,9 +208,9 @@ def with_references(policy: BasePolicy, train: datasets.Dataset, settings: Train
         return train, None
     if REFERENCE_COLUMN in train.column_names:
         return train, _given_references(train, settings, log)
-    # a dataset run leaves M unset unless --reference-draws is given (its column would set it): the preset's
-    draws = settings.reference_draws or PRESETS[settings.preset].reference_draws
-    log(f"reference answers: {draws} per training prompt from the base policy (cached)")
+    draws = settings.draws_to_make
+    log(f"reference answers: {len(train)} training prompts × {draws} draws = {len(train) * draws} completions from the "
+        "base policy (cached: drawn once per model, prompts and settings)")
     references = draw_reference_answers(policy.path, train, draws=draws, max_new_tokens=settings.max_completion_length,
                                         temperature=settings.temperature, seed=settings.warmup_seed,
                                         extractor=settings.reward.extractor, device=hardware.device, progress=progress)
@@ -217,6 +241,25 @@ def measure_equilibrium(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBa
     return {**report, "sharpening": settings.sharpening, "samples_per_prompt": n_samples}
 
 
+@dataclass(frozen=True)
+class Trained:
+    """What GRPO left: the trained model and what was seen on the way.
+
+    Attributes:
+        model: the trained policy (LoRA merged).
+        seconds: GRPO's wall-clock time.
+        failure: the failure warning's evidence (:class:`FailureWarningCallback`), or None.
+        degenerate: the degenerate-run warnings given (:class:`DegenerateRunCallback`).
+        trainer: the trainer (its tracker callbacks receive the evaluation at the end).
+    """
+
+    model: torch.nn.Module
+    seconds: float
+    failure: dict[str, Any] | None
+    degenerate: list[dict[str, Any]]
+    trainer: AlftGRPOTrainer
+
+
 def train_grpo(
     policy: BasePolicy,
     train: datasets.Dataset,
@@ -227,22 +270,21 @@ def train_grpo(
     progress: Any,
     resume: bool,
     log: Log = lambda message: None,
-) -> tuple[torch.nn.Module, float, dict[str, Any] | None]:
+) -> Trained:
     """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked), evaluated on
-    ``evaluation`` every ``settings.eval_steps`` steps when asked.
-
-    Returns:
-        (the trained model, seconds, the failure warning's evidence or None).
-    """
+    ``evaluation`` every ``settings.eval_steps`` steps when asked. With ``log_completions``, TRL's per-step table
+    of completions goes to ``completions.txt`` in the run folder (beside its Parquet files), not to the console."""
     model, tokenizer = load_policy(policy.path)
     failure = FailureWarningCallback(log)
+    degenerate = DegenerateRunCallback(log, settings.num_generations, settings.reward.extractor)
     callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.label, "estimator": settings.reward.estimator}),
-                 failure]
+                 failure, degenerate]
     if settings.sharpening is not None and settings.probe_prompts:
         probe_prompts = min(PROBE_DURING_PROMPTS, settings.probe_prompts)
+        probe_samples = min(PROBE_DURING_SAMPLES, settings.probe_samples)
         callbacks.append(EquilibriumProbeCallback(
             folder.path / "equilibrium.jsonl", every=settings.save_steps,
-            measure=lambda m: measure_equilibrium(m, tokenizer, train, settings, probe_prompts, PROBE_DURING_SAMPLES)))
+            measure=lambda m: measure_equilibrium(m, tokenizer, train, settings, probe_prompts, probe_samples)))
     if settings.eval_steps and evaluation is not None:
         callbacks.append(EquilibriumProbeCallback(
             folder.evaluation_during, every=settings.eval_steps,
@@ -260,7 +302,7 @@ def train_grpo(
     trainer.remove_callback(PrinterCallback)  # with tqdm off it prints every log dict (docs/concepts/builtin-task.md)
     checkpoint = folder.last_checkpoint() if resume else None
     start = time.perf_counter()
-    with one_torch_thread():  # two threads slow down whenever another process holds a core (docs/concepts/builtin-task.md#running-on-cpu)
+    with one_torch_thread(), _completion_tables(settings, folder, hardware.is_main):  # two threads slow down whenever another process holds a core (docs/concepts/builtin-task.md#running-on-cpu)
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     trained = trainer.accelerator.unwrap_model(trainer.model)
@@ -269,7 +311,50 @@ def train_grpo(
     if hardware.is_main:
         trained.save_pretrained(folder.policy)
         tokenizer.save_pretrained(folder.policy)
-    return trained, seconds, failure.evidence
+    return Trained(trained, seconds, failure.evidence, degenerate.warnings, trainer)
+
+
+@contextlib.contextmanager
+def _completion_tables(settings: TrainSettings, folder: RunFolder, is_main: bool) -> Iterator[None]:
+    """TRL prints every step's completions table (``log_completions``, main process) to stdout: into
+    completions.txt instead."""
+    if not (settings.log_completions and is_main):
+        yield
+        return
+    with (folder.path / "completions.txt").open("a") as out, contextlib.redirect_stdout(out):
+        yield
+
+
+def report_to_trackers(trainer: AlftGRPOTrainer, summary: dict[str, Any]) -> None:
+    """The before/after evaluation and the distance to p* to the run's trackers (``--report-to``), at the last
+    step, under ``alft_eval/`` and ``alft_equilibrium/`` (the step metrics went there during training)."""
+    from transformers.integrations import get_reporting_integration_callbacks
+
+    values = tracker_values(summary)
+    kinds = tuple(get_reporting_integration_callbacks(trainer.args.report_to))
+    if not values or not kinds:
+        return
+    for callback in trainer.callback_handler.callbacks:
+        if isinstance(callback, kinds):
+            callback.on_log(trainer.args, trainer.state, trainer.control, logs=values)
+
+
+def tracker_values(summary: dict[str, Any]) -> dict[str, float]:
+    """Flat numbers of the summary's evaluation (before, after, change) and equilibrium (TV to p*, floor)."""
+    out: dict[str, float] = {}
+    before, after = summary.get("before") or {}, summary.get("after") or {}
+    for key, value in after.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "seconds":
+            out[f"alft_eval/after/{key}"] = float(value)
+            if isinstance(before.get(key), (int, float)):
+                out[f"alft_eval/before/{key}"] = float(before[key])
+                out[f"alft_eval/change/{key}"] = float(value) - float(before[key])
+    equilibrium = summary.get("equilibrium") or {}
+    for part in ("before", "after"):
+        for key in ("tv_to_p_star", "tv_floor"):
+            if (equilibrium.get(part) or {}).get(key) is not None:
+                out[f"alft_equilibrium/{part}/{key}"] = float(equilibrium[part][key])
+    return out
 
 
 def training_summary(metrics: list[dict[str, Any]]) -> dict[str, Any]:
@@ -315,26 +400,29 @@ def run_training(
     run.check_config(config, ignore=NOT_COMPARED)  # a different run in this folder is refused before any work
     hardware = runtime(settings)
     if settings.model is not None:
+        _announce_conversion(settings.model, log)
         load_tokenizer(settings.model)  # a model that does not load is refused before the folder is written
-    train, evaluation = prompts(settings)
+    train, evaluation = prompts(settings, log)
+    warn_plain_prompts(settings, train, log)
     if hardware.is_main:
         run.create().write_config(config, options)
     start = time.perf_counter()
-    log(f"base policy: {'loading ' + settings.model if settings.model else 'built-in (warm-up cached after the first run)'}"
-        f" on {hardware.device}{' (bf16)' if hardware.bf16 else ''}, {hardware.processes} process(es)")
+    log(f"base policy: {_policy_name(settings)} on {hardware.device}{' (bf16)' if hardware.bf16 else ''}, "
+        f"{hardware.processes} process(es)")
     with PartialState().main_process_first():  # one process warms up, the others read the cache
-        policy = base_policy(settings, show_progress=progress is not None)
+        policy = base_policy(settings, show_progress=draws_bars(progress))
     train, references = with_references(policy, train, settings, hardware, progress, log)  # processes share chunks
     before, before_seconds = _evaluate_base(policy, evaluation, train, settings, hardware, run, log)
-    log(f"GRPO: {settings.steps} steps, {settings.label}, K={settings.num_generations}")
-    trained, grpo_seconds, failure = train_grpo(policy, train, evaluation, settings, run, hardware, progress, resume, log)
+    log(f"GRPO: {settings.steps} steps × {settings.prompts_per_step} prompts × K={settings.num_generations} = "
+        f"{settings.steps * settings.prompts_per_step * settings.num_generations} completions, {settings.label}")
+    trained = train_grpo(policy, train, evaluation, settings, run, hardware, progress, resume, log)
     if not hardware.is_main:
         return None
-    log("evaluating the trained policy")
+    log(f"evaluating the trained policy: {evaluation_cost(evaluation, train, settings)}")
     tokenizer = AutoTokenizer.from_pretrained(run.policy)
     after_start = time.perf_counter()
-    after = write_evaluation(run, "after", evaluate(trained, tokenizer, evaluation, settings))
-    equilibrium_after = measure_equilibrium(trained, tokenizer, train, settings, settings.probe_prompts,
+    after = write_evaluation(run, "after", evaluate(trained.model, tokenizer, evaluation, settings))
+    equilibrium_after = measure_equilibrium(trained.model, tokenizer, train, settings, settings.probe_prompts,
                                             settings.probe_samples)
     metrics = read_metrics(run.metrics)
     summary = {
@@ -345,7 +433,8 @@ def run_training(
         "before": before,
         "after": after,
         "during": read_metrics(run.evaluation_during) if run.evaluation_during.exists() else [],
-        "training": {**training_summary(metrics), "failure_warning": failure},
+        "training": {**training_summary(metrics), "failure_warning": trained.failure,
+                     "degenerate_warnings": trained.degenerate},
         "references": references,
         "equilibrium": _equilibrium_summary(run, equilibrium_after),
         "seconds": {
@@ -354,15 +443,55 @@ def run_training(
             "references": (references or {}).pop("seconds", 0.0),
             "references_drawn_now": (references or {}).pop("drawn_now", 0),  # provenance, like warmup_cached
             "eval_before": before_seconds,
-            "grpo": grpo_seconds,
+            "grpo": trained.seconds,
             "eval_after": time.perf_counter() - after_start,
             "total": time.perf_counter() - start,
         },
     }
     run.write_json(run.summary, summary)
+    report_to_trackers(trained.trainer, summary)
     plot_run(metrics, run.path, before, after, title=f"({settings.label})",
              equilibrium=summary["equilibrium"])
     return summary
+
+
+def _announce_conversion(model: str, log: Log) -> None:
+    """A GGUF file not yet converted: say that the next seconds go to converting it (once)."""
+    file = gguf_file(model)
+    if file is not None and not is_converted(file):
+        log(f"model: converting the GGUF file {file.name} to a safetensors folder (once; cached for later runs)")
+
+
+def _policy_name(settings: TrainSettings) -> str:
+    """How the log names the base policy: the model given, the shipped one, or a preset's cached warm-up."""
+    if settings.model is not None:
+        return f"loading {settings.model}"
+    if settings.preset == "default" and settings.warmup_seed == SHIPPED_SEED:
+        return "built-in (shipped with alft)"
+    return f"built-in {settings.preset} warm-up, seed {settings.warmup_seed} (made once, then cached)"
+
+
+def evaluation_cost(evaluation: datasets.Dataset | None, train: datasets.Dataset, settings: TrainSettings) -> str:
+    """What an evaluation stage will generate: problems × (1 greedy + K samples), and the equilibrium probe."""
+    parts = []
+    if evaluation is not None:
+        n, K = len(evaluation), settings.num_generations
+        parts.append(f"{n} problems × (1 greedy + {K} samples) = {n * (K + 1)} completions")
+    if settings.sharpening is not None and REFERENCE_COLUMN in train.column_names and settings.probe_prompts:
+        n = min(settings.probe_prompts, len(train))
+        parts.append(f"equilibrium probe {n} prompts × {settings.probe_samples} samples = "
+                     f"{n * settings.probe_samples} completions")
+    return "; ".join(parts) or "nothing to evaluate (no answer column, no probe)"
+
+
+def warn_plain_prompts(settings: TrainSettings, train: datasets.Dataset, log: Log) -> None:
+    """A chat model given plain-text prompts sees them without its chat template: it often answers nothing."""
+    if settings.dataset is None or is_conversational(train):
+        return
+    if getattr(load_tokenizer(settings.model), "chat_template", None) is not None:
+        log(f"warning: --dataset's {settings.prompt_column!r} column holds plain text, but {settings.model!r} has a chat "
+            "template: the model sees the prompts without it, and a chat model then often answers nothing. Give "
+            'the column as chat messages ([{"role": "user", "content": ...}]) to have the template applied.')
 
 
 def _load(policy: BasePolicy, hardware: Runtime) -> tuple[torch.nn.Module, PreTrainedTokenizerBase]:
@@ -392,7 +521,7 @@ def _evaluate_base(policy: BasePolicy, evaluation: datasets.Dataset | None, trai
                          and REFERENCE_COLUMN in train.column_names and not equilibrium_path.exists())
     if run.eval_before.exists() and not wants_equilibrium:
         return run.read_json(run.eval_before), 0.0
-    log("evaluating the base policy")
+    log(f"evaluating the base policy: {evaluation_cost(evaluation, train, settings)}")
     start = time.perf_counter()
     model, tokenizer = _load(policy, hardware)
     if not run.eval_before.exists():

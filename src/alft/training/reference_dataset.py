@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import datasets
@@ -28,10 +29,10 @@ from accelerate import PartialState
 from alft.errors import require
 from alft.task.arithmetic import prompt_dataset
 from alft.task.loading import load_prompts, load_rows
-from alft.training.pipeline import base_policy
+from alft.training.pipeline import base_policy, draws_bars
 from alft.training.references import Answers, draw_reference_answers, require_vllm, with_reference_column
 from alft.training.runtime import device_for
-from alft.training.settings import PRESETS, TrainSettings
+from alft.training.settings import TrainSettings
 
 SUFFIXES = (".jsonl", ".parquet")
 BUILTIN_SOURCE = "alft/arithmetic"  # verl's data_source of the built-in task's prompts
@@ -82,7 +83,8 @@ def _messages(prompt: str | list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int = 0, verl: bool = False,
-                           batch_size: int = 512, progress: Any = None) -> dict[str, Any] | None:
+                           batch_size: int = 512, progress: Any = None,
+                           log: Callable[[str], None] = lambda message: None) -> dict[str, Any] | None:
     """The whole ``alft references`` job: the prompts of ``settings`` (the built-in task's training prompts, or
     its dataset), M reference answers each from its base policy, written to ``output``.
 
@@ -93,6 +95,7 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
         seed: seeds the draws (0 draws the set ``alft train`` draws for the same prompts and model).
         verl: write verl's RL layout instead of the dataset's own rows.
         batch_size: sequences per generate call.
+        log: receives the stage's cost before drawing starts.
         progress: a started ``rich.progress.Progress``, or None.
 
     Returns:
@@ -106,9 +109,11 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
     state = PartialState(cpu=device == "cpu")
     rows, data = _prompt_rows(settings)
     with state.main_process_first():  # one process warms up (a preset other than the shipped one)
-        policy = base_policy(settings, show_progress=progress is not None)
+        policy = base_policy(settings, show_progress=draws_bars(progress))
+    log(f"reference answers: {len(data)} prompts × {settings.draws_to_make} draws = "
+        f"{len(data) * settings.draws_to_make} completions (cached: drawn once per model, prompts and settings)")
     references = draw_reference_answers(
-        policy.path, data, draws=settings.reference_draws or PRESETS[settings.preset].reference_draws,
+        policy.path, data, draws=settings.draws_to_make,
         max_new_tokens=settings.max_completion_length, temperature=settings.temperature, seed=seed,
         extractor=settings.reward.extractor, batch_size=batch_size, device=device, use_vllm=settings.use_vllm,
         progress=progress)

@@ -334,9 +334,12 @@ def _check_sampling(sampling: _Sampling) -> None:
 
 
 def _policy_path(model: str | None) -> str:
-    """``model`` as given, or the built-in task's shipped base policy."""
+    """``model`` as ``from_pretrained`` loads it (a GGUF file: its converted folder), or the built-in task's
+    shipped base policy."""
     if model is not None:
-        return model
+        from alft.task.loading import loadable_model
+
+        return loadable_model(model)
     from alft.task.base_policies import base_policy_path
 
     return str(base_policy_path("default").path)
@@ -365,7 +368,16 @@ def _progress_bar(progress: Any, total: int) -> Iterator[Callable[[int], None]]:
         yield lambda n: None
         return
     task = progress.add_task("reference answers", total=total)
-    yield lambda n: progress.update(task, completed=n)
+    reports: list[int] = []
+
+    def advance(n: int) -> None:
+        if not reports and n:  # the first report is what the cache held: say so, rather than show a bar stand still
+            cached = f"all {n} prompts cached" if n == total else f"{n} of {total} prompts cached"
+            progress.update(task, description=f"reference answers ({cached})")
+        reports.append(n)
+        progress.update(task, completed=n)
+
+    yield advance
     progress.update(task, completed=total)
 
 

@@ -81,9 +81,24 @@ PRESETS = MappingProxyType(
 )
 
 
+# A user's --model (not the 0.53 M built-in one) costs far more per completion: the one-off stages keep to these
+# sizes unless given. SmolLM2-135M on one CPU core: 0.5–0.9 s per chat completion of 32 tokens, so the built-in
+# probe's 64 prompts × 64 samples alone took 13.5 min before and again after training. The probe is off (give
+# --probe-prompts to measure the distance to p*); M = 8 draws per training prompt; 4 prompts × K a step.
+USER_MODEL_SIZES = MappingProxyType({"eval_problems": 32, "reference_draws": 8, "probe_prompts": 0,
+                                     "probe_samples": 16, "prompts_per_step": 4})
+
+
+def default_size(preset: str, name: str, user_model: bool) -> Any:
+    """A size not given explicitly: the preset's, at most :data:`USER_MODEL_SIZES` for a user's model."""
+    value = getattr(PRESETS[preset], name)
+    return min(value, USER_MODEL_SIZES[name]) if user_model and name in USER_MODEL_SIZES else value
+
+
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything that determines a run's numbers (written to the run folder's config.json).
+    """Everything that determines a run's numbers (written to the run folder's config.json). Sizes left None come
+    from the preset, capped by :data:`USER_MODEL_SIZES` when ``model`` is given.
 
     Attributes:
         preset: name in :data:`PRESETS` (sizes not given explicitly come from it).
@@ -168,14 +183,13 @@ class TrainSettings:
 
     def __post_init__(self) -> None:
         require(self.preset in PRESETS, "--preset", self.preset, f"one of {sorted(PRESETS)}")
-        preset = PRESETS[self.preset]
         for name in ("num_generations", "steps", "learning_rate", "prompts_per_step", "max_completion_length",
                      "train_prompts", "eval_problems", "save_steps", "reference_draws", "probe_prompts",
                      "probe_samples", "temperature"):
-            # a dataset's own reference_answers column sets M; drawn, it is the preset's (pipeline.with_references)
+            # a dataset's own reference_answers column sets M; drawn, it is the default size (draws_to_make)
             keep_unset = name == "reference_draws" and self.dataset is not None
             if getattr(self, name) is None and not keep_unset:
-                object.__setattr__(self, name, getattr(preset, name))
+                object.__setattr__(self, name, default_size(self.preset, name, self.model is not None))
         if self.lora_alpha is None:
             object.__setattr__(self, "lora_alpha", 2.0 * self.lora_rank)
         for name in ("model", "dataset"):  # a local path is one setting however it is spelled
@@ -219,6 +233,12 @@ class TrainSettings:
     def sharpening(self) -> float | None:
         """The exponent s of the predicted equilibrium p* ∝ p_ref^s (None unless the game is anchored)."""
         return None if self.reward.peer is not None else self.reward.objective.sharpening
+
+    @property
+    def draws_to_make(self) -> int:
+        """M when the reference answers are drawn: as given, else the default size (a dataset run leaves
+        ``reference_draws`` unset, for its own column to set it)."""
+        return self.reference_draws or default_size(self.preset, "reference_draws", self.model is not None)
 
     @property
     def builtin_task(self) -> bool:

@@ -14,6 +14,7 @@ Whole groups across processes, answer-level metrics and bad-data checks::
 
 from alft.integrations.trl.callbacks import (
     CollapseWarningCallback,
+    DegenerateRunCallback,
     EquilibriumProbeCallback,
     FailureTest,
     FailureWarningCallback,
@@ -28,6 +29,7 @@ from alft.integrations.trl.trainer import AlftGRPOTrainer
 
 __all__ = [
     "CollapseWarningCallback",
+    "DegenerateRunCallback",
     "EquilibriumProbeCallback",
     "FailureTest",
     "FailureWarningCallback",

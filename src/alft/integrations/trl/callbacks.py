@@ -4,6 +4,8 @@
   past the checkpoint's step, so the file continues with no duplicate step.
 * :class:`RichProgressCallback` advances a ``rich`` progress bar and shows the latest reward and entropy.
 * :class:`FailureWarningCallback` warns once when accuracy falls beyond noise (collapse or scattering).
+* :class:`DegenerateRunCallback` warns, from the first step on, of a run that cannot learn: most completions
+  empty or without an answer, or the reward constant across most groups.
 * :class:`DualUpdateCallback` moves a constraint game's multipliers once per optimizer step (docs/concepts/game.md#constraints, docs/concepts/game.md#the-training-step step 4) from the batch estimates of the step's last scored batch.
 """
 
@@ -223,6 +225,64 @@ class FailureWarningCallback(TrainerCallback):
         self.evidence = self.test.add(state.global_step, logs)
         if self.evidence is not None:
             self.log(failure_message(self.evidence))
+
+
+DEGENERATE_SHARE = 0.5  # empty or unextractable: warn when more than half of a step's completions are
+CONSTANT_SHARE = 0.75  # groups with one reward for all K (TRL's frac_reward_zero_std): no gradient from them;
+# the built-in default run's steps reached 0.625 at most (200 steps), so this does not fire there
+
+
+def degenerate_findings(logs: Mapping[str, float], K: int) -> dict[str, dict[str, float]]:
+    """What is wrong with one logged step: ``empty`` / ``unextractable`` completions or a ``constant`` reward,
+    each with its share; empty when the step looks trainable."""
+    groups = logs.get("alft/n_groups")
+    if not groups:
+        return {}
+    total = groups * K
+    shares = {"empty": (logs.get("alft/n_empty") or 0) / total,
+              "unextractable": (logs.get("alft/n_unextractable") or 0) / total,
+              "constant": logs.get("frac_reward_zero_std") or 0.0}
+    limits = {"empty": DEGENERATE_SHARE, "unextractable": DEGENERATE_SHARE, "constant": CONSTANT_SHARE}
+    return {kind: {"share": round(float(share), 4), "of": total if kind != "constant" else groups}
+            for kind, share in shares.items() if share > limits[kind]}
+
+
+def degenerate_message(step: int, kind: str, share: float, extractor: object) -> str:
+    """One warning line: what was seen at which step, and what usually causes it."""
+    what = {
+        "empty": "of the completions are empty: a chat model given plain-text prompts (no chat template) often "
+                 "answers nothing; check the prompt format and --max-completion-length",
+        "unextractable": f"of the completions are without an answer the extractor ({extractor}) reads: check "
+                         "--extractor, the prompt's answer format and --max-completion-length (a cut completion "
+                         "has no answer)",
+        "constant": "of the prompts are in groups whose K completions all got the same reward, which give no "
+                    "gradient: the answers agree everywhere, or none is extractable",
+    }[kind]
+    return f"warning: step {step}: {share:.0%} {what}"
+
+
+class DegenerateRunCallback(TrainerCallback):
+    """Warns once per kind (:func:`degenerate_findings`) from the first logged step on, and keeps each warning
+    in :attr:`warnings` (``alft train`` writes them to summary.json).
+
+    Args:
+        log: receives the warning lines.
+        K: completions per prompt (``num_generations``).
+        extractor: the answer extractor's name, for the message.
+    """
+
+    def __init__(self, log: Callable[[str], None], K: int, extractor: object = "auto") -> None:
+        self.log, self.K, self.extractor = log, K, extractor
+        self.warnings: list[dict[str, Any]] = []
+
+    def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
+        if not logs or not state.is_world_process_zero:
+            return
+        given = {w["kind"] for w in self.warnings}
+        for kind, found in degenerate_findings(logs, self.K).items():
+            if kind not in given:
+                self.warnings.append({"step": state.global_step, "kind": kind, **found})
+                self.log(degenerate_message(state.global_step, kind, found["share"], self.extractor))
 
 
 CollapseWarningCallback = FailureWarningCallback

@@ -33,7 +33,7 @@ import numpy as np
 
 from alft import games
 from alft.answers import read_references, reference_hits
-from alft.answers.groups import AnswerGroups, answer_groups, reference_counts
+from alft.answers.groups import AnswerGroups, answer_groups, completion_text, reference_counts
 from alft.answers.stats import AnswerStats, answer_stats
 from alft.errors import AlftInputError, require
 from alft.estimators.counts import check_group_size
@@ -55,6 +55,7 @@ class ScoredBatch:
         stats: answer-level statistics.
         estimator_seconds: time spent turning classes into rewards (the estimator lookup).
         game: the group rewards' full result (``alft.games.BatchRewards``: counts, LOO baseline, …).
+        n_empty: completions that are empty or whitespace (a wrong prompt format often shows here first).
     """
 
     rewards: np.ndarray
@@ -62,6 +63,7 @@ class ScoredBatch:
     stats: AnswerStats
     estimator_seconds: float
     game: games.BatchRewards
+    n_empty: int = 0
 
     def metrics(self) -> dict[str, float]:
         """Scalar metrics, keys without the ``alft/`` prefix."""
@@ -71,6 +73,7 @@ class ScoredBatch:
             "extract_seconds": self.groups.extract_seconds,
             "equivalence_seconds": self.groups.equivalence_seconds,
             "estimator_seconds": self.estimator_seconds,
+            "n_empty": float(self.n_empty),
         }
 
 
@@ -157,7 +160,8 @@ class AnswerLevelReward:
         seconds = time.perf_counter() - start
         if not np.all(np.isfinite(rewards)):  # a contract of alft.games and peers; never pass it on
             raise AlftInputError(f"{self.reward.name}: produced non-finite rewards {rewards[~np.isfinite(rewards)][:3]}")
-        scored = ScoredBatch(rewards, groups, stats, seconds, game)
+        n_empty = sum(1 for completion in completions if not completion_text(completion).strip())
+        scored = ScoredBatch(rewards, groups, stats, seconds, game, n_empty)
         self.last = scored
         return scored
 
