@@ -4,7 +4,8 @@
     → evaluate the base policy → answer-level GRPO (AlftGRPOTrainer, checkpoints, metrics.jsonl)
     → evaluate the trained policy → summary.json and plots
 
-Each stage is a function named for what it does. The run folder (:mod:`alft.training.run_folder`) holds
+Each stage is a function named for what it does; the starting policy is :mod:`alft.training.policy`'s, the
+evaluations :mod:`alft.training.evaluation`'s. The run folder (:mod:`alft.training.run_folder`) holds
 everything; re-running the same command on the same folder resumes from its last checkpoint. Everything that
 can be checked (settings, device, trackers, vLLM, model, dataset, chat template) is checked before the folder
 is written. Under ``accelerate launch`` every process trains; the main process alone evaluates and writes.
@@ -23,7 +24,7 @@ from typing import Any
 import datasets
 import torch
 from accelerate import PartialState
-from transformers import AutoTokenizer, PreTrainedTokenizerBase, PrinterCallback
+from transformers import AutoTokenizer, PrinterCallback
 from alft.integrations.trl import (
     AlftGRPOConfig,
     AlftGRPOTrainer,
@@ -35,56 +36,23 @@ from alft.integrations.trl import (
     read_metrics,
 )
 from alft.task.arithmetic import prompt_dataset
-from alft.task.evaluate import EvalReport, evaluate_policy, sample_answers
 from alft.task.threads import one_torch_thread
 from alft.task.loading import (is_conversational, load_policy, load_prompts, load_tokenizer,
-                               loadable_model, prompt_texts)
-from alft.task.gguf import gguf_file, is_converted
-from alft.task.shipped import SHIPPED_SEED
-from alft.task.base_policies import base_policy_path
+                               prompt_texts)
+from alft.training.evaluation import (equilibrium_summary, evaluate, evaluate_base, evaluation_cost,
+                                      measure_equilibrium, report_to_trackers, write_evaluation)
 from alft.training.plots import plot_run
-from alft.games.probe import equilibrium_distance
+from alft.training.policy import BasePolicy, announce_conversion, base_policy, draws_bars, policy_name, warn_plain_prompts
 from alft.training.references import (COLUMN as REFERENCE_COLUMN, draw_reference_answers, read_reference_column,
                                       unanswered_prompts, with_reference_column)
 from alft.training.run_folder import RunFolder
 from alft.training.runtime import Runtime, runtime, tracker_names
 from alft.training.settings import NOT_COMPARED, TrainSettings
 
-PROBE_SEED_OFFSET = 7_919  # probe samples use their own stream, apart from evaluation's
 PROBE_DURING_PROMPTS, PROBE_DURING_SAMPLES = 16, 32  # the small probe measured every save interval
 EVAL_PROBLEM_SEED = 0  # the same held-out problems for every run and seed, so runs compare on equal ground
 SUMMARY_TAIL = 0.2  # training metrics in the summary: mean over the last 20 % of steps
 Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class BasePolicy:
-    """Where the starting policy is.
-
-    Attributes:
-        path: a local folder or hub id (``from_pretrained`` loads it).
-        seconds: time to make it now (0 when cached or given).
-        cached: True when the warm-up came from the cache; None for a given ``--model`` (no warm-up).
-    """
-
-    path: str
-    seconds: float
-    cached: bool | None
-
-
-def base_policy(settings: TrainSettings, show_progress: bool) -> BasePolicy:
-    """The base policy: ``--model`` as given, the shipped built-in policy (default preset, checksummed), or a
-    warm-up made once and cached (other presets and warm-up seeds)."""
-    if settings.model is not None:
-        return BasePolicy(loadable_model(settings.model), 0.0, None)  # a GGUF file: its converted folder
-    result = base_policy_path(settings.preset, seed=settings.warmup_seed, progress=show_progress)
-    return BasePolicy(str(result.path), result.seconds, result.cached)
-
-
-def draws_bars(progress: Any) -> bool:
-    """True when ``progress`` draws bars (a terminal): only then may a warm-up show TRL's own bar, which in a log
-    file is a line of noise (the CLI's plain-line display is a disabled rich Progress)."""
-    return progress is not None and not getattr(progress, "disable", False)
 
 
 def prompts(settings: TrainSettings, log: Log = lambda message: None) -> tuple[datasets.Dataset, datasets.Dataset | None]:
@@ -123,34 +91,6 @@ def reachable_prompts(train: datasets.Dataset, settings: TrainSettings, log: Log
     log(f"training prompts: {reachable} of the dataset's {len(train)} (--steps {settings.steps} × --prompts-per-step "
         f"{settings.prompts_per_step}: a run sees no more)")
     return train.select(range(reachable))
-
-
-def evaluate(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, data: datasets.Dataset | None,
-             settings: TrainSettings) -> EvalReport | None:
-    """Greedy and K-sample evaluation (accuracy beside agreement, docs/concepts/builtin-task.md), or None without eval data."""
-    if data is None:
-        return None
-    with one_torch_thread():  # as sampling and GRPO: two threads slow down whenever another process holds a core (docs/concepts/builtin-task.md#running-on-cpu)
-        return evaluate_policy(
-            model,
-            tokenizer,
-            prompt_texts(data, tokenizer),
-            [str(a) for a in data["answer"]],
-            k=settings.num_generations,
-            max_new_tokens=settings.max_completion_length,
-            temperature=settings.temperature,
-            seed=settings.seed,
-            extractor=settings.reward.extractor,
-            grouper=settings.reward.grouper,
-        )
-
-
-def write_evaluation(run: RunFolder, part: str, report: EvalReport | None) -> dict[str, Any] | None:
-    """The report's metrics, with its per-problem outputs written beside them (``part``: before or after)."""
-    if report is None:
-        return None
-    run.write_jsonl(run.problems(part), [p.to_dict() for p in report.problems])
-    return report.to_dict()
 
 
 def grpo_config(settings: TrainSettings, folder: RunFolder, hardware: Runtime) -> AlftGRPOConfig:
@@ -224,21 +164,6 @@ def _given_references(train: datasets.Dataset, settings: TrainSettings, log: Log
         "(nothing drawn; whichever model drew them is the reference)")
     return {"source": f"dataset column {REFERENCE_COLUMN}", "draws": len(answers[0]), "prompts": len(answers),
             "all_unanswered_prompts": unanswered_prompts(answers), "seconds": 0.0}
-
-
-def measure_equilibrium(model: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, train: datasets.Dataset,
-                        settings: TrainSettings, n_prompts: int, n_samples: int) -> dict[str, Any] | None:
-    """Distance of the policy's answers to the predicted p* ∝ p_ref^s on the first training prompts."""
-    if settings.sharpening is None or REFERENCE_COLUMN not in train.column_names or n_prompts == 0:
-        return None
-    probe = train.select(range(min(n_prompts, len(train))))
-    with one_torch_thread():
-        samples = sample_answers(model, tokenizer, prompt_texts(probe, tokenizer), k=n_samples,
-                                 max_new_tokens=settings.max_completion_length, temperature=settings.temperature,
-                                 seed=settings.seed + PROBE_SEED_OFFSET, extractor=settings.reward.extractor)
-    references = read_reference_column(probe)  # JSON text (drawn here) or lists (a user's column)
-    report = equilibrium_distance(samples, references, settings.sharpening, seed=settings.seed)
-    return {**report, "sharpening": settings.sharpening, "samples_per_prompt": n_samples}
 
 
 @dataclass(frozen=True)
@@ -325,38 +250,6 @@ def _completion_tables(settings: TrainSettings, folder: RunFolder, is_main: bool
         yield
 
 
-def report_to_trackers(trainer: AlftGRPOTrainer, summary: dict[str, Any]) -> None:
-    """The before/after evaluation and the distance to p* to the run's trackers (``--report-to``), at the last
-    step, under ``alft_eval/`` and ``alft_equilibrium/`` (the step metrics went there during training)."""
-    from transformers.integrations import get_reporting_integration_callbacks
-
-    values = tracker_values(summary)
-    kinds = tuple(get_reporting_integration_callbacks(trainer.args.report_to))
-    if not values or not kinds:
-        return
-    for callback in trainer.callback_handler.callbacks:
-        if isinstance(callback, kinds):
-            callback.on_log(trainer.args, trainer.state, trainer.control, logs=values)
-
-
-def tracker_values(summary: dict[str, Any]) -> dict[str, float]:
-    """Flat numbers of the summary's evaluation (before, after, change) and equilibrium (TV to p*, floor)."""
-    out: dict[str, float] = {}
-    before, after = summary.get("before") or {}, summary.get("after") or {}
-    for key, value in after.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and key != "seconds":
-            out[f"alft_eval/after/{key}"] = float(value)
-            if isinstance(before.get(key), (int, float)):
-                out[f"alft_eval/before/{key}"] = float(before[key])
-                out[f"alft_eval/change/{key}"] = float(value) - float(before[key])
-    equilibrium = summary.get("equilibrium") or {}
-    for part in ("before", "after"):
-        for key in ("tv_to_p_star", "tv_floor"):
-            if (equilibrium.get(part) or {}).get(key) is not None:
-                out[f"alft_equilibrium/{part}/{key}"] = float(equilibrium[part][key])
-    return out
-
-
 def training_summary(metrics: list[dict[str, Any]]) -> dict[str, Any]:
     """Means of the answer-level training metrics over the first and last 20 % of steps."""
     keys = ["reward", "alft/answer_entropy", "alft/majority_share", "alft/n_distinct", "alft/sample_accuracy",
@@ -400,19 +293,19 @@ def run_training(
     run.check_config(config, ignore=NOT_COMPARED)  # a different run in this folder is refused before any work
     hardware = runtime(settings)
     if settings.model is not None:
-        _announce_conversion(settings.model, log)
+        announce_conversion(settings.model, log)
         load_tokenizer(settings.model)  # a model that does not load is refused before the folder is written
     train, evaluation = prompts(settings, log)
     warn_plain_prompts(settings, train, log)
     if hardware.is_main:
         run.create().write_config(config, options)
     start = time.perf_counter()
-    log(f"base policy: {_policy_name(settings)} on {hardware.device}{' (bf16)' if hardware.bf16 else ''}, "
+    log(f"base policy: {policy_name(settings)} on {hardware.device}{' (bf16)' if hardware.bf16 else ''}, "
         f"{hardware.processes} process(es)")
     with PartialState().main_process_first():  # one process warms up, the others read the cache
         policy = base_policy(settings, show_progress=draws_bars(progress))
     train, references = with_references(policy, train, settings, hardware, progress, log)  # processes share chunks
-    before, before_seconds = _evaluate_base(policy, evaluation, train, settings, hardware, run, log)
+    before, before_seconds = evaluate_base(policy.path, evaluation, train, settings, hardware, run, log)
     log(f"GRPO: {settings.steps} steps × {settings.prompts_per_step} prompts × K={settings.num_generations} = "
         f"{settings.steps * settings.prompts_per_step * settings.num_generations} completions, {settings.label}")
     trained = train_grpo(policy, train, evaluation, settings, run, hardware, progress, resume, log)
@@ -436,7 +329,7 @@ def run_training(
         "training": {**training_summary(metrics), "failure_warning": trained.failure,
                      "degenerate_warnings": trained.degenerate},
         "references": references,
-        "equilibrium": _equilibrium_summary(run, equilibrium_after),
+        "equilibrium": equilibrium_summary(run, equilibrium_after),
         "seconds": {
             "warmup": policy.seconds,
             "warmup_cached": policy.cached,
@@ -453,80 +346,3 @@ def run_training(
     plot_run(metrics, run.path, before, after, title=f"({settings.label})",
              equilibrium=summary["equilibrium"])
     return summary
-
-
-def _announce_conversion(model: str, log: Log) -> None:
-    """A GGUF file not yet converted: say that the next seconds go to converting it (once)."""
-    file = gguf_file(model)
-    if file is not None and not is_converted(file):
-        log(f"model: converting the GGUF file {file.name} to a safetensors folder (once; cached for later runs)")
-
-
-def _policy_name(settings: TrainSettings) -> str:
-    """How the log names the base policy: the model given, the shipped one, or a preset's cached warm-up."""
-    if settings.model is not None:
-        return f"loading {settings.model}"
-    if settings.preset == "default" and settings.warmup_seed == SHIPPED_SEED:
-        return "built-in (shipped with alft)"
-    return f"built-in {settings.preset} warm-up, seed {settings.warmup_seed} (made once, then cached)"
-
-
-def evaluation_cost(evaluation: datasets.Dataset | None, train: datasets.Dataset, settings: TrainSettings) -> str:
-    """What an evaluation stage will generate: problems × (1 greedy + K samples), and the equilibrium probe."""
-    parts = []
-    if evaluation is not None:
-        n, K = len(evaluation), settings.num_generations
-        parts.append(f"{n} problems × (1 greedy + {K} samples) = {n * (K + 1)} completions")
-    if settings.sharpening is not None and REFERENCE_COLUMN in train.column_names and settings.probe_prompts:
-        n = min(settings.probe_prompts, len(train))
-        parts.append(f"equilibrium probe {n} prompts × {settings.probe_samples} samples = "
-                     f"{n * settings.probe_samples} completions")
-    return "; ".join(parts) or "nothing to evaluate (no answer column, no probe)"
-
-
-def warn_plain_prompts(settings: TrainSettings, train: datasets.Dataset, log: Log) -> None:
-    """A chat model given plain-text prompts sees them without its chat template: it often answers nothing."""
-    if settings.dataset is None or is_conversational(train):
-        return
-    if getattr(load_tokenizer(settings.model), "chat_template", None) is not None:
-        log(f"warning: --dataset's {settings.prompt_column!r} column holds plain text, but {settings.model!r} has a chat "
-            "template: the model sees the prompts without it, and a chat model then often answers nothing. Give "
-            'the column as chat messages ([{"role": "user", "content": ...}]) to have the template applied.')
-
-
-def _load(policy: BasePolicy, hardware: Runtime) -> tuple[torch.nn.Module, PreTrainedTokenizerBase]:
-    """The base policy and its tokenizer, the model on the run's device (evaluation and sampling)."""
-    model, tokenizer = load_policy(policy.path)
-    return model.to(hardware.device), tokenizer
-
-
-def _equilibrium_summary(run: RunFolder, after: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Before (base policy), during (every save interval, smaller probe) and after: TV to p*."""
-    path = run.path / "equilibrium_before.json"
-    if after is None:
-        return None
-    during = read_metrics(run.path / "equilibrium.jsonl") if (run.path / "equilibrium.jsonl").exists() else []
-    return {"before": run.read_json(path) if path.exists() else None, "during": during, "after": after}
-
-
-def _evaluate_base(policy: BasePolicy, evaluation: datasets.Dataset | None, train: datasets.Dataset,
-                   settings: TrainSettings, hardware: Runtime, run: RunFolder,
-                   log: Log) -> tuple[dict[str, Any] | None, float]:
-    """Evaluate the base policy and measure its distance to the predicted equilibrium (anchored games), each
-    once per run folder: a resumed run reads the stored results. The main process only."""
-    if not hardware.is_main:
-        return None, 0.0
-    equilibrium_path = run.path / "equilibrium_before.json"
-    wants_equilibrium = (settings.sharpening is not None and settings.probe_prompts > 0
-                         and REFERENCE_COLUMN in train.column_names and not equilibrium_path.exists())
-    if run.eval_before.exists() and not wants_equilibrium:
-        return run.read_json(run.eval_before), 0.0
-    log(f"evaluating the base policy: {evaluation_cost(evaluation, train, settings)}")
-    start = time.perf_counter()
-    model, tokenizer = _load(policy, hardware)
-    if not run.eval_before.exists():
-        run.write_json(run.eval_before, write_evaluation(run, "before", evaluate(model, tokenizer, evaluation, settings)))
-    equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.probe_prompts, settings.probe_samples)
-    if equilibrium is not None:
-        run.write_json(equilibrium_path, equilibrium)
-    return run.read_json(run.eval_before), time.perf_counter() - start

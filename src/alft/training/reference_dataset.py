@@ -29,7 +29,7 @@ from accelerate import PartialState
 from alft.errors import require
 from alft.task.arithmetic import prompt_dataset
 from alft.task.loading import load_prompts, load_rows
-from alft.training.pipeline import base_policy, draws_bars
+from alft.training.policy import base_policy, draws_bars
 from alft.training.references import Answers, draw_reference_answers, require_vllm, with_reference_column
 from alft.training.runtime import device_for
 from alft.training.settings import TrainSettings
