@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from alft.errors import AlftInputError
-from alft.training.references import (draw_reference_answers, draw_references, read_reference_cache,
-                                      read_reference_column, reference_header, reference_path)
+from alft.training.reference_cache import draw_references, read_reference_cache, reference_header, reference_path
+from alft.training.references import draw_reference_answers, read_reference_column
 
 ROOT = Path(__file__).resolve().parents[2]
 BEFORE = "d65db5e"  # the last commit where alft train drew its reference answers with its own code
