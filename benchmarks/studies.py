@@ -57,7 +57,6 @@ class Run:
     seed: int
     lr: float | None = None
     steps: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -132,21 +131,23 @@ def run_one(study_name: str, run: Run, runs_dir: str, preset: str) -> dict[str, 
 
 
 def share_base_evaluation(folder: Path, config: dict[str, Any]) -> None:
-    """Copy a sibling run's base-policy evaluation (same seed and evaluation settings) into a new folder."""
+    """Copy a sibling run's finished base-policy evaluation (same seed and evaluation settings) into a new folder."""
     if (folder / "eval_before.json").exists():
         return
-    key = {k: config.get(k) for k in BASE_EVALUATION_KEYS}
-    key["reward"] = {k: config["reward"].get(k) for k in ("extractor", "grouper")}
     for sibling in folder.parent.glob("*/config.json"):
-        other = json.loads(sibling.read_text())
-        other_key = {k: other.get(k) for k in BASE_EVALUATION_KEYS}
-        other_key["reward"] = {k: other["reward"].get(k) for k in ("extractor", "grouper")}
         source = sibling.parent
-        if other_key == key and (source / "eval_before_problems.jsonl").exists():
+        # eval_before.json is written after the per-problem file: its presence marks a finished evaluation
+        if _base_key(json.loads(sibling.read_text())) == _base_key(config) and (source / "eval_before.json").exists():
             folder.mkdir(parents=True, exist_ok=True)
             for name in ("eval_before_problems.jsonl", "eval_before.json"):  # the JSON last: it marks done
                 shutil.copyfile(source / name, folder / name)
             return
+
+
+def _base_key(config: dict[str, Any]) -> dict[str, Any]:
+    """The settings of a run's config.json that decide its base-policy evaluation."""
+    return {**{k: config.get(k) for k in BASE_EVALUATION_KEYS},
+            "reward": {k: config["reward"].get(k) for k in ("extractor", "grouper")}}
 
 
 # ----------------------------------------------------------------------------------------------- rows
@@ -155,8 +156,10 @@ def share_base_evaluation(folder: Path, config: dict[str, Any]) -> None:
 def fall_step(folder: Path) -> int | None:
     """First step at which the rolling mean of the batch sample accuracy is FALL_POINTS under the mean of the
     first FALL_BASELINE steps (None: never)."""
-    lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    accuracy = [line["alft/sample_accuracy"] for line in lines if line.get("alft/sample_accuracy") is not None]
+    from alft.integrations.trl import read_metrics
+
+    accuracy = [m["alft/sample_accuracy"] for m in read_metrics(folder / "metrics.jsonl")
+                if m.get("alft/sample_accuracy") is not None]
     if len(accuracy) < FALL_WINDOW:
         return None
     level = statistics.fmean(accuracy[:FALL_BASELINE])

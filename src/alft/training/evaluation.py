@@ -106,12 +106,15 @@ def evaluate_base(policy_path: str, evaluation: datasets.Dataset | None, train: 
     start = time.perf_counter()
     model, tokenizer = load_policy(policy_path)
     model = model.to(hardware.device)
-    if not run.eval_before.exists():
-        run.write_json(run.eval_before, write_evaluation(run, "before", evaluate(model, tokenizer, evaluation, settings)))
+    if run.eval_before.exists():
+        before = run.read_json(run.eval_before)
+    else:
+        before = write_evaluation(run, "before", evaluate(model, tokenizer, evaluation, settings))
+        run.write_json(run.eval_before, before)
     equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.probe_prompts, settings.probe_samples)
     if equilibrium is not None:
         run.write_json(equilibrium_path, equilibrium)
-    return run.read_json(run.eval_before), time.perf_counter() - start
+    return before, time.perf_counter() - start
 
 
 def report_to_trackers(trainer: AlftGRPOTrainer, summary: dict[str, Any]) -> None:

@@ -101,16 +101,12 @@ class RunFolder:
         return max(complete)[1] if complete else None
 
     def write_json(self, path: Path, data: Any) -> None:
-        """Write JSON atomically (temporary file, then rename), so an interrupted run never leaves half a file."""
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        tmp.replace(path)
+        """Write JSON atomically, so an interrupted run never leaves half a file."""
+        _write_atomically(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
     def write_jsonl(self, path: Path, rows: list[dict[str, Any]]) -> None:
         """Write JSON lines atomically, as :meth:`write_json`."""
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text("".join(json.dumps(row) + "\n" for row in rows))
-        tmp.replace(path)
+        _write_atomically(path, "".join(json.dumps(row) + "\n" for row in rows))
 
     def read_json(self, path: Path) -> Any:
         return json.loads(path.read_text())
@@ -147,6 +143,13 @@ class RunFolder:
             tmp = self.options.with_suffix(".yaml.tmp")
             tmp.write_text(yaml.safe_dump(options, sort_keys=False))
             tmp.replace(self.options)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file, then rename it over ``path``: readers see the old file or the new one whole."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
 
 
 def _complete(checkpoint: Path) -> bool:
