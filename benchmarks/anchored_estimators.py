@@ -32,12 +32,12 @@ METRICS = ("greedy_accuracy", "majority_accuracy", "mean_sample_accuracy", "answ
 def settings_for(args: argparse.Namespace, estimator: str, seed: int) -> Any:
     from alft.games.objectives import sharpened
     from alft.games import Reward
-    from alft.training.settings import TrainSettings, task_extractor
+    from alft.training.settings import DataSettings, TrainSettings, task_extractor
 
     return TrainSettings(reward=Reward(sharpened(args.sharpening), estimator, extractor=task_extractor(None)),
-                         num_generations=args.k, reference_draws=args.reference_draws, steps=args.steps, seed=seed,
-                         eval_problems=args.eval_problems, probe_prompts=args.probe_prompts,
-                         probe_samples=args.probe_samples, prompts_per_step=args.prompts_per_step)
+                         num_generations=args.k, steps=args.steps, seed=seed, prompts_per_step=args.prompts_per_step,
+                         data=DataSettings(reference_draws=args.reference_draws, eval_problems=args.eval_problems,
+                                           probe_prompts=args.probe_prompts, probe_samples=args.probe_samples))
 
 
 def run_one(args: argparse.Namespace, estimator: str, seed: int) -> dict[str, Any]:

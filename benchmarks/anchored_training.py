@@ -51,11 +51,11 @@ METRICS = ("greedy_accuracy", "majority_accuracy", "mean_sample_accuracy", "answ
 
 def settings_for(group: str, seed: int, probe_prompts: int, probe_samples: int) -> Any:
     from alft.games import Reward
-    from alft.training.settings import TrainSettings, task_extractor
+    from alft.training.settings import DataSettings, TrainSettings, task_extractor
 
     objective, steps, allow_collapse = GROUPS[group]
     return TrainSettings(reward=Reward(objective, extractor=task_extractor(None), allow_collapse=allow_collapse), steps=steps,
-                         seed=seed, probe_prompts=probe_prompts, probe_samples=probe_samples)
+                         seed=seed, data=DataSettings(probe_prompts=probe_prompts, probe_samples=probe_samples))
 
 
 def run_one(group: str, seed: int, probe_prompts: int, probe_samples: int) -> dict[str, Any]:
@@ -76,7 +76,7 @@ def reference_floor(probe_prompts: int, probe_samples: int, seed: int) -> dict[s
     probe = train.select(range(probe_prompts))
     model, tokenizer = load_policy(base_policy(settings, show_progress=False).path)
     with one_torch_thread():
-        independent = sample_answers(model, tokenizer, list(probe["prompt"]), k=settings.reference_draws,
+        independent = sample_answers(model, tokenizer, list(probe["prompt"]), k=settings.data.reference_draws,
                                      max_new_tokens=settings.max_completion_length,
                                      temperature=settings.temperature, seed=10_000 + seed,
                                      extractor=settings.reward.extractor)
@@ -92,7 +92,7 @@ def reference_floor(probe_prompts: int, probe_samples: int, seed: int) -> dict[s
         tvs.append(sample_total_variation([k for k, n in zip(keys, draws) for _ in range(n)], target))
         floors.append(sampling_floor(target, probe_samples, rng))
     return {"reference_floor": float(np.mean(tvs)), "sampling_floor": float(np.mean(floors)), "n_prompts": len(tvs),
-            "reference_draws": settings.reference_draws}
+            "reference_draws": settings.data.reference_draws}
 
 
 def row(group: str, seed: int, summary: dict[str, Any], floor: float) -> dict[str, Any]:

@@ -46,7 +46,7 @@ FALL_WINDOW, FALL_BASELINE = 25, 10  # steps in the rolling mean; first steps th
 BOOTSTRAP = 10_000
 # settings that decide the base policy's evaluation: runs equal in these share it
 BASE_EVALUATION_KEYS = ("preset", "seed", "num_generations", "temperature", "max_completion_length",
-                        "eval_problems", "warmup_seed", "model", "dataset")
+                        "eval_problems", "task_seed", "model", "dataset")
 
 
 @dataclass(frozen=True)
@@ -107,14 +107,15 @@ def reward_for(method: str) -> Any:
 
 
 def settings_for(study: Study, run: Run, preset: str) -> Any:
-    from alft.training.settings import TrainSettings
+    from alft.training.settings import DataSettings, TrainSettings
 
     sizes = dict(study.settings)
     if preset != "default":  # the tiny preset (tests): its own sizes, the study's shape
         sizes = {k: v for k, v in sizes.items() if k == "eval_steps"}
         sizes["eval_steps"] = min(sizes.get("eval_steps", 0), 2)
+    data = {k: sizes.pop(k) for k in list(sizes) if k in DataSettings.__dataclass_fields__}
     return TrainSettings(preset=preset, reward=reward_for(run.method), seed=run.seed, learning_rate=run.lr,
-                         steps=run.steps if preset == "default" else None, **sizes)
+                         steps=run.steps if preset == "default" else None, data=DataSettings(**data), **sizes)
 
 
 def run_one(study_name: str, run: Run, runs_dir: str, preset: str) -> dict[str, Any]:
@@ -146,6 +147,9 @@ def share_base_evaluation(folder: Path, config: dict[str, Any]) -> None:
 
 def _base_key(config: dict[str, Any]) -> dict[str, Any]:
     """The settings of a run's config.json that decide its base-policy evaluation."""
+    from alft.training.settings import RENAMED_KEYS
+
+    config = {RENAMED_KEYS.get(k, k): v for k, v in config.items()}  # folders written before a key's rename
     return {**{k: config.get(k) for k in BASE_EVALUATION_KEYS},
             "reward": {k: config["reward"].get(k) for k in ("extractor", "grouper")}}
 

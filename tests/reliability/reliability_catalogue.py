@@ -202,7 +202,7 @@ def _integrations() -> list[BadInput]:
 
 
 def _training() -> list[BadInput]:
-    from alft.training.settings import TrainSettings
+    from alft.training.settings import DataSettings, TrainSettings
 
     kind = "training settings"
     return [
@@ -214,7 +214,7 @@ def _training() -> list[BadInput]:
         BadInput(kind, "beta negative", lambda: TrainSettings(preset="tiny", beta=-0.1), "--beta"),
         BadInput(kind, "scale_rewards unknown", lambda: TrainSettings(preset="tiny", scale_rewards="std"), "--scale-rewards"),
         BadInput(kind, "temperature 0", lambda: TrainSettings(preset="tiny", temperature=0.0), "--temperature"),
-        BadInput(kind, "eval problems negative", lambda: TrainSettings(preset="tiny", eval_problems=-1), "--eval-problems"),
+        BadInput(kind, "eval problems negative", lambda: DataSettings(eval_problems=-1), "--eval-problems"),
         BadInput(kind, "save steps 0", lambda: TrainSettings(preset="tiny", save_steps=0), "--save-steps"),
     ]
 

@@ -7,7 +7,7 @@ import pytest
 from alft.task.evaluate import EvalReport, ProblemOutcome
 from alft.training.pipeline import prompts, training_summary, write_evaluation
 from alft.training.run_folder import RunFolder
-from alft.training.settings import TrainSettings
+from alft.training.settings import DataSettings, ModelSettings, TrainSettings
 
 
 def test_the_summary_averages_the_first_and_last_fifth_of_the_steps():
@@ -21,11 +21,11 @@ def test_the_summary_averages_the_first_and_last_fifth_of_the_steps():
 
 
 def test_built_in_prompts_are_the_sizes_asked_for_and_the_same_held_out_problems_for_every_seed():
-    train, evaluation = prompts(TrainSettings(preset="tiny", train_prompts=5, eval_problems=7, seed=1))
-    _, again = prompts(TrainSettings(preset="tiny", train_prompts=5, eval_problems=7, seed=2))
+    train, evaluation = prompts(TrainSettings(preset="tiny", data=DataSettings(train_prompts=5, eval_problems=7), seed=1))
+    _, again = prompts(TrainSettings(preset="tiny", data=DataSettings(train_prompts=5, eval_problems=7), seed=2))
     assert len(train) == 5 and len(evaluation) == 7 and evaluation["prompt"] == again["prompt"]
     assert not set(train["prompt"]) & set(evaluation["prompt"])  # disjoint splits
-    assert prompts(TrainSettings(preset="tiny", eval_problems=0))[1] is None
+    assert prompts(TrainSettings(preset="tiny", data=DataSettings(eval_problems=0)))[1] is None
 
 
 def test_an_evaluation_is_stored_with_its_per_problem_outputs(tmp_path):
@@ -46,8 +46,8 @@ def test_a_dataset_run_keeps_the_training_prompts_it_can_reach_and_says_so(tmp_p
     rows = [{"prompt": f"{a}+{b}=", "answer": str(a + b)} for a in range(10) for b in range(5)]  # 50 rows
     (tmp_path / "d.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
     lines = []
-    settings = TrainSettings(preset="tiny", model="m", dataset=str(tmp_path / "d.jsonl"), steps=3, prompts_per_step=2,
-                             eval_problems=10)
+    settings = TrainSettings(preset="tiny", policy=ModelSettings(model="m"), steps=3, prompts_per_step=2,
+                             data=DataSettings(dataset=str(tmp_path / "d.jsonl"), eval_problems=10))
     train, evaluation = prompts(settings, lines.append)
     assert (len(train), len(evaluation)) == (6, 10)  # 3 steps × 2 prompts; the held-out problems untouched
     assert not set(train["prompt"]) & set(evaluation["prompt"])

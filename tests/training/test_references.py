@@ -3,6 +3,7 @@ drawn by one function for alft train and alft references, the same answers as be
 own reference_answers column checked and used as it is; and the equilibrium measurement."""
 
 import json
+import re
 import subprocess
 import sys
 import types
@@ -168,7 +169,14 @@ def test_m_outside_the_count_tables_is_refused_before_anything_is_drawn(tiny_pol
 
 # Names that moved since BEFORE: the old code imports them from where they are now (the code itself is BEFORE's).
 MOVED = {"from alft.task.warmup import base_policy_path": "from alft.task.base_policies import base_policy_path",
-         "from alft.training.probe import": "from alft.games.probe import"}
+         "from alft.training.probe import": "from alft.games.probe import",
+         "settings.warmup_seed": "settings.task_seed"}
+# Settings that moved into groups since BEFORE, read there by the old code.
+GROUPED = {"data": ("dataset", "dataset_split", "prompt_column", "answer_column", "train_prompts", "eval_problems",
+                    "reference_draws", "probe_prompts", "probe_samples"),
+           "policy": ("model", "lora", "lora_rank", "lora_alpha", "lora_targets"),
+           "hardware": ("gradient_accumulation_steps", "log_completions", "report_to", "use_vllm", "vllm_mode",
+                        "vllm_server_base_url")}
 
 
 def _old_module(path, name, monkeypatch):
@@ -179,6 +187,8 @@ def _old_module(path, name, monkeypatch):
     source = shown.stdout
     for old, new in MOVED.items():
         source = source.replace(old, new)
+    for group, names in GROUPED.items():
+        source = re.sub(rf"\bsettings\.({'|'.join(names)})\b", rf"settings.{group}.\1", source)
     module = types.ModuleType(name)
     monkeypatch.setitem(sys.modules, name, module)  # dataclasses look their module up
     exec(compile(source, f"{BEFORE}:{path}", "exec"), module.__dict__)

@@ -1,18 +1,22 @@
-"""Run settings from presets, their validation, labels and the run folder's config check."""
+"""Run settings from presets, their groups and validation, labels and the run folder's config check."""
+
+import dataclasses
 
 import pytest
 
 from alft.errors import AlftInputError
 from alft.games import Reward
 from alft.training.run_folder import RunFolder, default_run_name
-from alft.training.settings import PRESETS, TrainSettings
+from alft.training.presets import PRESETS
+from alft.training.settings import (OPTION_GROUPS, DataSettings, HardwareSettings, ModelSettings, TrainSettings,
+                                    setting_flags, train_settings)
 
 
 def test_unset_sizes_come_from_the_preset_and_explicit_ones_win():
     settings = TrainSettings(preset="tiny", steps=7)
     assert settings.steps == 7 and settings.num_generations == PRESETS["tiny"].num_generations
     assert settings.reward.extractor == "arithmetic"  # built-in task
-    assert TrainSettings(preset="tiny", model="m", dataset="x.jsonl").reward.extractor == "auto"
+    assert _user_run(preset="tiny").reward.extractor == "auto"
 
 
 @pytest.mark.parametrize(
@@ -66,35 +70,38 @@ def test_a_local_path_is_one_setting_however_it_is_spelled(tmp_path, monkeypatch
     (tmp_path / "model").mkdir()
     (tmp_path / "data.jsonl").write_text("{}\n")
     monkeypatch.chdir(tmp_path)
-    relative = TrainSettings(preset="tiny", model="model", dataset="./data.jsonl")
-    absolute = TrainSettings(preset="tiny", model=str(tmp_path / "model"), dataset=str(tmp_path / "data.jsonl"))
+    relative = _user_run("model", "./data.jsonl", preset="tiny")
+    absolute = _user_run(str(tmp_path / "model"), str(tmp_path / "data.jsonl"), preset="tiny")
     assert relative.to_json() == absolute.to_json()
-    assert TrainSettings(preset="tiny", model="org/hub-model").model == "org/hub-model"  # a hub id stays as it is
+    assert ModelSettings(model="org/hub-model").model == "org/hub-model"  # a hub id stays as it is
 
 
 def test_a_dataset_needs_a_model():
     with pytest.raises(AlftInputError, match="--dataset.*--model"):
-        TrainSettings(preset="tiny", dataset="data.jsonl")
+        TrainSettings(preset="tiny", data=DataSettings(dataset="data.jsonl"))
 
 
 @pytest.mark.parametrize(
-    "changes, field",
-    [({"device": "tpu"}, "--device"), ({"vllm_mode": "remote"}, "--vllm-mode"), ({"lora_alpha": 0.0}, "--lora-alpha"),
-     ({"gradient_accumulation_steps": 0}, "--gradient-accumulation-steps"), ({"lora_target_modules": " "}, "--lora-target-modules")],
+    "group, changes, field",
+    [(HardwareSettings, {"device": "tpu"}, "--device"), (HardwareSettings, {"vllm_mode": "remote"}, "--vllm-mode"),
+     (ModelSettings, {"lora_alpha": 0.0}, "--lora-alpha"), (ModelSettings, {"lora_target_modules": " "}, "--lora-target-modules"),
+     (HardwareSettings, {"gradient_accumulation_steps": 0}, "--gradient-accumulation-steps")],
 )
-def test_bad_hardware_and_lora_settings_name_the_option(changes, field):
+def test_bad_hardware_and_lora_settings_name_the_option(group, changes, field):
     with pytest.raises(AlftInputError, match=field):
-        TrainSettings(**{"preset": "tiny", **changes})
+        group(**changes)
 
 
 def test_the_trl_config_carries_the_run_settings(tmp_path):
     from alft.training.pipeline import grpo_config, lora_config
     from alft.training.runtime import Runtime, runtime
 
-    settings = TrainSettings(preset="tiny", prompts_per_step=4, num_generations=4, gradient_accumulation_steps=2,
-                             report_to="tensorboard", lora=True, lora_rank=4, lora_target_modules="q_proj, v_proj",
-                             use_vllm=True, vllm_mode="server", vllm_server_base_url="http://h:8000")
-    hardware = runtime(settings.replace(use_vllm=False))  # vLLM is not installed here; the mapping is tested below
+    gpu = HardwareSettings(gradient_accumulation_steps=2, report_to="tensorboard", use_vllm=True, vllm_mode="server",
+                           vllm_server_base_url="http://h:8000")
+    settings = TrainSettings(preset="tiny", prompts_per_step=4, num_generations=4, hardware=gpu,
+                             policy=ModelSettings(lora=True, lora_rank=4, lora_target_modules="q_proj, v_proj"))
+    # vLLM is not installed here; the mapping is tested below
+    hardware = runtime(settings.replace(hardware=HardwareSettings(gradient_accumulation_steps=2)))
     assert hardware == Runtime(device="cpu", bf16=False, processes=1, is_main=True, per_device_batch=8)
     args = grpo_config(settings, RunFolder(tmp_path), hardware)
     assert (args.per_device_train_batch_size, args.gradient_accumulation_steps) == (8, 2)
@@ -109,20 +116,22 @@ def test_the_built_in_model_stays_on_cpu_and_batches_must_split_evenly():
 
     assert runtime(TrainSettings(preset="tiny")).device == "cpu"  # bit-for-bit reproducible numbers
     with pytest.raises(AlftInputError, match="--prompts-per-step"):
-        runtime(TrainSettings(preset="tiny", prompts_per_step=1, num_generations=3, gradient_accumulation_steps=2))
+        runtime(TrainSettings(preset="tiny", prompts_per_step=1, num_generations=3,
+                              hardware=HardwareSettings(gradient_accumulation_steps=2)))
 
 
 def test_a_users_model_gets_small_one_off_stages_unless_they_are_given():
-    user = TrainSettings(model="m", dataset="x.jsonl")
-    assert (user.eval_problems, user.probe_prompts, user.probe_samples, user.draws_to_make) == (32, 0, 16, 8)
+    user = _user_run()
+    assert (user.data.eval_problems, user.data.probe_prompts, user.data.probe_samples, user.draws_to_make) == (32, 0, 16, 8)
     assert (user.prompts_per_step, user.num_generations, user.steps) == (4, 8, 200)  # K and steps: the preset's
-    assert user.reference_draws is None  # a dataset's own reference_answers column may still set M
-    given = TrainSettings(model="m", dataset="x.jsonl", eval_problems=200, probe_prompts=4, reference_draws=32)
-    assert (given.eval_problems, given.probe_prompts, given.draws_to_make) == (200, 4, 32)
-    builtin = TrainSettings()  # the built-in model keeps the preset's sizes
-    assert (builtin.eval_problems, builtin.probe_prompts, builtin.probe_samples, builtin.draws_to_make) == (1000, 64, 64, 64)
-    assert builtin.prompts_per_step == 8
-    assert TrainSettings(preset="tiny", model="m").eval_problems == PRESETS["tiny"].eval_problems  # never above the preset
+    assert user.data.reference_draws is None  # a dataset's own reference_answers column may still set M
+    given = _user_run(data=dict(eval_problems=200, probe_prompts=4, reference_draws=32))
+    assert (given.data.eval_problems, given.data.probe_prompts, given.draws_to_make) == (200, 4, 32)
+    builtin = TrainSettings().data  # the built-in model keeps the preset's sizes
+    assert (builtin.eval_problems, builtin.probe_prompts, builtin.probe_samples, builtin.reference_draws) == (1000, 64, 64, 64)
+    assert TrainSettings().prompts_per_step == 8
+    tiny_user = TrainSettings(preset="tiny", policy=ModelSettings(model="m"))
+    assert tiny_user.data.eval_problems == PRESETS["tiny"].eval_problems  # never above the preset
 
 
 def test_the_sizes_named_in_errors_are_options_of_alft_train():
@@ -135,4 +144,20 @@ def test_the_sizes_named_in_errors_are_options_of_alft_train():
                            ("--probe-samples", {"probe_samples": 1}), ("--eval-problems", {"eval_problems": -1})):
         assert field in options
         with pytest.raises(AlftInputError, match=field):
-            TrainSettings(preset="tiny", **changes)
+            DataSettings(**changes)
+    assert set(setting_flags().values()) <= options  # every settings field's flag is an option
+
+
+def test_one_option_sets_one_field_of_one_group():
+    names = [f.name for group in OPTION_GROUPS for f in dataclasses.fields(group) if "flags" in f.metadata]
+    assert len(names) == len(set(names))  # config.json is flat: a name may not repeat across groups
+    settings = train_settings({"learning_rate": 1e-3, "eval_problems": 5, "lora": True, "use_vllm": True,
+                               "sharpening": 3.0, "preset": "tiny"})
+    assert (settings.learning_rate, settings.data.eval_problems, settings.policy.lora) == (1e-3, 5, True)
+    assert settings.hardware.use_vllm and settings.sharpening == pytest.approx(3.0)
+    with pytest.raises(AlftInputError, match="options"):
+        train_settings({"lr": 1e-3})  # field names, not flags
+
+
+def _user_run(model="m", dataset="x.jsonl", data=None, **changes):
+    return TrainSettings(policy=ModelSettings(model=model), data=DataSettings(dataset=dataset, **(data or {})), **changes)

@@ -14,10 +14,11 @@ import typer
 
 from alft.cli.errors import user_errors
 from alft.cli.progress import stage_log
-from alft.cli.train import JsonOption, PresetOption, VerboseOption, _out, _preset_default, _run
+from alft.cli.train import JsonOption, PresetOption, VerboseOption, _out, _run
 from alft.games.reward import REWARD_HELP
 from alft.games import Reward
-from alft.training.settings import TrainSettings, task_extractor
+from alft.training.presets import preset_help
+from alft.training.settings import DataSettings, HardwareSettings, ModelSettings, TrainSettings, task_extractor
 
 Opt = typer.Option
 
@@ -30,9 +31,9 @@ def references(
     prompt_column: Annotated[str, Opt("--prompt-column", help="The dataset's prompt column.")] = "prompt",
     answer_column: Annotated[str, Opt("--answer-column", help="The dataset's answer column ('' for none); with --verl it becomes reward_model.ground_truth.")] = "answer",
     extractor: Annotated[str | None, Opt("--extractor", help=REWARD_HELP["extractor"] + " Default: arithmetic for the built-in task, auto otherwise.")] = None,
-    reference_draws: Annotated[int | None, Opt("--reference-draws", "-m", help="M, answers drawn per prompt (M + 1 ≤ 256). " + _preset_default("reference_draws"))] = None,
-    max_completion_length: Annotated[int | None, Opt("--max-completion-length", help="Tokens per completion. " + _preset_default("max_completion_length"))] = None,
-    temperature: Annotated[float | None, Opt("--temperature", help="Sampling temperature (pure sampling, no top-k/top-p). " + _preset_default("temperature"))] = None,
+    reference_draws: Annotated[int | None, Opt("--reference-draws", "-m", help="M, answers drawn per prompt (M + 1 ≤ 256). " + preset_help("reference_draws"))] = None,
+    max_completion_length: Annotated[int | None, Opt("--max-completion-length", help="Tokens per completion. " + preset_help("max_completion_length"))] = None,
+    temperature: Annotated[float | None, Opt("--temperature", help="Sampling temperature (pure sampling, no top-k/top-p). " + preset_help("temperature"))] = None,
     seed: Annotated[int, Opt("--seed", help="Seeds the draws; 0 draws the set alft train draws for the same prompts and model.")] = 0,
     preset: PresetOption = "default",
     device: Annotated[Literal["auto", "cpu", "cuda", "mps"], Opt("--device", help="auto: CUDA, else MPS, else CPU (the built-in model stays on CPU).")] = "auto",
@@ -50,10 +51,11 @@ def references(
 
     with user_errors():  # alft train's settings: the same defaults, checks, model and prompts
         settings = TrainSettings(
-            preset=preset, reward=Reward(extractor=task_extractor(dataset, extractor)), model=model, dataset=dataset,
-            dataset_split=dataset_split, prompt_column=prompt_column, answer_column=answer_column,
-            reference_draws=reference_draws, max_completion_length=max_completion_length, temperature=temperature,
-            device=device, use_vllm=use_vllm)
+            preset=preset, reward=Reward(extractor=task_extractor(dataset, extractor)),
+            max_completion_length=max_completion_length, temperature=temperature,
+            data=DataSettings(dataset=dataset, dataset_split=dataset_split, prompt_column=prompt_column,
+                              answer_column=answer_column, reference_draws=reference_draws),
+            policy=ModelSettings(model=model), hardware=HardwareSettings(device=device, use_vllm=use_vllm))
         check_output(output, verl)
     summary = _run(lambda progress: _job(settings, output, seed, verl, batch_size, progress), output,
                    "interrupted: run the same command again; the prompts drawn so far are cached and not redrawn",

@@ -20,7 +20,7 @@ from alft.games import PEERS
 from alft.training.pipeline import run_training
 from alft.training.plots import plot_comparison
 from alft.training.run_folder import RunFolder
-from alft.training.settings import TrainSettings
+from alft.training.settings import DataSettings, TrainSettings
 
 METHODS = ("plugin", "digamma", "aqp", "ttrl", "empo")
 COMPARED_METRICS = (
@@ -30,6 +30,21 @@ COMPARED_METRICS = (
     ("answer_entropy", "answer entropy"),
     ("tv_to_p_star", "TV to p*"),
 )
+
+
+# A comparison runs many methods × seeds: on the default preset each run is shorter than alft train's.
+COMPARISON_SIZES = {"default": {"steps": 150, "eval_problems": 500}}
+
+
+def comparison_settings(preset: str, num_generations: int | None = None, learning_rate: float | None = None,
+                        steps: int | None = None, eval_problems: int | None = None) -> TrainSettings:
+    """The settings every run of ``alft compare`` shares; sizes not given from :data:`COMPARISON_SIZES`, then
+    the preset."""
+    sizes = COMPARISON_SIZES.get(preset, {})
+    steps = sizes.get("steps") if steps is None else steps
+    eval_problems = sizes.get("eval_problems") if eval_problems is None else eval_problems
+    return TrainSettings(preset=preset, num_generations=num_generations, learning_rate=learning_rate, steps=steps,
+                         data=DataSettings(eval_problems=eval_problems))
 
 
 def method_settings(base: TrainSettings, method: str, seed: int) -> TrainSettings:

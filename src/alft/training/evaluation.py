@@ -74,10 +74,10 @@ def evaluation_cost(evaluation: datasets.Dataset | None, train: datasets.Dataset
     if evaluation is not None:
         n, K = len(evaluation), settings.num_generations
         parts.append(f"{n} problems × (1 greedy + {K} samples) = {n * (K + 1)} completions")
-    if settings.sharpening is not None and REFERENCE_COLUMN in train.column_names and settings.probe_prompts:
-        n = min(settings.probe_prompts, len(train))
-        parts.append(f"equilibrium probe {n} prompts × {settings.probe_samples} samples = "
-                     f"{n * settings.probe_samples} completions")
+    if settings.sharpening is not None and REFERENCE_COLUMN in train.column_names and settings.data.probe_prompts:
+        n = min(settings.data.probe_prompts, len(train))
+        parts.append(f"equilibrium probe {n} prompts × {settings.data.probe_samples} samples = "
+                     f"{n * settings.data.probe_samples} completions")
     return "; ".join(parts) or "nothing to evaluate (no answer column, no probe)"
 
 
@@ -98,7 +98,7 @@ def evaluate_base(policy_path: str, evaluation: datasets.Dataset | None, train: 
     if not hardware.is_main:
         return None, 0.0
     equilibrium_path = run.path / "equilibrium_before.json"
-    wants_equilibrium = (settings.sharpening is not None and settings.probe_prompts > 0
+    wants_equilibrium = (settings.sharpening is not None and settings.data.probe_prompts > 0
                          and REFERENCE_COLUMN in train.column_names and not equilibrium_path.exists())
     if run.eval_before.exists() and not wants_equilibrium:
         return run.read_json(run.eval_before), 0.0
@@ -111,7 +111,7 @@ def evaluate_base(policy_path: str, evaluation: datasets.Dataset | None, train: 
     else:
         before = write_evaluation(run, "before", evaluate(model, tokenizer, evaluation, settings))
         run.write_json(run.eval_before, before)
-    equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.probe_prompts, settings.probe_samples)
+    equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.data.probe_prompts, settings.data.probe_samples)
     if equilibrium is not None:
         run.write_json(equilibrium_path, equilibrium)
     return before, time.perf_counter() - start

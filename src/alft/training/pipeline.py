@@ -47,7 +47,7 @@ from alft.training.references import (COLUMN as REFERENCE_COLUMN, draw_reference
                                       unanswered_prompts, with_reference_column)
 from alft.training.run_folder import RunFolder
 from alft.training.runtime import Runtime, runtime, tracker_names
-from alft.training.settings import NOT_COMPARED, TrainSettings
+from alft.training.settings import NOT_COMPARED, RENAMED_KEYS, TrainSettings, setting_flags
 
 PROBE_DURING_PROMPTS, PROBE_DURING_SAMPLES = 16, 32  # the small probe measured every save interval
 EVAL_PROBLEM_SEED = 0  # the same held-out problems for every run and seed, so runs compare on equal ground
@@ -60,21 +60,21 @@ def prompts(settings: TrainSettings, log: Log = lambda message: None) -> tuple[d
     template, and a ``reference_answers`` column of an anchored run the right shape. A dataset's training part
     keeps the prompts the run can reach (:func:`reachable_prompts`)."""
     if settings.builtin_task:
-        train = prompt_dataset(settings.train_prompts, split="train", seed=settings.warmup_seed)
+        train = prompt_dataset(settings.data.train_prompts, split="train", seed=settings.task_seed)
         evaluation = (
-            prompt_dataset(settings.eval_problems, split="eval", seed=EVAL_PROBLEM_SEED)
-            if settings.eval_problems
+            prompt_dataset(settings.data.eval_problems, split="eval", seed=EVAL_PROBLEM_SEED)
+            if settings.data.eval_problems
             else None
         )
         return train, evaluation
-    answer_column = settings.answer_column or None
-    data = load_prompts(settings.dataset, split=settings.dataset_split, prompt_column=settings.prompt_column,
+    answer_column = settings.data.answer_column or None
+    data = load_prompts(settings.data.dataset, split=settings.data.dataset_split, prompt_column=settings.data.prompt_column,
                         answer_column=answer_column)
     if is_conversational(data):
-        prompt_texts(data, load_tokenizer(settings.model))  # no template, or one that refuses a row: refused now
+        prompt_texts(data, load_tokenizer(settings.policy.model))  # no template, or one that refuses a row: refused now
     if settings.reward.uses_reference and REFERENCE_COLUMN in data.column_names:
-        read_reference_column(data, settings.reference_draws)  # a bad column is refused before the folder is written
-    n_eval = min(settings.eval_problems, len(data) // 5)
+        read_reference_column(data, settings.data.reference_draws)  # a bad column is refused before the folder is written
+    n_eval = min(settings.data.eval_problems, len(data) // 5)
     if answer_column is None or n_eval == 0:
         return reachable_prompts(data, settings, log), None  # nothing to score against: agreement from training
     parts = data.train_test_split(test_size=n_eval, seed=EVAL_PROBLEM_SEED)
@@ -100,7 +100,7 @@ def grpo_config(settings: TrainSettings, folder: RunFolder, hardware: Runtime) -
         output_dir=str(folder.checkpoints),
         num_generations=settings.num_generations,
         per_device_train_batch_size=hardware.per_device_batch,
-        gradient_accumulation_steps=settings.gradient_accumulation_steps,
+        gradient_accumulation_steps=settings.hardware.gradient_accumulation_steps,
         max_completion_length=settings.max_completion_length,
         temperature=settings.temperature,
         learning_rate=settings.learning_rate,
@@ -116,22 +116,22 @@ def grpo_config(settings: TrainSettings, folder: RunFolder, hardware: Runtime) -
         data_seed=settings.seed,
         use_cpu=hardware.device == "cpu",
         bf16=hardware.bf16,
-        report_to=tracker_names(settings.report_to),
-        use_vllm=settings.use_vllm,
-        vllm_mode=settings.vllm_mode,
-        vllm_server_base_url=settings.vllm_server_base_url,
-        log_completions=settings.log_completions,
+        report_to=tracker_names(settings.hardware.report_to),
+        use_vllm=settings.hardware.use_vllm,
+        vllm_mode=settings.hardware.vllm_mode,
+        vllm_server_base_url=settings.hardware.vllm_server_base_url,
+        log_completions=settings.hardware.log_completions,
         disable_tqdm=True,
     )
 
 
 def lora_config(settings: TrainSettings) -> Any:
     """A PEFT LoRA configuration (rank, alpha, target modules), or None."""
-    if not settings.lora:
+    if not settings.policy.lora:
         return None
     from peft import LoraConfig
 
-    return LoraConfig(r=settings.lora_rank, lora_alpha=settings.lora_alpha, target_modules=settings.lora_targets,
+    return LoraConfig(r=settings.policy.lora_rank, lora_alpha=settings.policy.lora_alpha, target_modules=settings.policy.lora_targets,
                       task_type="CAUSAL_LM")
 
 
@@ -152,14 +152,14 @@ def with_references(policy: BasePolicy, train: datasets.Dataset, settings: Train
     log(f"reference answers: {len(train)} training prompts × {draws} draws = {len(train) * draws} completions from the "
         "base policy (cached: drawn once per model, prompts and settings)")
     references = draw_reference_answers(policy.path, train, draws=draws, max_new_tokens=settings.max_completion_length,
-                                        temperature=settings.temperature, seed=settings.warmup_seed,
+                                        temperature=settings.temperature, seed=settings.task_seed,
                                         extractor=settings.reward.extractor, device=hardware.device, progress=progress)
     return with_reference_column(train, references.answers), references.summary()
 
 
 def _given_references(train: datasets.Dataset, settings: TrainSettings, log: Log) -> dict[str, Any]:
     """A dataset that brings its own ``reference_answers`` column: checked, used as it is, nothing drawn."""
-    answers = read_reference_column(train, settings.reference_draws)
+    answers = read_reference_column(train, settings.data.reference_draws)
     log(f"reference answers: the dataset's {REFERENCE_COLUMN} column, {len(answers[0])} per prompt, used as given "
         "(nothing drawn; whichever model drew them is the reference)")
     return {"source": f"dataset column {REFERENCE_COLUMN}", "draws": len(answers[0]), "prompts": len(answers),
@@ -197,22 +197,22 @@ def train_grpo(
     log: Log = lambda message: None,
 ) -> Trained:
     """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked), evaluated on
-    ``evaluation`` every ``settings.eval_steps`` steps when asked. With ``log_completions``, TRL's per-step table
+    ``evaluation`` every ``settings.data.eval_steps`` steps when asked. With ``log_completions``, TRL's per-step table
     of completions goes to ``completions.txt`` in the run folder (beside its Parquet files), not to the console."""
     model, tokenizer = load_policy(policy.path)
     failure = FailureWarningCallback(log)
     degenerate = DegenerateRunCallback(log, settings.num_generations, settings.reward.extractor)
     callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.label, "estimator": settings.reward.estimator}),
                  failure, degenerate]
-    if settings.sharpening is not None and settings.probe_prompts:
-        probe_prompts = min(PROBE_DURING_PROMPTS, settings.probe_prompts)
-        probe_samples = min(PROBE_DURING_SAMPLES, settings.probe_samples)
+    if settings.sharpening is not None and settings.data.probe_prompts:
+        probe_prompts = min(PROBE_DURING_PROMPTS, settings.data.probe_prompts)
+        probe_samples = min(PROBE_DURING_SAMPLES, settings.data.probe_samples)
         callbacks.append(EquilibriumProbeCallback(
             folder.path / "equilibrium.jsonl", every=settings.save_steps,
             measure=lambda m: measure_equilibrium(m, tokenizer, train, settings, probe_prompts, probe_samples)))
-    if settings.eval_steps and evaluation is not None:
+    if settings.data.eval_steps and evaluation is not None:
         callbacks.append(EquilibriumProbeCallback(
-            folder.evaluation_during, every=settings.eval_steps,
+            folder.evaluation_during, every=settings.data.eval_steps,
             measure=lambda m: evaluate(m, tokenizer, evaluation, settings).to_dict()))
     if progress is not None:
         callbacks.append(RichProgressCallback(progress, f"GRPO {settings.label}"))
@@ -231,7 +231,7 @@ def train_grpo(
         trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     trained = trainer.accelerator.unwrap_model(trainer.model)
-    if settings.lora:
+    if settings.policy.lora:
         trained = trained.merge_and_unload()
     if hardware.is_main:
         trained.save_pretrained(folder.policy)
@@ -243,7 +243,7 @@ def train_grpo(
 def _completion_tables(settings: TrainSettings, folder: RunFolder, is_main: bool) -> Iterator[None]:
     """TRL prints every step's completions table (``log_completions``, main process) to stdout: into
     completions.txt instead."""
-    if not (settings.log_completions and is_main):
+    if not (settings.hardware.log_completions and is_main):
         yield
         return
     with (folder.path / "completions.txt").open("a") as out, contextlib.redirect_stdout(out):
@@ -290,11 +290,12 @@ def run_training(
     """
     run = RunFolder(Path(folder))
     config = settings.to_json()
-    run.check_config(config, ignore=NOT_COMPARED)  # a different run in this folder is refused before any work
+    # a different run in this folder is refused before any work
+    run.check_config(config, ignore=NOT_COMPARED, flags=setting_flags(), renamed=RENAMED_KEYS)
     hardware = runtime(settings)
-    if settings.model is not None:
-        announce_conversion(settings.model, log)
-        load_tokenizer(settings.model)  # a model that does not load is refused before the folder is written
+    if settings.policy.model is not None:
+        announce_conversion(settings.policy.model, log)
+        load_tokenizer(settings.policy.model)  # a model that does not load is refused before the folder is written
     train, evaluation = prompts(settings, log)
     warn_plain_prompts(settings, train, log)
     if hardware.is_main:
@@ -315,8 +316,8 @@ def run_training(
     tokenizer = AutoTokenizer.from_pretrained(run.policy)
     after_start = time.perf_counter()
     after = write_evaluation(run, "after", evaluate(trained.model, tokenizer, evaluation, settings))
-    equilibrium_after = measure_equilibrium(trained.model, tokenizer, train, settings, settings.probe_prompts,
-                                            settings.probe_samples)
+    equilibrium_after = measure_equilibrium(trained.model, tokenizer, train, settings, settings.data.probe_prompts,
+                                            settings.data.probe_samples)
     metrics = read_metrics(run.metrics)
     summary = {
         "settings": settings.to_json(),

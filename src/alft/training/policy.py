@@ -36,9 +36,9 @@ class BasePolicy:
 def base_policy(settings: TrainSettings, show_progress: bool) -> BasePolicy:
     """The base policy: ``--model`` as given, the shipped built-in policy (default preset, checksummed), or a
     warm-up made once and cached (other presets and warm-up seeds)."""
-    if settings.model is not None:
-        return BasePolicy(loadable_model(settings.model), 0.0, None)  # a GGUF file: its converted folder
-    result = base_policy_path(settings.preset, seed=settings.warmup_seed, progress=show_progress)
+    if settings.policy.model is not None:
+        return BasePolicy(loadable_model(settings.policy.model), 0.0, None)  # a GGUF file: its converted folder
+    result = base_policy_path(settings.preset, seed=settings.task_seed, progress=show_progress)
     return BasePolicy(str(result.path), result.seconds, result.cached)
 
 
@@ -57,18 +57,18 @@ def announce_conversion(model: str, log: Log) -> None:
 
 def policy_name(settings: TrainSettings) -> str:
     """How the log names the base policy: the model given, the shipped one, or a preset's cached warm-up."""
-    if settings.model is not None:
-        return f"loading {settings.model}"
-    if settings.preset == "default" and settings.warmup_seed == SHIPPED_SEED:
+    if settings.policy.model is not None:
+        return f"loading {settings.policy.model}"
+    if settings.preset == "default" and settings.task_seed == SHIPPED_SEED:
         return "built-in (shipped with alft)"
-    return f"built-in {settings.preset} warm-up, seed {settings.warmup_seed} (made once, then cached)"
+    return f"built-in {settings.preset} warm-up, seed {settings.task_seed} (made once, then cached)"
 
 
 def warn_plain_prompts(settings: TrainSettings, train: datasets.Dataset, log: Log) -> None:
     """A chat model given plain-text prompts sees them without its chat template: it often answers nothing."""
-    if settings.dataset is None or is_conversational(train):
+    if settings.data.dataset is None or is_conversational(train):
         return
-    if getattr(load_tokenizer(settings.model), "chat_template", None) is not None:
-        log(f"warning: --dataset's {settings.prompt_column!r} column holds plain text, but {settings.model!r} has a chat "
+    if getattr(load_tokenizer(settings.policy.model), "chat_template", None) is not None:
+        log(f"warning: --dataset's {settings.data.prompt_column!r} column holds plain text, but {settings.policy.model!r} has a chat "
             "template: the model sees the prompts without it, and a chat model then often answers nothing. Give "
             'the column as chat messages ([{"role": "user", "content": ...}]) to have the template applied.')

@@ -104,7 +104,7 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
     """
     check_output(output, verl)
     device = device_for(settings)
-    if settings.use_vllm:
+    if settings.hardware.use_vllm:
         require_vllm()
     state = PartialState(cpu=device == "cpu")
     rows, data = _prompt_rows(settings)
@@ -115,11 +115,11 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
     references = draw_reference_answers(
         policy.path, data, draws=settings.draws_to_make,
         max_new_tokens=settings.max_completion_length, temperature=settings.temperature, seed=seed,
-        extractor=settings.reward.extractor, batch_size=batch_size, device=device, use_vllm=settings.use_vllm,
+        extractor=settings.reward.extractor, batch_size=batch_size, device=device, use_vllm=settings.hardware.use_vllm,
         progress=progress)
     if not state.is_main_process:
         return None
-    table = (verl_rows(data, references.answers, data_source=_data_source(settings), split=settings.dataset_split)
+    table = (verl_rows(data, references.answers, data_source=_data_source(settings), split=settings.data.dataset_split)
              if verl else with_reference_column(rows, references.answers))
     write_reference_dataset(table, output)
     return {"output": str(output), "layout": "verl" if verl else "dataset", "model": policy.path,
@@ -129,15 +129,15 @@ def make_reference_dataset(settings: TrainSettings, output: Path, *, seed: int =
 def _prompt_rows(settings: TrainSettings) -> tuple[datasets.Dataset, datasets.Dataset]:
     """(the rows to write back, as they were; the same rows with ``prompt`` and ``answer`` columns)."""
     if settings.builtin_task:  # the training prompts of the run alft train makes with these settings
-        data = prompt_dataset(settings.train_prompts, split="train", seed=settings.warmup_seed)
+        data = prompt_dataset(settings.data.train_prompts, split="train", seed=settings.task_seed)
         return data, data
-    data = load_prompts(settings.dataset, split=settings.dataset_split, prompt_column=settings.prompt_column,
-                        answer_column=settings.answer_column or None)
-    return load_rows(settings.dataset, settings.dataset_split), data
+    data = load_prompts(settings.data.dataset, split=settings.data.dataset_split, prompt_column=settings.data.prompt_column,
+                        answer_column=settings.data.answer_column or None)
+    return load_rows(settings.data.dataset, settings.data.dataset_split), data
 
 
 def _data_source(settings: TrainSettings) -> str:
     """verl's ``data_source``: the built-in task's tag, a hub dataset's name or a data file's name."""
-    if settings.dataset is None:
+    if settings.data.dataset is None:
         return BUILTIN_SOURCE
-    return Path(settings.dataset).stem if Path(settings.dataset).exists() else settings.dataset
+    return Path(settings.data.dataset).stem if Path(settings.data.dataset).exists() else settings.data.dataset

@@ -111,25 +111,28 @@ class RunFolder:
     def read_json(self, path: Path) -> Any:
         return json.loads(path.read_text())
 
-    def check_config(self, config: dict[str, Any], ignore: tuple[str, ...] = ()) -> None:
+    def check_config(self, config: dict[str, Any], ignore: tuple[str, ...] = (), flags: dict[str, str] | None = None,
+                     renamed: dict[str, str] | None = None) -> None:
         """Refuse a configuration different from the one the folder was started with (reads only).
 
         Args:
             config: the run's settings as JSON.
             ignore: settings that do not change the run's numbers (a resumed run may change them).
+            flags: the flag a user types for a setting, for the message (default ``--name-with-dashes``).
+            renamed: keys of older config.json files by their present name (the folder still resumes).
 
         Raises:
             AlftInputError: naming the first setting that differs from the folder's.
         """
         if not self.config.exists():
             return
-        stored = self.read_json(self.config)
+        stored = {(renamed or {}).get(key, key): value for key, value in self.read_json(self.config).items()}
         for key in sorted((set(stored) | set(config)) - set(ignore)):
             if stored.get(key) != config.get(key):
+                name = (flags or {}).get(key, f"--{key.replace('_', '-')}")
                 raise AlftInputError(
-                    f"--{key.replace('_', '-')}: got {config.get(key)!r}, but the run folder {self.path} was "
-                    f"started with {stored.get(key)!r}; expected the same settings to resume, or a new "
-                    "--output-dir"
+                    f"{name}: got {config.get(key)!r}, but the run folder {self.path} was started with "
+                    f"{stored.get(key)!r}; expected the same settings to resume, or a new --output-dir"
                 )
 
     def write_config(self, config: dict[str, Any], options: dict[str, Any] | None = None) -> None:

@@ -36,24 +36,24 @@ class Runtime:
 
 
 def runtime(settings: TrainSettings) -> Runtime:
-    """Resolve ``settings.device`` like ``accelerate`` does and check everything the run needs is installed.
+    """Resolve ``settings.hardware.device`` like ``accelerate`` does and check everything the run needs is installed.
 
     Raises:
         AlftInputError: a requested device that this machine does not have, a tracker or vLLM not installed,
             or a batch that does not split evenly over processes and accumulation steps.
     """
     device = device_for(settings)
-    _check_trackers(settings.report_to)
-    if settings.use_vllm:
+    _check_trackers(settings.hardware.report_to)
+    if settings.hardware.use_vllm:
         require_vllm()
     state = PartialState(cpu=device == "cpu")
     completions = settings.prompts_per_step * settings.num_generations
-    micro_batches = state.num_processes * settings.gradient_accumulation_steps
+    micro_batches = state.num_processes * settings.hardware.gradient_accumulation_steps
     if completions % micro_batches:
         raise AlftInputError(
             f"--prompts-per-step: got {settings.prompts_per_step} (× K = {completions} completions a step), expected "
             f"a multiple of processes × --gradient-accumulation-steps = {state.num_processes} × "
-            f"{settings.gradient_accumulation_steps} completions")
+            f"{settings.hardware.gradient_accumulation_steps} completions")
     bf16 = device == "cuda" and torch.cuda.is_bf16_supported()
     return Runtime(device, bf16, state.num_processes, state.is_main_process, completions // micro_batches)
 
@@ -62,15 +62,15 @@ def device_for(settings: TrainSettings) -> str:
     """``auto``: CUDA, else MPS, else CPU (``accelerate``'s order); the built-in model always runs on CPU, where
     its numbers are reproducible bit for bit (docs/concepts/builtin-task.md)."""
     available = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
-    if settings.device == "auto":
-        if settings.model is None:
+    if settings.hardware.device == "auto":
+        if settings.policy.model is None:
             return "cpu"
         return next(name for name in ("cuda", "mps", "cpu") if available[name])
-    if not available[settings.device]:
+    if not available[settings.hardware.device]:
         found = [name for name, ok in available.items() if ok]
-        raise AlftInputError(f"--device: got {settings.device!r}, but this machine has no such device (torch sees "
+        raise AlftInputError(f"--device: got {settings.hardware.device!r}, but this machine has no such device (torch sees "
                              f"{found}); expected one of {found} or auto")
-    return settings.device
+    return settings.hardware.device
 
 
 def _check_trackers(report_to: str) -> None:

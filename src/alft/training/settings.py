@@ -1,233 +1,297 @@
-"""What one ``alft train`` run does: a frozen :class:`TrainSettings`, filled from a preset and options.
+"""What one ``alft train`` run does: a frozen :class:`TrainSettings` made of groups, as TRL groups them.
 
-Presets size the built-in task (docs/concepts/builtin-task.md, measured on 2 CPU cores):
+* :class:`TrainSettings` itself holds GRPO's hyperparameters (TRL's ``GRPOConfig``: K, steps, lr, β, lengths…),
+* :class:`DataSettings` the prompts and the evaluation (TRL's ``ScriptArguments``),
+* :class:`ModelSettings` the policy and its LoRA adapter (TRL's ``ModelConfig``),
+* :class:`HardwareSettings` devices, vLLM and trackers,
+* an :class:`alft.games.Reward` the answer-level reward, which :class:`RewardOptions` builds from the CLI's flags.
 
-* ``default`` — the shipped 0.53 M-parameter Qwen2 base policy, then the anchored game with K = 8, 8 prompts a
-  step, lr 3e-5 (on this task, lr ≥ 1e-4 hacked the reward), evaluated on 1000 held-out problems (greedy + K
-  samples) before and after. Whole run ≈ 2 minutes (100 s measured from a fresh install).
-* ``tiny`` — a few-step warm-up of a 1-layer, 32-wide model and a handful of GRPO steps: seconds, for tests.
+Every field a user sets carries its flag and help (:func:`option`); ``alft train``'s options and the keys of its
+``--config`` YAML file are made from them (:mod:`alft.cli.options`, :mod:`alft.training.config_file`), so a flag's
+value lands in the field of the same name and from there in the step (``settings.learning_rate`` →
+``GRPOConfig.learning_rate``). Sizes left None come from the preset (:mod:`alft.training.presets`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from alft.errors import require
 from alft.estimators.counts import check_group_size
 from alft.games import Reward
 from alft.games.objectives import Objective, sharpened
+from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP
+from alft.training.presets import PRESETS, default_size, preset_help
 
 SCALE_REWARDS = ("group", "batch", "none")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 VLLM_MODES = ("colocate", "server")  # TRL's GRPOConfig.vllm_mode
 # Settings that do not change a run's numbers: a resumed run may change them (config.json check).
 NOT_COMPARED = ("report_to", "log_completions", "eval_steps")
+# config.json keys of earlier versions, by the name that replaced them (a run folder they wrote still resumes).
+RENAMED_KEYS = {"warmup_seed": "task_seed"}
+
+
+def option(default: Any, *flags: str, help: str, panel: str, hidden: bool = False) -> Any:
+    """A dataclass field a user sets: its CLI flags (the first is the one messages name), help and help panel."""
+    return field(default=default, metadata={"flags": flags, "help": help, "panel": panel, "hidden": hidden})
+
+
+def option_fields(group: type) -> list[dataclasses.Field]:
+    """The fields of a settings group that are options (flag and help), in order."""
+    return [f for f in dataclasses.fields(group) if "flags" in f.metadata]
+
+
+def flag(group: type, name: str) -> str:
+    """The flag a user types for a field: ``flag(TrainSettings, "learning_rate") == "--lr"``."""
+    first = next(f for f in dataclasses.fields(group) if f.name == name).metadata["flags"][0]
+    return first.split("/")[0]
+
+
+def _count(value: int | None, minimum: int, name: str, meaning: str = "") -> None:
+    """An integer size ≥ minimum (None: from the preset, checked once filled in)."""
+    if value is not None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+        require(ok, name, value, f"an integer ≥ {minimum}{meaning}")
+
+
+def _positive(value: float | None, name: str, minimum: float = 0.0, strict: bool = True) -> None:
+    if value is not None:
+        ok = isinstance(value, (int, float)) and math.isfinite(value) and (value > minimum if strict else value >= minimum)
+        require(ok, name, value, f"a number {'>' if strict else '≥'} {minimum:g}")
+
+
+DATA, MODEL, HARDWARE, REWARD, GRPO = "Data and evaluation", "Model and LoRA", "Hardware, vLLM and logging", "Reward", "GRPO"
 
 
 @dataclass(frozen=True)
-class Preset:
-    """Sizes of a run on the built-in task (every field can be overridden by an option).
+class DataSettings:
+    """The prompts a run trains on and the problems it is evaluated on (TRL's ``ScriptArguments``). Sizes left
+    None come from the preset."""
 
-    Attributes:
-        name: preset name, also the built-in base policy's (:func:`alft.task.base_policy_path`).
-        num_generations: K.
-        prompts_per_step: prompts per optimizer step (the batch is prompts × K completions).
-        steps: GRPO optimizer steps.
-        learning_rate: GRPO learning rate.
-        max_completion_length: tokens per completion.
-        train_prompts: distinct training prompts.
-        eval_problems: held-out problems evaluated before and after.
-        save_steps: checkpoint every this many steps.
-        reference_draws: M, answers drawn once per training prompt from the base policy (anchored games).
-        probe_prompts: training prompts on which the distance to the predicted equilibrium p* is measured.
-        probe_samples: answers sampled per probe prompt for that measurement (before and after training).
-        temperature: sampling temperature of GRPO, the reference answers and evaluation.
-    """
+    dataset: str | None = option(None, "--dataset", panel=DATA, help=(
+        "A JSONL/JSON/CSV/Parquet file or a datasets name; its prompt column holds text or chat messages ([{role, "
+        "content}], through the model's chat template). Needs --model. Default: the built-in arithmetic task."))
+    dataset_split: str = option("train", "--dataset-split", panel=DATA, help="Split of a named dataset.")
+    prompt_column: str = option("prompt", "--prompt-column", panel=DATA, help="The dataset's prompt column.")
+    answer_column: str = option("answer", "--answer-column", panel=DATA, help=(
+        "Gold-answer column ('' for none: no accuracy, agreement only)."))
+    train_prompts: int | None = option(None, "--train-prompts", panel=DATA, help=(
+        "Distinct training prompts of the built-in task (a --dataset trains on its rows but the evaluation ones, at "
+        "most --steps × --prompts-per-step of them). " + preset_help("train_prompts")))
+    eval_problems: int | None = option(None, "--eval-problems", panel=DATA, help=(
+        "Held-out problems evaluated before and after (0: none; a dataset keeps at most 1/5 of its rows). "
+        + preset_help("eval_problems")))
+    eval_steps: int = option(0, "--eval-steps", panel=DATA, help=(
+        "Also evaluate on the held-out problems every N steps, into the run folder's evaluation.jsonl (0: before "
+        "and after only). Evaluation samples on a forked random stream: the run's numbers do not change."))
+    reference_draws: int | None = option(None, "--reference-draws", panel=DATA, help=(
+        "M, answers drawn once per training prompt from the base policy for the anchor (cached); a dataset's own "
+        "reference_answers column (alft references) sets it and nothing is drawn. " + preset_help("reference_draws")))
+    probe_prompts: int | None = option(None, "--probe-prompts", panel=DATA, help=(
+        "Training prompts on which the distance to the predicted equilibrium p* is measured before and after "
+        "training (anchored games; 0: no probe). " + preset_help("probe_prompts")))
+    probe_samples: int | None = option(None, "--probe-samples", panel=DATA, help=(
+        "Answers sampled per probe prompt (≥ 2). " + preset_help("probe_samples")))
 
-    name: str
-    num_generations: int
-    prompts_per_step: int
-    steps: int
-    learning_rate: float
-    max_completion_length: int
-    train_prompts: int
-    eval_problems: int
-    save_steps: int
-    reference_draws: int
-    probe_prompts: int
-    probe_samples: int
-    temperature: float
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dataset", resolved_path(self.dataset))
+        _count(self.train_prompts, 1, "--train-prompts")
+        _count(self.eval_problems, 0, "--eval-problems")
+        _count(self.eval_steps, 0, "--eval-steps", " (0: before and after only)")
+        _count(self.probe_prompts, 0, "--probe-prompts")
+        _count(self.probe_samples, 2, "--probe-samples")
 
-
-# The default game is the anchored one (docs/concepts/game.md#the-anchor), p* ∝ p_ref^2: s = 2 and M = 64 follow the prototype in
-# docs/concepts/builtin-task.md (s = 2 was its best-fitting exponent; with M = 32, 18–27 % of samples fell on unseen answers).
-# 256 training prompts, each seen ≈ 6 times in 200 steps, keep the one-off reference sampling near 40 s.
-# Temperature 0.7: the shipped base policy's majority-of-8 beats its greedy answer by 6 points there (+3.9 at
-# T = 1; benchmarks/results/task_premise.json), the premise of self-consistency (docs/concepts/builtin-task.md).
-PRESETS = MappingProxyType(
-    {
-        "default": Preset("default", num_generations=8, prompts_per_step=8, steps=200, learning_rate=3e-5,
-                          max_completion_length=32, train_prompts=256, eval_problems=1000, save_steps=50,
-                          reference_draws=64, probe_prompts=64, probe_samples=64, temperature=0.7),
-        "tiny": Preset("tiny", num_generations=4, prompts_per_step=2, steps=4, learning_rate=1e-4,
-                       max_completion_length=12, train_prompts=32, eval_problems=12, save_steps=2,
-                       reference_draws=8, probe_prompts=4, probe_samples=8, temperature=1.0),
-    }
-)
+    def with_sizes(self, preset: str, user_model: bool) -> DataSettings:
+        """The sizes not given taken from the preset; a dataset leaves M unset, for its own column to set it."""
+        sizes = {name: default_size(preset, name, user_model) for name in SIZES_OF_DATA
+                 if getattr(self, name) is None and not (name == "reference_draws" and self.dataset is not None)}
+        return dataclasses.replace(self, **sizes)
 
 
-# A user's --model (not the 0.53 M built-in one) costs far more per completion: the one-off stages keep to these
-# sizes unless given. SmolLM2-135M on one CPU core: 0.5–0.9 s per chat completion of 32 tokens, so the built-in
-# probe's 64 prompts × 64 samples alone took 13.5 min before and again after training. The probe is off (give
-# --probe-prompts to measure the distance to p*); M = 8 draws per training prompt; 4 prompts × K a step.
-USER_MODEL_SIZES = MappingProxyType({"eval_problems": 32, "reference_draws": 8, "probe_prompts": 0,
-                                     "probe_samples": 16, "prompts_per_step": 4})
+SIZES_OF_DATA = ("train_prompts", "eval_problems", "reference_draws", "probe_prompts", "probe_samples")
 
 
-def default_size(preset: str, name: str, user_model: bool) -> Any:
-    """A size not given explicitly: the preset's, at most :data:`USER_MODEL_SIZES` for a user's model."""
-    value = getattr(PRESETS[preset], name)
-    return min(value, USER_MODEL_SIZES[name]) if user_model and name in USER_MODEL_SIZES else value
+@dataclass(frozen=True)
+class ModelSettings:
+    """The policy trained (TRL's ``ModelConfig``): the built-in one or a user's, all weights or a LoRA adapter."""
+
+    model: str | None = option(None, "--model", panel=MODEL, help=(
+        "A local model folder (save_pretrained), a GGUF file (or a folder holding one; converted once to a cached "
+        "safetensors folder) or a hub id instead of the built-in model. Default: the built-in model."))
+    lora: bool = option(False, "--lora/--no-lora", panel=MODEL, help=(
+        "Train a LoRA adapter (PEFT) instead of all weights; the saved policy has it merged."))
+    lora_rank: int = option(8, "--lora-rank", panel=MODEL, help="LoRA rank r.")
+    lora_alpha: float | None = option(None, "--lora-alpha", panel=MODEL, help="LoRA scaling alpha. Default: 2 × rank.")
+    lora_target_modules: str = option("all-linear", "--lora-target-modules", panel=MODEL, help=(
+        "Modules with a LoRA adapter: all-linear, or comma-separated names such as q_proj,v_proj."))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model", resolved_path(self.model))
+        _count(self.lora_rank, 1, "--lora-rank")
+        if self.lora_alpha is None:
+            object.__setattr__(self, "lora_alpha", 2.0 * self.lora_rank)
+        _positive(self.lora_alpha, "--lora-alpha")
+        require(isinstance(self.lora_target_modules, str) and self.lora_target_modules.strip() != "",
+                "--lora-target-modules", self.lora_target_modules, "all-linear or comma-separated module names")
+
+    @property
+    def lora_targets(self) -> str | list[str]:
+        """PEFT's ``target_modules``: ``"all-linear"`` or the list of module names."""
+        names = [n.strip() for n in self.lora_target_modules.split(",") if n.strip()]
+        return "all-linear" if names == ["all-linear"] else names
+
+
+@dataclass(frozen=True)
+class HardwareSettings:
+    """Where and how the run computes and what it reports; none of it changes what is trained towards."""
+
+    device: Literal["auto", "cpu", "cuda", "mps"] = option("auto", "--device", panel=HARDWARE, help=(
+        "auto: CUDA, else MPS, else CPU, as accelerate picks (the built-in model stays on CPU, where its numbers "
+        "are reproducible). bf16 mixed precision on CUDA GPUs that support it, fp32 elsewhere."))
+    gradient_accumulation_steps: int = option(1, "--gradient-accumulation-steps", panel=HARDWARE, help=(
+        "Micro-batches per optimizer step (TRL's name): the same step in smaller pieces, for memory."))
+    use_vllm: bool = option(False, "--use-vllm/--no-use-vllm", panel=HARDWARE, help=(
+        "Generate completions with vLLM (TRL's use_vllm; needs `pip install vllm` and a GPU)."))
+    vllm_mode: Literal["colocate", "server"] = option("colocate", "--vllm-mode", panel=HARDWARE, help=(
+        "TRL's vllm_mode: colocate (vLLM in the training processes) or server (a separate `trl vllm-serve`)."))
+    vllm_server_base_url: str | None = option(None, "--vllm-server-base-url", panel=HARDWARE, help=(
+        "The vLLM server's URL in server mode, e.g. http://localhost:8000. Default: TRL's (0.0.0.0:8000)."))
+    report_to: str = option("none", "--report-to", panel=HARDWARE, help=(
+        "Trackers, comma-separated (TRL/transformers' report_to): none, tensorboard (event files under "
+        "<run folder>/checkpoints/runs), wandb, trackio, mlflow, … or all."))
+    log_completions: bool = option(False, "--log-completions/--no-log-completions", panel=HARDWARE, help=(
+        "Write every step's prompts, completions and rewards (TRL's log_completions: Parquet under "
+        "<run folder>/checkpoints/completions)."))
+
+    def __post_init__(self) -> None:
+        require(self.device in DEVICES, "--device", self.device, f"one of {DEVICES}")
+        _count(self.gradient_accumulation_steps, 1, "--gradient-accumulation-steps")
+        require(self.vllm_mode in VLLM_MODES, "--vllm-mode", self.vllm_mode, f"one of {VLLM_MODES}")
+
+
+@dataclass(frozen=True)
+class RewardOptions:
+    """The reward as ``alft train`` spells it (``--sharpening``, a repeated ``--constraint``): :meth:`reward`
+    turns it into the :class:`alft.games.Reward` a run keeps."""
+
+    objective: str | None = option(None, "--objective", panel=REWARD, help=REWARD_HELP["objective"])
+    sharpening: float | None = option(None, "--sharpening", "-s", panel=REWARD, help=(
+        "The anchored game's exponent s > 1: training aims at p* ∝ p_ref^s, the base policy's answer distribution "
+        "sharpened. Default: 2, the game run when neither --objective nor --peer is given."))
+    peer: Literal["ttrl", "empo"] | None = option(None, "--peer", panel=REWARD, help=REWARD_HELP["peer"])
+    estimator: str = option(REWARD_DEFAULTS["estimator"], "--estimator", panel=REWARD, help=REWARD_HELP["estimator"])
+    unextractable: str = option(REWARD_DEFAULTS["unextractable"], "--unextractable", panel=REWARD,
+                                help=REWARD_HELP["unextractable"])
+    penalty: float = option(REWARD_DEFAULTS["penalty"], "--penalty", panel=REWARD, help=REWARD_HELP["penalty"])
+    extractor: str | None = option(None, "--extractor", panel=REWARD, help=(
+        REWARD_HELP["extractor"] + " Default: arithmetic for the built-in task, auto otherwise."))
+    grouper: str = option(REWARD_DEFAULTS["grouper"], "--grouper", panel=REWARD, help=REWARD_HELP["grouper"])
+    constraint: list[str] | None = option(None, "--constraint", panel=REWARD, help=(
+        REWARD_HELP["constraints"] + " Repeatable."))
+    dual_step: float = option(REWARD_DEFAULTS["dual_step"], "--dual-step", panel=REWARD, help=REWARD_HELP["dual_step"])
+    reference_estimator: str = option(REWARD_DEFAULTS["reference_estimator"], "--reference-estimator", panel=REWARD,
+                                      help=REWARD_HELP["reference_estimator"])
+    allow_collapse: bool = option(False, "--allow-collapse", panel=REWARD, help=(
+        "Run a game whose optimum is one answer, right or wrong (e.g. plain coherence: γ ≥ β); refused otherwise."))
+
+    def reward(self, dataset: str | None) -> Reward:
+        """The run's Reward (the extractor defaults to the task's: :func:`task_extractor`)."""
+        return Reward(
+            objective=objective_for(self.objective, self.sharpening), peer=self.peer, estimator=self.estimator,
+            unextractable=self.unextractable, penalty=self.penalty, extractor=task_extractor(dataset, self.extractor),
+            grouper=self.grouper, constraints=tuple(self.constraint or ()), dual_step=self.dual_step,
+            reference_estimator=self.reference_estimator, allow_collapse=self.allow_collapse,
+        )
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Everything that determines a run's numbers (written to the run folder's config.json). Sizes left None come
-    from the preset, capped by :data:`USER_MODEL_SIZES` when ``model`` is given.
+    """Everything that determines a run's numbers (written flat to the run folder's config.json): GRPO's
+    hyperparameters here, the rest in groups. Sizes left None come from the preset, capped by
+    :data:`alft.training.presets.USER_MODEL_SIZES` when a model is given.
 
     Attributes:
-        preset: name in :data:`PRESETS` (sizes not given explicitly come from it).
-        reward: the answer-level reward (:class:`alft.games.Reward`: objective or peer, estimator and its
-            parameters, unanswered policy, extractor, grouper, constraints); None for the default reward
-            with the extractor of the task (:func:`task_extractor`).
+        preset: name in :data:`alft.training.presets.PRESETS` (sizes not given explicitly come from it).
         num_generations: K, completions per prompt (≥ 2).
         steps: GRPO optimizer steps.
         seed: seeds GRPO sampling, data order and evaluation sampling.
-        learning_rate: GRPO learning rate.
+        learning_rate: GRPO learning rate (``--lr``).
         beta: KL weight to the base policy (TRL's ``beta``).
         scale_rewards: TRL's advantage scaling, ``group``, ``batch`` or ``none`` (docs/concepts/estimators.md#grpo-caveats).
-        prompts_per_step: prompts per optimizer step.
+        prompts_per_step: prompts per optimizer step, over all processes.
         max_completion_length: tokens per completion.
-        temperature: sampling temperature, for training and for evaluation samples.
-        train_prompts: distinct training prompts (built-in task).
-        eval_problems: evaluation problems (0 skips evaluation).
-        eval_steps: also evaluate on the held-out problems every N steps (0: before and after only), appended to
-            the run folder's evaluation.jsonl; sampling is forked, so the run's numbers do not change.
+        temperature: sampling temperature, for training, the reference answers and evaluation.
         save_steps: checkpoint interval.
-        model: a local folder or hub id; None for the built-in warmed-up model.
-        dataset: a JSONL file or a ``datasets`` name with a ``prompt`` column; None for the built-in task.
-        dataset_split: split of a named dataset.
-        prompt_column: the dataset's prompt column.
-        answer_column: the dataset's reference-answer column ("" for none: no accuracy, agreement only).
-        lora: train a LoRA adapter (PEFT) instead of all weights.
-        lora_rank: LoRA rank r.
-        lora_alpha: LoRA scaling α (None: 2 × rank).
-        lora_target_modules: PEFT's ``target_modules``: ``all-linear`` or comma-separated module names.
-        gradient_accumulation_steps: micro-batches per optimizer step (TRL's name); the per-device batch is
-            ``prompts_per_step × K / (processes × gradient_accumulation_steps)`` completions.
-        device: ``auto`` (CUDA, else MPS, else CPU, as ``accelerate`` picks; the built-in model stays on CPU),
-            ``cpu``, ``cuda`` or ``mps``. bf16 mixed precision on CUDA devices that support it, fp32 elsewhere.
-        report_to: TRL/transformers trackers, comma-separated (``none``, ``tensorboard``, ``wandb``, ``trackio``…).
-        use_vllm: generate completions with vLLM (TRL's ``use_vllm``; vLLM must be installed).
-        vllm_mode: TRL's ``vllm_mode``: ``colocate`` (in the training process) or ``server`` (``trl vllm-serve``).
-        vllm_server_base_url: the vLLM server's URL in server mode (None: TRL's default host and port).
-        log_completions: write every step's prompts, completions and rewards (TRL's ``log_completions``: Parquet
-            files under checkpoints/completions/).
-        warmup_seed: seed of the built-in warm-up (shared by runs that differ only in ``seed``).
-        reference_draws: M, reference answers per training prompt (anchored objectives). None with a dataset
-            unless given: M is then its ``reference_answers`` column's, or the preset's when they are drawn.
-        probe_prompts: prompts of the equilibrium measurement (0: none).
-        probe_samples: samples per probe prompt.
+        reward: the answer-level reward; None for the default reward with the task's extractor.
+        data: the prompts and evaluation (:class:`DataSettings`).
+        policy: the model and LoRA (:class:`ModelSettings`).
+        hardware: devices, vLLM, trackers (:class:`HardwareSettings`).
+        task_seed: seed of what runs that differ only in ``seed`` share: the built-in base policy's warm-up, the
+            training prompts of the built-in task and the reference answers drawn from the base policy.
     """
 
-    preset: str = "default"
+    preset: Literal["default", "tiny"] = option("default", "--preset", panel=GRPO, help=(
+        "Sizes of the run: default (≈ 2 min on 2 cores) or tiny (seconds, for tests)."))
+    num_generations: int | None = option(None, "--num-generations", "-k", panel=GRPO, help=(
+        "K, completions per prompt (≥ 2). " + preset_help("num_generations")))
+    steps: int | None = option(None, "--steps", panel=GRPO, help="GRPO optimizer steps. " + preset_help("steps"))
+    seed: int = option(0, "--seed", panel=GRPO, help="Seeds GRPO sampling, data order and evaluation sampling.")
+    learning_rate: float | None = option(None, "--lr", panel=GRPO, help=(
+        "GRPO learning rate (TRL's learning_rate). " + preset_help("learning_rate")
+        + " On the built-in task lr ≥ 1e-4 hacked the reward; tune it for your model."))
+    beta: float = option(0.0, "--beta", panel=GRPO, help="KL weight to the base policy (TRL's beta).")
+    scale_rewards: Literal["group", "batch", "none"] = option("group", "--scale-rewards", panel=GRPO, help=(
+        "TRL's advantage scaling: by the group's reward std, the batch's, or none."))
+    prompts_per_step: int | None = option(None, "--prompts-per-step", panel=GRPO, help=(
+        "Prompts per optimizer step, over all processes; each process gets prompts × K / (processes × gradient "
+        "accumulation steps) completions a micro-batch (TRL's per_device_train_batch_size). "
+        + preset_help("prompts_per_step")))
+    max_completion_length: int | None = option(None, "--max-completion-length", panel=GRPO, help=(
+        "Tokens per completion. " + preset_help("max_completion_length")))
+    temperature: float | None = option(None, "--temperature", panel=GRPO, help=(
+        "Sampling temperature (GRPO, reference answers, evaluation). " + preset_help("temperature")))
+    save_steps: int | None = option(None, "--save-steps", panel=GRPO, help=(
+        "Checkpoint every N steps. " + preset_help("save_steps")))
     reward: Reward | None = None
-    num_generations: int | None = None
-    steps: int | None = None
-    seed: int = 0
-    learning_rate: float | None = None
-    beta: float = 0.0
-    scale_rewards: str = "group"
-    prompts_per_step: int | None = None
-    max_completion_length: int | None = None
-    temperature: float | None = None
-    train_prompts: int | None = None
-    eval_problems: int | None = None
-    eval_steps: int = 0
-    save_steps: int | None = None
-    model: str | None = None
-    dataset: str | None = None
-    dataset_split: str = "train"
-    prompt_column: str = "prompt"
-    answer_column: str = "answer"
-    lora: bool = False
-    lora_rank: int = 8
-    lora_alpha: float | None = None
-    lora_target_modules: str = "all-linear"
-    gradient_accumulation_steps: int = 1
-    device: str = "auto"
-    report_to: str = "none"
-    use_vllm: bool = False
-    vllm_mode: str = "colocate"
-    vllm_server_base_url: str | None = None
-    log_completions: bool = False
-    warmup_seed: int = 0
-    reference_draws: int | None = None
-    probe_prompts: int | None = None
-    probe_samples: int | None = None
+    data: DataSettings = field(default_factory=DataSettings)
+    policy: ModelSettings = field(default_factory=ModelSettings)
+    hardware: HardwareSettings = field(default_factory=HardwareSettings)
+    task_seed: int = 0
 
     def __post_init__(self) -> None:
         require(self.preset in PRESETS, "--preset", self.preset, f"one of {sorted(PRESETS)}")
-        for name in ("num_generations", "steps", "learning_rate", "prompts_per_step", "max_completion_length",
-                     "train_prompts", "eval_problems", "save_steps", "reference_draws", "probe_prompts",
-                     "probe_samples", "temperature"):
-            # a dataset's own reference_answers column sets M; drawn, it is the default size (draws_to_make)
-            keep_unset = name == "reference_draws" and self.dataset is not None
-            if getattr(self, name) is None and not keep_unset:
-                object.__setattr__(self, name, default_size(self.preset, name, self.model is not None))
-        if self.lora_alpha is None:
-            object.__setattr__(self, "lora_alpha", 2.0 * self.lora_rank)
-        for name in ("model", "dataset"):  # a local path is one setting however it is spelled
-            object.__setattr__(self, name, resolved_path(getattr(self, name)))
+        for name, group in (("data", DataSettings), ("policy", ModelSettings), ("hardware", HardwareSettings)):
+            require(isinstance(getattr(self, name), group), name, getattr(self, name), f"a {group.__name__}")
+        user_model = self.policy.model is not None
+        for name in SIZES_OF_GRPO:
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, default_size(self.preset, name, user_model))
+        object.__setattr__(self, "data", self.data.with_sizes(self.preset, user_model))
         if self.reward is None:
-            object.__setattr__(self, "reward", Reward(extractor=task_extractor(self.dataset)))
+            object.__setattr__(self, "reward", Reward(extractor=task_extractor(self.data.dataset)))
         require(isinstance(self.reward, Reward), "reward", self.reward, "an alft.games.Reward")
         self._validate()
         self.reward.prepare(self.num_generations, "--num-generations")  # tables solvable and trainable at this K
 
     def _validate(self) -> None:
-        K = self.num_generations
-        check_group_size(K, "--num-generations")
-        require(self.steps >= 1, "--steps", self.steps, "an integer ≥ 1")
-        require(math.isfinite(self.learning_rate) and self.learning_rate > 0, "--lr", self.learning_rate, "a number > 0")
-        require(math.isfinite(self.beta) and self.beta >= 0, "--beta", self.beta, "a number ≥ 0")
+        check_group_size(self.num_generations, "--num-generations")
+        _count(self.steps, 1, "--steps")
+        _positive(self.learning_rate, "--lr")
+        _positive(self.beta, "--beta", strict=False)
         require(self.scale_rewards in SCALE_REWARDS, "--scale-rewards", self.scale_rewards, f"one of {SCALE_REWARDS}")
-        require(self.prompts_per_step >= 1, "--prompts-per-step", self.prompts_per_step, "an integer ≥ 1")
-        require(self.max_completion_length >= 1, "--max-completion-length", self.max_completion_length, "≥ 1")
-        require(math.isfinite(self.temperature) and self.temperature > 0, "--temperature", self.temperature, "> 0")
-        require(self.train_prompts >= 1, "--train-prompts", self.train_prompts, "an integer ≥ 1")
-        require(self.eval_problems >= 0, "--eval-problems", self.eval_problems, "an integer ≥ 0")
-        require(self.eval_steps >= 0, "--eval-steps", self.eval_steps, "an integer ≥ 0 (0: before and after only)")
-        require(self.save_steps >= 1, "--save-steps", self.save_steps, "an integer ≥ 1")
-        require(self.lora_rank >= 1, "--lora-rank", self.lora_rank, "an integer ≥ 1")
-        require(math.isfinite(self.lora_alpha) and self.lora_alpha > 0, "--lora-alpha", self.lora_alpha, "a number > 0")
-        require(self.lora_target_modules.strip() != "", "--lora-target-modules", self.lora_target_modules,
-                "all-linear or comma-separated module names")
-        require(self.gradient_accumulation_steps >= 1, "--gradient-accumulation-steps",
-                self.gradient_accumulation_steps, "an integer ≥ 1")
-        require(self.device in DEVICES, "--device", self.device, f"one of {DEVICES}")
-        require(self.vllm_mode in VLLM_MODES, "--vllm-mode", self.vllm_mode, f"one of {VLLM_MODES}")
-        require(self.dataset is None or self.model is not None, "--dataset", self.dataset,
+        _count(self.prompts_per_step, 1, "--prompts-per-step")
+        _count(self.max_completion_length, 1, "--max-completion-length")
+        _positive(self.temperature, "--temperature")
+        _count(self.save_steps, 1, "--save-steps")
+        require(self.data.dataset is None or self.policy.model is not None, "--dataset", self.data.dataset,
                 "a --model beside it (the built-in model's tokenizer knows only digits and arithmetic signs)")
-        require(self.probe_prompts >= 0, "--probe-prompts", self.probe_prompts, "an integer ≥ 0")
-        require(self.probe_samples >= 2, "--probe-samples", self.probe_samples, "an integer ≥ 2")
-        if self.reward.uses_reference and self.reference_draws is not None:
-            check_group_size(self.reference_draws + 1, "--reference-draws + 1")
+        if self.reward.uses_reference and self.data.reference_draws is not None:
+            check_group_size(self.data.reference_draws + 1, "--reference-draws + 1")
 
     @property
     def sharpening(self) -> float | None:
@@ -238,12 +302,12 @@ class TrainSettings:
     def draws_to_make(self) -> int:
         """M when the reference answers are drawn: as given, else the default size (a dataset run leaves
         ``reference_draws`` unset, for its own column to set it)."""
-        return self.reference_draws or default_size(self.preset, "reference_draws", self.model is not None)
+        return self.data.reference_draws or default_size(self.preset, "reference_draws", self.policy.model is not None)
 
     @property
     def builtin_task(self) -> bool:
         """True when prompts come from the built-in arithmetic task."""
-        return self.dataset is None
+        return self.data.dataset is None
 
     @property
     def label(self) -> str:
@@ -256,19 +320,55 @@ class TrainSettings:
             return f"anchored-s{s:g}:{reward.estimator}"
         return reward.estimator if name == "coherence" else f"{name}:{reward.estimator}"
 
-    @property
-    def lora_targets(self) -> str | list[str]:
-        """PEFT's ``target_modules``: ``"all-linear"`` or the list of module names."""
-        names = [n.strip() for n in self.lora_target_modules.split(",") if n.strip()]
-        return "all-linear" if names == ["all-linear"] else names
-
     def to_json(self) -> dict[str, Any]:
-        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        """One flat mapping (every field's name is unique across the groups): config.json and the summary."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in GROUPS}
+        for name in GROUPS:
+            group = getattr(self, name)
+            out.update({f.name: getattr(group, f.name) for f in dataclasses.fields(group)})
         out["reward"] = self.reward.to_json()
         return out
 
     def replace(self, **changes: Any) -> TrainSettings:
         return dataclasses.replace(self, **changes)
+
+
+SIZES_OF_GRPO = ("num_generations", "steps", "learning_rate", "prompts_per_step", "max_completion_length",
+                 "temperature", "save_steps")
+GROUPS = ("data", "policy", "hardware")
+# The option groups of alft train, in the order its help shows them.
+OPTION_GROUPS = (TrainSettings, RewardOptions, DataSettings, ModelSettings, HardwareSettings)
+
+
+def setting_flags() -> dict[str, str]:
+    """The flag of every option field by name (``learning_rate`` → ``--lr``), for messages about settings."""
+    return {f.name: flag(group, f.name) for group in OPTION_GROUPS for f in option_fields(group)}
+
+
+def train_settings(options: dict[str, Any]) -> TrainSettings:
+    """The settings of ``alft train``'s parsed options (one value per field of :data:`OPTION_GROUPS`)."""
+    unknown = set(options) - {f.name for group in OPTION_GROUPS for f in option_fields(group)}
+    require(not unknown, "options", sorted(unknown), "fields of the settings groups")
+    data = DataSettings(**_values(DataSettings, options))
+    return TrainSettings(
+        **_values(TrainSettings, options), reward=RewardOptions(**_values(RewardOptions, options)).reward(data.dataset),
+        data=data, policy=ModelSettings(**_values(ModelSettings, options)),
+        hardware=HardwareSettings(**_values(HardwareSettings, options)),
+    )
+
+
+def _values(group: type, options: dict[str, Any]) -> dict[str, Any]:
+    return {f.name: options[f.name] for f in option_fields(group) if f.name in options}
+
+
+def config_file_options(options: dict[str, Any], settings: TrainSettings) -> dict[str, Any]:
+    """What a run's config.yaml holds (``alft train --config`` re-runs it): the options given or defaulted, paths
+    resolved; where and how the run was launched is not among them."""
+    kept = {name: list(value) if isinstance(value, (list, tuple)) else value for name, value in options.items()
+            if value is not None and value != [] and value != ()}
+    kept.update({name: getattr(group, name) for group, name in ((settings.data, "dataset"), (settings.policy, "model"))
+                 if name in kept})
+    return kept
 
 
 def task_extractor(dataset: str | None, extractor: str | None = None) -> str:
