@@ -76,6 +76,23 @@ def cli_page() -> str:
     return "\n".join(lines) + "\n"
 
 
+def train_settings_section() -> list[str]:
+    """``alft train``'s other settings, group by group (alft.training.settings): field, option, default, meaning."""
+    from alft.training import settings
+
+    lines = ["## `alft train` settings", "",
+             "The rest of a run's settings, in TRL's groups: each option sets the field of the same name (or the "
+             "one shown) of a group of `alft.training.settings`, and the step reads it from there. The reward "
+             "options above are `RewardOptions`, which make the run's `Reward`.", ""]
+    for group in (settings.TrainSettings, settings.DataSettings, settings.ModelSettings, settings.HardwareSettings):
+        lines += [f"### `{group.__name__}`", "", "| field | `alft train` option | default | meaning |", "|---|---|---|---|"]
+        for f in settings.option_fields(group):
+            flags = ", ".join(f"`{o}`" for o in f.metadata["flags"])
+            lines.append(f"| `{f.name}` | {flags} | {_code(f.default)} | {_cell(f.metadata['help'])} |")
+        lines.append("")
+    return lines
+
+
 def configuration_page() -> str:
     from alft.games.reward import reward_fields
     from alft.integrations.verl import settings as verl
@@ -105,9 +122,8 @@ def configuration_page() -> str:
         "`peer` is a field of its own for TRL and `alft train` (`--peer`); on verl a peer is named by "
         "`algorithm.alft.objective` (`ttrl`, `empo`) or by its estimator name. The extractor is set in "
         "verl's `compute_score`, not here.", "",
-        "The other options of `alft train` (model, data, steps, learning rate, devices, logging) are listed "
-        "with the command in the [command-line reference](cli.md#alft-train). `AlftGRPOConfig`'s other fields "
-        "are TRL's `GRPOConfig` fields, unchanged.", "",
+        "`AlftGRPOConfig`'s other fields are TRL's `GRPOConfig` fields, unchanged.", "",
+        *train_settings_section(),
         "## verl", "",
         f"`algorithm.adv_estimator`: one of {', '.join(f'`{n}`' for n in verl.ADV_ESTIMATORS)}.", "",
         "| key |", "|---|", *verl_rows,

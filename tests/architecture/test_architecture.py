@@ -116,3 +116,32 @@ def test_the_readme_layer_table_is_the_code_s():
     for i, (_, packages) in enumerate(rows, start=1):
         for named in re.findall(r"`(alft(?:\.\w+)+)`", packages):
             assert _layer(named) == i, f"the README puts {named} in {LAYERS[i][0]}, the code in {LAYERS[_layer(named)][0]}"
+
+
+# The command line and the training job read top to bottom: short files, short functions (issue 22).
+MAX_FILE_LINES, MAX_FUNCTION_LINES = 400, 50
+
+
+def _long_parts(folder: Path) -> list[str]:
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        text = path.read_text()
+        if len(text.splitlines()) > MAX_FILE_LINES:
+            found.append(f"{path.name}: {len(text.splitlines())} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found.append(f"{path.name}:{node.lineno} {node.name}: {length} lines")
+    return found
+
+
+@pytest.mark.parametrize("layer", ["cli", "training"])
+def test_cli_and_training_have_no_long_file_or_function(layer):
+    assert _long_parts(SRC / "alft" / layer) == []
+
+
+def test_the_length_check_finds_a_long_function(tmp_path):
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text(f"def long():\n{body}")
+    assert _long_parts(tmp_path) == [f"long.py:1 long: {MAX_FUNCTION_LINES + 1} lines"]

@@ -4,12 +4,15 @@ the summary is :func:`alft.games.simulation.simulate`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
 import typer
 
 from alft.cli.errors import stderr, user_errors
+from alft.errors import require
 
 # Shown in --help without importing numpy-heavy modules at start-up.
 _OBJECTIVE_HELP = (
@@ -56,35 +59,21 @@ def simulate(
     The exact-gradient run ('exact') is the control. Final TV uses the Polyak average over the last half.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from alft.errors import AlftInputError
-    from alft.estimators import parse_params
     from alft.games import Dynamics
-    from alft.games.simulation import estimator_methods, plot_summary, runs_per_simulation
+    from alft.games.simulation import plot_summary, runs_per_simulation
     from alft.games.simulation import simulate as summarise
 
     with user_errors():
-        if seeds < 1:
-            raise AlftInputError(f"--seeds: got {seeds!r}, expected a positive number of seeds")
-        if param:
-            stderr.print("note: --param is deprecated; give each estimator its parameters in --estimators, "
-                         "e.g. --estimators plugin,aqp:kappa=4", highlight=False, soft_wrap=True)
-        params = parse_params(param, "--param")
-        try:
-            entries = estimator_methods(estimators.split(","), params)
-        except AlftInputError as error:
-            raise AlftInputError(f"--estimators / --param: {error}") from None
+        require(seeds >= 1, "--seeds", seeds, "a positive number of seeds")
+        entries = _estimator_entries(estimators, param)
         dynamics = Dynamics(steps=steps, groups=groups, step_size=step_size, baseline=baseline)
         total = steps * runs_per_simulation(entries, seeds, reference_draws is not None)
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
-                            console=Console(stderr=True), disable=as_json)
-        with progress:
-            task = progress.add_task(f"simulate {objective} K={K}", total=total)
+        with _progress(f"simulate {objective} K={K}", total, disable=as_json) as advance:
             report = summarise(objective, K, entries, dynamics, beta=beta, seeds=range(seed, seed + seeds),
                                tv_threshold=tv_threshold, exponent=exponent, gamma=gamma,
                                reference_draws=reference_draws, reference_estimator=reference_estimator,
-                               on_step=lambda _: progress.advance(task))
+                               on_step=lambda _: advance())
     if out:
         plot_summary(report, out)
         report["plot"] = out
@@ -92,6 +81,35 @@ def simulate(
         typer.echo(json.dumps(report))
     else:
         _table(report, Console())
+
+
+def _estimator_entries(estimators: str, param: list[str]) -> list[Any]:
+    """The compared estimators of ``--estimators`` (the deprecated ``--param`` pairs folded in, with a note)."""
+    from alft.errors import AlftInputError
+    from alft.estimators import parse_params
+    from alft.games.simulation import estimator_methods
+
+    if param:
+        stderr.print("note: --param is deprecated; give each estimator its parameters in --estimators, "
+                     "e.g. --estimators plugin,aqp:kappa=4", highlight=False, soft_wrap=True)
+    params = parse_params(param, "--param")
+    try:
+        return estimator_methods(estimators.split(","), params)
+    except AlftInputError as error:
+        raise AlftInputError(f"--estimators / --param: {error}") from None
+
+
+@contextlib.contextmanager
+def _progress(description: str, total: int, disable: bool) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr (none with ``--json``); yields the function that advances it by one step."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(),
+                        console=Console(stderr=True), disable=disable)
+    with progress:
+        task = progress.add_task(description, total=total)
+        yield lambda: progress.advance(task)
 
 
 def _table(report: dict[str, Any], console) -> None:

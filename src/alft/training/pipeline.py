@@ -30,7 +30,7 @@ from alft.integrations.trl import (
     AlftGRPOTrainer,
     DegenerateRunCallback,
     FailureWarningCallback,
-    EquilibriumProbeCallback,
+    PeriodicMeasureCallback,
     JsonlMetricsCallback,
     RichProgressCallback,
     read_metrics,
@@ -199,21 +199,13 @@ def train_grpo(
     """Answer-level GRPO from ``policy`` (resuming from the folder's last checkpoint when asked), evaluated on
     ``evaluation`` every ``settings.data.eval_steps`` steps when asked. With ``log_completions``, TRL's per-step table
     of completions goes to ``completions.txt`` in the run folder (beside its Parquet files), not to the console."""
+    log(f"GRPO: {settings.steps} steps × {settings.prompts_per_step} prompts × K={settings.num_generations} = "
+        f"{settings.steps * settings.prompts_per_step * settings.num_generations} completions, {settings.label}")
     model, tokenizer = load_policy(policy.path)
     failure = FailureWarningCallback(log)
     degenerate = DegenerateRunCallback(log, settings.num_generations, settings.reward.extractor)
     callbacks = [JsonlMetricsCallback(folder.metrics, {"method": settings.label, "estimator": settings.reward.estimator}),
-                 failure, degenerate]
-    if settings.sharpening is not None and settings.data.probe_prompts:
-        probe_prompts = min(PROBE_DURING_PROMPTS, settings.data.probe_prompts)
-        probe_samples = min(PROBE_DURING_SAMPLES, settings.data.probe_samples)
-        callbacks.append(EquilibriumProbeCallback(
-            folder.path / "equilibrium.jsonl", every=settings.save_steps,
-            measure=lambda m: measure_equilibrium(m, tokenizer, train, settings, probe_prompts, probe_samples)))
-    if settings.data.eval_steps and evaluation is not None:
-        callbacks.append(EquilibriumProbeCallback(
-            folder.evaluation_during, every=settings.data.eval_steps,
-            measure=lambda m: evaluate(m, tokenizer, evaluation, settings).to_dict()))
+                 failure, degenerate, *_measurements(settings, folder, tokenizer, train, evaluation)]
     if progress is not None:
         callbacks.append(RichProgressCallback(progress, f"GRPO {settings.label}"))
     trainer = AlftGRPOTrainer(
@@ -237,6 +229,24 @@ def train_grpo(
         trained.save_pretrained(folder.policy)
         tokenizer.save_pretrained(folder.policy)
     return Trained(trained, seconds, failure.evidence, degenerate.warnings, trainer)
+
+
+def _measurements(settings: TrainSettings, folder: RunFolder, tokenizer: Any, train: datasets.Dataset,
+                  evaluation: datasets.Dataset | None) -> list[PeriodicMeasureCallback]:
+    """What is measured during training: the distance to p* every checkpoint (anchored games with a probe) and
+    the held-out evaluation every ``--eval-steps`` (when asked); both sample on forked random streams."""
+    callbacks = []
+    if settings.sharpening is not None and settings.data.probe_prompts:
+        probe_prompts = min(PROBE_DURING_PROMPTS, settings.data.probe_prompts)
+        probe_samples = min(PROBE_DURING_SAMPLES, settings.data.probe_samples)
+        callbacks.append(PeriodicMeasureCallback(
+            folder.path / "equilibrium.jsonl", every=settings.save_steps,
+            measure=lambda m: measure_equilibrium(m, tokenizer, train, settings, probe_prompts, probe_samples)))
+    if settings.data.eval_steps and evaluation is not None:
+        callbacks.append(PeriodicMeasureCallback(
+            folder.evaluation_during, every=settings.data.eval_steps,
+            measure=lambda m: evaluate(m, tokenizer, evaluation, settings).to_dict()))
+    return callbacks
 
 
 @contextlib.contextmanager
@@ -275,7 +285,7 @@ def run_training(
     log: Log = lambda message: None,
     options: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The whole ``alft train`` job.
+    """The whole ``alft train`` job: the summary (also summary.json); None on the processes but the main one.
 
     Args:
         settings: what to run.
@@ -284,22 +294,8 @@ def run_training(
         progress: a started ``rich.progress.Progress`` for the GRPO bar, or None.
         log: receives one line per stage (the CLI prints them to stderr).
         options: the command's options, written to config.yaml (``alft train --config`` re-runs them).
-
-    Returns:
-        The summary (also written to summary.json); None on the processes other than the main one.
     """
-    run = RunFolder(Path(folder))
-    config = settings.to_json()
-    # a different run in this folder is refused before any work
-    run.check_config(config, ignore=NOT_COMPARED, flags=setting_flags(), renamed=RENAMED_KEYS)
-    hardware = runtime(settings)
-    if settings.policy.model is not None:
-        announce_conversion(settings.policy.model, log)
-        load_tokenizer(settings.policy.model)  # a model that does not load is refused before the folder is written
-    train, evaluation = prompts(settings, log)
-    warn_plain_prompts(settings, train, log)
-    if hardware.is_main:
-        run.create().write_config(config, options)
+    run, hardware, train, evaluation = _checked_run(settings, Path(folder), options, log)
     start = time.perf_counter()
     log(f"base policy: {policy_name(settings)} on {hardware.device}{' (bf16)' if hardware.bf16 else ''}, "
         f"{hardware.processes} process(es)")
@@ -307,17 +303,10 @@ def run_training(
         policy = base_policy(settings, show_progress=draws_bars(progress))
     train, references = with_references(policy, train, settings, hardware, progress, log)  # processes share chunks
     before, before_seconds = evaluate_base(policy.path, evaluation, train, settings, hardware, run, log)
-    log(f"GRPO: {settings.steps} steps × {settings.prompts_per_step} prompts × K={settings.num_generations} = "
-        f"{settings.steps * settings.prompts_per_step * settings.num_generations} completions, {settings.label}")
     trained = train_grpo(policy, train, evaluation, settings, run, hardware, progress, resume, log)
     if not hardware.is_main:
         return None
-    log(f"evaluating the trained policy: {evaluation_cost(evaluation, train, settings)}")
-    tokenizer = AutoTokenizer.from_pretrained(run.policy)
-    after_start = time.perf_counter()
-    after = write_evaluation(run, "after", evaluate(trained.model, tokenizer, evaluation, settings))
-    equilibrium_after = measure_equilibrium(trained.model, tokenizer, train, settings, settings.data.probe_prompts,
-                                            settings.data.probe_samples)
+    after, equilibrium_after, after_seconds = _evaluate_trained(trained.model, run, evaluation, train, settings, log)
     metrics = read_metrics(run.metrics)
     summary = {
         "settings": settings.to_json(),
@@ -331,19 +320,54 @@ def run_training(
                      "degenerate_warnings": trained.degenerate},
         "references": references,
         "equilibrium": equilibrium_summary(run, equilibrium_after),
-        "seconds": {
-            "warmup": policy.seconds,
-            "warmup_cached": policy.cached,
-            "references": (references or {}).pop("seconds", 0.0),
-            "references_drawn_now": (references or {}).pop("drawn_now", 0),  # provenance, like warmup_cached
-            "eval_before": before_seconds,
-            "grpo": trained.seconds,
-            "eval_after": time.perf_counter() - after_start,
-            "total": time.perf_counter() - start,
-        },
+        "seconds": _seconds(policy, references, before_seconds, trained.seconds, after_seconds, start),
     }
     run.write_json(run.summary, summary)
     report_to_trackers(trained.trainer, summary)
-    plot_run(metrics, run.path, before, after, title=f"({settings.label})",
-             equilibrium=summary["equilibrium"])
+    plot_run(metrics, run.path, before, after, title=f"({settings.label})", equilibrium=summary["equilibrium"])
     return summary
+
+
+def _checked_run(settings: TrainSettings, folder: Path, options: dict[str, Any] | None,
+                 log: Log) -> tuple[RunFolder, Runtime, datasets.Dataset, datasets.Dataset | None]:
+    """Every check that needs no training (the folder's settings, devices, the model, the prompts), then the run
+    folder with config.json and config.yaml written; a refused run writes nothing."""
+    run = RunFolder(folder)
+    config = settings.to_json()
+    run.check_config(config, ignore=NOT_COMPARED, flags=setting_flags(), renamed=RENAMED_KEYS)
+    hardware = runtime(settings)
+    if settings.policy.model is not None:
+        announce_conversion(settings.policy.model, log)
+        load_tokenizer(settings.policy.model)  # a model that does not load is refused before the folder is written
+    train, evaluation = prompts(settings, log)
+    warn_plain_prompts(settings, train, log)
+    if hardware.is_main:
+        run.create().write_config(config, options)
+    return run, hardware, train, evaluation
+
+
+def _evaluate_trained(model: Any, run: RunFolder, evaluation: datasets.Dataset | None, train: datasets.Dataset,
+                      settings: TrainSettings, log: Log) -> tuple[dict[str, Any] | None, dict[str, Any] | None, float]:
+    """The trained policy's evaluation (written to the run folder), its distance to p* and their seconds."""
+    log(f"evaluating the trained policy: {evaluation_cost(evaluation, train, settings)}")
+    start = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(run.policy)
+    after = write_evaluation(run, "after", evaluate(model, tokenizer, evaluation, settings))
+    equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.data.probe_prompts,
+                                      settings.data.probe_samples)
+    return after, equilibrium, time.perf_counter() - start
+
+
+def _seconds(policy: BasePolicy, references: dict[str, Any] | None, before: float, grpo: float, after: float,
+             start: float) -> dict[str, Any]:
+    """The run's wall-clock time by stage (the reference stage's time and count move here from its description)."""
+    return {
+        "warmup": policy.seconds,
+        "warmup_cached": policy.cached,
+        "references": (references or {}).pop("seconds", 0.0),
+        "references_drawn_now": (references or {}).pop("drawn_now", 0),  # provenance, like warmup_cached
+        "eval_before": before,
+        "grpo": grpo,
+        "eval_after": after,
+        "total": time.perf_counter() - start,
+    }

@@ -41,6 +41,17 @@ def _line(ax: Any, metrics: Sequence[Mapping[str, Any]], key: str, label: str, w
         ax.plot(steps, _smooth(values, window), label=label, color=ax.lines[-1].get_color())
 
 
+# One PNG per panel: file, y label, the metrics.jsonl keys drawn (with their legend labels).
+RUN_PANELS = (
+    ("reward.png", "reward", [("reward", "mean group reward")]),
+    ("entropy.png", "answers", [("alft/answer_entropy", "answer entropy (nats)"),
+                                ("alft/majority_share", "majority share"),
+                                ("alft/n_distinct", "distinct answers / group")]),
+    ("accuracy.png", "accuracy", [("alft/sample_accuracy", "sample accuracy (train batch)"),
+                                  ("alft/majority_accuracy", "majority accuracy (train batch)")]),
+)
+
+
 def plot_run(
     metrics: Sequence[Mapping[str, Any]],
     folder: Path,
@@ -65,34 +76,29 @@ def plot_run(
     window = max(1, len(metrics) // 20)
     last_step = max((m["step"] for m in metrics), default=1)
     paths = []
-    panels = [
-        ("reward.png", "reward", [("reward", "mean group reward")]),
-        ("entropy.png", "answers", [("alft/answer_entropy", "answer entropy (nats)"),
-                                     ("alft/majority_share", "majority share"),
-                                     ("alft/n_distinct", "distinct answers / group")]),
-        ("accuracy.png", "accuracy", [("alft/sample_accuracy", "sample accuracy (train batch)"),
-                                      ("alft/majority_accuracy", "majority accuracy (train batch)")]),
-    ]
-    for filename, ylabel, keys in panels:
+    for filename, ylabel, keys in RUN_PANELS:
         fig, ax = plt.subplots(figsize=(6.4, 4.0))
         for key, label in keys:
             _line(ax, metrics, key, label, window)
         if filename == "accuracy.png":
             _eval_markers(ax, before, after, last_step)
-        ax.set_xlabel("GRPO step")
-        ax.set_ylabel(ylabel)
-        ax.set_title(f"{ylabel} over steps {title}".strip())
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8)
-        ax.grid(alpha=0.3)
-        fig.tight_layout()
-        path = folder / filename
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(_save_panel(fig, ax, ylabel, title, folder / filename))
     if equilibrium is not None:
         paths.append(_plot_equilibrium(equilibrium, folder / "equilibrium.png", last_step, title))
     return paths
+
+
+def _save_panel(fig: Any, ax: Any, ylabel: str, title: str, path: Path) -> Path:
+    ax.set_xlabel("GRPO step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{ylabel} over steps {title}".strip())
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def _plot_equilibrium(equilibrium: Mapping[str, Any], path: Path, last_step: float, title: str) -> Path:

@@ -102,8 +102,8 @@ def draw_reference_answers(
     use_vllm: bool = False,
     progress: Any = None,
 ) -> ReferenceSet:
-    """M answers per prompt drawn from ``model`` (docs/concepts/game.md#the-anchor), cached and resumable (see the module docstring).
-    Under ``accelerate launch`` every process calls it (they share the chunks); each gets the whole set.
+    """M answers per prompt drawn from ``model`` (docs/concepts/game.md#the-anchor), cached and resumable (module
+    docstring). Under ``accelerate launch`` every process calls it (they share the chunks); each gets the whole set.
 
     Args:
         model: a local folder or hub id (``from_pretrained``); None for the built-in task's shipped base policy.
@@ -121,7 +121,6 @@ def draw_reference_answers(
 
     Returns:
         A :class:`ReferenceSet`.
-
     Raises:
         AlftInputError: bad settings, a model that does not load, vLLM asked for but not installed, or a cache
             file that belongs to other prompts or another model.
@@ -135,7 +134,6 @@ def draw_reference_answers(
                               generator="vllm" if use_vllm else "transformers")
     sample = _vllm_sampler(policy, sampling) if use_vllm else _transformers_sampler(policy, sampling, device)
     finished: list[int] = []  # the first count is what the cache held
-
     start = time.perf_counter()
     with _progress_bar(progress, len(texts)) as advance:
         answers, path = draw_references(texts, header, sample, on_chunk=lambda n: (finished.append(n), advance(n)))

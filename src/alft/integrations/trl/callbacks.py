@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -289,10 +290,10 @@ CollapseWarningCallback = FailureWarningCallback
 """The old name (it warned only of the collapse, on a 40-step window of noise); kept for scripts that use it."""
 
 
-class EquilibriumProbeCallback(TrainerCallback):
-    """Every ``every`` optimizer steps, measures the distance to the predicted equilibrium and appends it
-    (with the step) to a JSONL file; ``measure(model)`` samples inside ``fork_rng``, so training's random
-    stream is unchanged (docs/concepts/builtin-task.md)."""
+class PeriodicMeasureCallback(TrainerCallback):
+    """Every ``every`` optimizer steps, appends ``measure(model)`` (with the step) to a JSONL file: the distance to
+    the predicted equilibrium, or the held-out evaluation. ``measure`` must sample inside ``fork_rng``, so training's
+    random stream is unchanged (docs/concepts/builtin-task.md)."""
 
     def __init__(self, path: Path, every: int, measure: Callable[[Any], dict[str, Any] | None]) -> None:
         self.path, self.every, self.measure = Path(path), every, measure
@@ -304,3 +305,13 @@ class EquilibriumProbeCallback(TrainerCallback):
         if result is not None:
             with self.path.open("a") as out:
                 out.write(json.dumps({"step": state.global_step, **result}) + "\n")
+
+
+
+class EquilibriumProbeCallback(PeriodicMeasureCallback):
+    """Deprecated name of :class:`PeriodicMeasureCallback` (it measures more than the equilibrium)."""
+
+    def __init__(self, path: Path, every: int, measure: Callable[[Any], dict[str, Any] | None]) -> None:
+        warnings.warn("EquilibriumProbeCallback is deprecated; use PeriodicMeasureCallback", DeprecationWarning,
+                      stacklevel=2)
+        super().__init__(path, every, measure)
