@@ -82,16 +82,17 @@ def plot_run(
             _line(ax, metrics, key, label, window)
         if filename == "accuracy.png":
             _eval_markers(ax, before, after, last_step)
-        paths.append(_save_panel(fig, ax, ylabel, title, folder / filename))
+        paths.append(_save_panel(fig, ax, ylabel, f"{ylabel} over steps {title}".strip(), folder / filename))
     if equilibrium is not None:
         paths.append(_plot_equilibrium(equilibrium, folder / "equilibrium.png", last_step, title))
     return paths
 
 
 def _save_panel(fig: Any, ax: Any, ylabel: str, title: str, path: Path) -> Path:
+    """Label a panel drawn over GRPO steps, save it as a PNG and close it."""
     ax.set_xlabel("GRPO step")
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{ylabel} over steps {title}".strip())
+    ax.set_title(title)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
@@ -113,15 +114,8 @@ def _plot_equilibrium(equilibrium: Mapping[str, Any], path: Path, last_step: flo
         ax.plot([x for x, _ in ends], [e["tv_to_p_star"] for _, e in ends], "s--", label="probe (before / after)")
         ax.axhline(ends[-1][1]["tv_floor"], color="grey", linestyle=":", label="floor: n draws from p*")
     s = (equilibrium.get("after") or {}).get("sharpening")
-    ax.set_xlabel("GRPO step")
-    ax.set_ylabel("mean TV to p*")
-    ax.set_title(f"distance to the predicted equilibrium p* ∝ p_ref^{s:g} {title}".strip() if s else "TV to p*")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    heading = f"distance to the predicted equilibrium p* ∝ p_ref^{s:g} {title}".strip() if s else "TV to p*"
+    return _save_panel(fig, ax, "mean TV to p*", heading, path)
 
 
 def _eval_markers(ax: Any, before: Mapping[str, float] | None, after: Mapping[str, float] | None, last: float) -> None:
