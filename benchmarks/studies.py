@@ -350,7 +350,7 @@ def plot_lr(result: dict[str, Any], path: Path) -> None:
 
 
 def plot_dial(result: dict[str, Any], path: Path) -> None:
-    fig, (ax,) = _axes(1, 7)
+    fig, (ax,) = _axes(1, 9.5)
     for entry in result["aggregate"]:
         x, y = entry["pass_at_k_after"], entry["mean_sample_accuracy_after"]
         ax.errorbar(100 * x["mean"], 100 * y["mean"], xerr=[[100 * (x["mean"] - x["min"])], [100 * (x["max"] - x["mean"])]],
@@ -365,7 +365,7 @@ def plot_dial(result: dict[str, Any], path: Path) -> None:
     k = rows[0]["k"]
     ax.set(xlabel=f"pass@{k} after training (%)", ylabel="pass@1 = sample accuracy after training (%)",
            title=f"the pass@1–pass@{k} dial (held-out; ◇ predicted on training prompts)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the points, never over them
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
