@@ -14,19 +14,15 @@ from alft.errors import AlftInputError, AlftNumericalError
 stderr = Console(stderr=True)
 
 
-def fail(error: Exception) -> typer.Exit:
-    """Print ``error: <message>`` to stderr and return the ``typer.Exit(2)`` to raise."""
-    stderr.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn alft's typed errors raised inside the block into :func:`fail`."""
+    """The one way a command reports bad input: alft's typed errors raised inside the block print
+    ``error: <message>`` on stderr and exit with code 2 (no traceback)."""
     try:
         yield
     except (AlftInputError, AlftNumericalError) as error:
-        raise fail(error) from None
+        stderr.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
 
 
 def estimator_with_params(estimator: str, param: list[str] | None, option: str = "--estimator") -> str:

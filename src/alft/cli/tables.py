@@ -10,8 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alft.cli.errors import estimator_with_params, fail, stderr as _err
-from alft.errors import AlftInputError, AlftNumericalError
+from alft.cli.errors import estimator_with_params, stderr as _err, user_errors
 
 tables_app = typer.Typer(help="Count-based reward tables: metrics, frontier and report.", no_args_is_help=True)
 
@@ -45,11 +44,9 @@ def show(
     _warn_seed(seed)
     from alft.estimators import get_estimator, parse_estimator
 
-    try:
+    with user_errors():
         name, params = parse_estimator(estimator_with_params(estimator, param, "ESTIMATOR"), "ESTIMATOR")
         summary = get_estimator(name, K, target, **params).summary()
-    except (AlftInputError, AlftNumericalError) as error:
-        raise fail(error) from None
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -79,13 +76,10 @@ def frontier_command(
     from alft.estimators.report import DEFAULT_KAPPAS, frontier
 
     results = []
-    try:
-        with _progress() as progress:
-            task = progress.add_task("frontier", total=len(K) * (len(DEFAULT_KAPPAS) + 6))
-            for k in K:
-                results.append(frontier(k, progress=lambda label: progress.update(task, advance=1, description=f"K={k} {label}")))
-    except (AlftInputError, AlftNumericalError) as error:
-        raise fail(error) from None
+    with user_errors(), _progress() as progress:
+        task = progress.add_task("frontier", total=len(K) * (len(DEFAULT_KAPPAS) + 6))
+        for k in K:
+            results.append(frontier(k, progress=lambda label: progress.update(task, advance=1, description=f"K={k} {label}")))
     draw_frontiers(results, out)
     if as_json:
         typer.echo(json.dumps({"frontiers": results, "plot": str(out)}))
@@ -116,12 +110,9 @@ def report_command(
     from alft.estimators import log_estimators
     from alft.estimators.report import estimator_report
 
-    try:
-        with _progress() as progress:
-            task = progress.add_task("report", total=len(K) * len(log_estimators()))
-            report = estimator_report(K, progress=lambda label: progress.update(task, advance=1, description=label))
-    except (AlftInputError, AlftNumericalError) as error:
-        raise fail(error) from None
+    with user_errors(), _progress() as progress:
+        task = progress.add_task("report", total=len(K) * len(log_estimators()))
+        report = estimator_report(K, progress=lambda label: progress.update(task, advance=1, description=label))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     draw_report(report, out_dir / "report.png")

@@ -21,10 +21,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alft.cli.errors import estimator_with_params, fail, stderr as _err, user_errors
+from alft.cli.errors import estimator_with_params, stderr as _err, user_errors
 from alft.cli.options import field_option, field_types, flag_aliases, with_group_options
 from alft.cli.progress import progress_display, quiet_libraries, stage_log
-from alft.errors import AlftInputError, AlftNumericalError
+from alft.errors import AlftInputError
 from alft.training.settings import OPTION_GROUPS, TrainSettings, config_file_options, train_settings
 
 _out = Console()
@@ -147,13 +147,11 @@ def _run(job: Any, folder: Path, interrupted: str | None = None, verbose: bool =
     result (libraries' prints go to stderr). The libraries' own bars, logs and warnings show only if ``verbose``.
     ``interrupted`` is what Ctrl-C prints (default: how to resume the run in ``folder``)."""
     try:
-        with (quiet_libraries(verbose), progress_display(_err) as progress, contextlib.redirect_stdout(sys.stderr),
-              warnings.catch_warnings()):
+        with (user_errors(), quiet_libraries(verbose), progress_display(_err) as progress,
+              contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings()):
             # transformers' own deprecation notices, triggered inside TRL: nothing a user can act on
             warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\.")
             return job(progress)
-    except (AlftInputError, AlftNumericalError) as error:
-        raise fail(error) from None
     except KeyboardInterrupt:
         _err.print(interrupted or f"interrupted: run the same command with --output-dir {folder} to resume from the last checkpoint")
         raise typer.Exit(130) from None
