@@ -184,3 +184,15 @@ def test_symbolic_answers_are_grouped_through_the_cached_path_and_timed_apart():
     metrics = first.metrics()
     assert metrics["alft/equivalence_seconds"] > 0 and metrics["alft/equivalence_seconds"] < metrics["alft/step_seconds"]
     assert again.equivalence_seconds < first.equivalence_seconds  # the second step finds every verdict cached
+
+
+def test_preflight_is_the_game_layer_s_through_the_advantage_step_s_adapter(monkeypatch):
+    import alft.games
+
+    calls, real = [], alft.games.preflight
+    monkeypatch.setattr(alft.games, "preflight", lambda reward, K, score=None: (calls.append((reward, K, score)), real(reward, K, score))[1])
+    anchored = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "sharpened:2+verifier"}})
+    preflight(anchored, 6)  # the made-up group's gold and reference answers reach the adapter
+    assert [(r, K) for r, K, _ in calls] == [(anchored.reward, 6)] and calls[0][2] is not None
+    with pytest.raises(AlftInputError, match=r"algorithm\.alft\.estimator .*K=64"):
+        preflight(settings_from_config({"adv_estimator": "alft", "alft": {"estimator": "minimax"}}), 64)

@@ -94,13 +94,15 @@ class AnswerLevelReward:
         self._preflight()
 
     def _preflight(self) -> None:
-        """Score one dummy group now, so a bad extractor or grouper fails at construction, not mid-run."""
-        K = self.num_generations
-        references = ["0"] * K if self.reward.uses_verifier else None
-        reference_answers = [["0", "1"]] if self.reward.uses_reference else None
-        self.score([str(i % 2) for i in range(K)], references, reference_answers=reference_answers,
-                   grouper_override="exact")
+        """Score one made-up group now (:func:`alft.games.preflight`), through this reward function's own path,
+        so a bad extractor or table fails at construction, not mid-run."""
+        games.preflight(self.reward, self.num_generations, self._score_preflight_group)
         self.last = None
+
+    def _score_preflight_group(self, group: games.PreflightGroup) -> np.ndarray:
+        reference_answers = None if group.reference_answers is None else [list(group.reference_answers)]
+        return self.score(list(group.answers), group.gold_answers, reference_answers=reference_answers,
+                          grouper_override="exact").rewards
 
     def update_duals(self) -> dict[str, float]:
         """One dual-ascent step of the constraint multipliers from the last scored batch (docs/concepts/game.md#constraints).

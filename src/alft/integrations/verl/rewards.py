@@ -333,12 +333,17 @@ def _concatenated(parts: list[GroupStats]) -> GroupStats:
 
 
 def preflight(settings: VerlRewardSettings, K: int) -> None:
-    """Score one dummy group of K now, so bad settings fail before the first step, naming ``algorithm.alft``
-    (the same refusals the estimator makes at every step, through :meth:`alft.games.Reward.prepare`)."""
-    dummy = [str(i % 2) for i in range(K)]
-    scores = np.zeros(K) if settings.needs_verifier else None
-    drawn = [json.dumps(["0", "1"])] * K if settings.needs_reference_answers else None
-    _group_rewards(dummy, K, settings, scores, reference_answers=drawn)
+    """Score one made-up group of K now (:func:`alft.games.preflight`), so bad settings fail before the first step,
+    naming ``algorithm.alft`` (the same refusals the estimator makes at every step, through
+    :meth:`alft.games.Reward.prepare`)."""
+    games.preflight(settings.reward, K, lambda group: _score_preflight_group(group, settings))
+
+
+def _score_preflight_group(group: games.PreflightGroup, settings: VerlRewardSettings) -> np.ndarray:
+    """The made-up group through the advantage step's own adapter, reference answers as compute_score passes them."""
+    K = len(group.answers)
+    drawn = None if group.reference_answers is None else [json.dumps(list(group.reference_answers))] * K
+    return _group_rewards(list(group.answers), K, settings, group.verifier_scores, reference_answers=drawn)[0]
 
 
 def check_config(config: Any) -> None:
