@@ -41,3 +41,22 @@ def test_an_unreadable_ground_truth_is_a_clear_error():
     for ground_truth in ("", "#### ", "\\boxed{7"):
         with pytest.raises(AlftInputError, match="reward_model.ground_truth: got"):
             compute_score("gsm8k", "#### 7", ground_truth)
+
+
+def test_the_default_grouper_is_the_reward_s_declared_once(monkeypatch):
+    """compute_score's grouper default is read from alft.games.Reward, the default of algorithm.alft.grouper."""
+    import importlib
+    import inspect
+
+    from alft.games import Reward
+    from alft.games.reward import REWARD_DEFAULTS
+    from alft.integrations.verl import score, settings_from_config
+
+    default = inspect.signature(compute_score).parameters["grouper"].default
+    assert default == Reward().grouper == settings_from_config({"adv_estimator": "alft"}).grouper
+    monkeypatch.setitem(REWARD_DEFAULTS, "grouper", "exact")
+    try:
+        assert inspect.signature(importlib.reload(score).compute_score).parameters["grouper"].default == "exact"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(score)

@@ -9,7 +9,8 @@ alft trainer hook hands them to the advantage estimator, which sees whole uid gr
 and choose the extractor with ``+reward.custom_reward_function.reward_kwargs.extractor=boxed`` (default
 ``auto``: boxed, ``#### X``, "final answer", "the answer is", a final ``= N``; no marker, no answer; see
 ``alft.answers``). The reference (``ground_truth``) may be plain, GSM8K (``… #### 72``) or boxed; "answer =
-reference" is ``alft.answers.reference_hits`` with ``grouper`` (``math`` by default, as ``algorithm.alft.grouper``).
+reference" is ``alft.answers.reference_hits`` with ``grouper`` (by default :class:`alft.games.Reward`'s, as
+``algorithm.alft.grouper``).
 No verl import here.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 
 from alft.answers import canonicalize, get_extractor, read_reference, reference_hits
 from alft.errors import AlftInputError
+from alft.games.reward import REWARD_DEFAULTS
 
 ANSWER_KEY = "alft_answer"
 """``reward_extra_info`` key of the extracted answer, canonical (``alft.answers.canonicalize``; "" for none).
@@ -40,7 +42,7 @@ def compute_score(
     ground_truth: Any,
     extra_info: Any = None,
     extractor: str = "auto",
-    grouper: str = "math",
+    grouper: str = REWARD_DEFAULTS["grouper"],
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Score one completion: 1.0 when its answer is equivalent to the reference, else 0.0.
@@ -52,7 +54,8 @@ def compute_score(
             boxed form, or None.
         extra_info: verl's per-sample extras (unused).
         extractor: an ``alft.answers`` extractor name.
-        grouper: the answer equivalence (``math`` or ``exact``), as ``algorithm.alft.grouper``.
+        grouper: the answer equivalence (``math`` or ``exact``), as ``algorithm.alft.grouper``; the default is
+            :class:`alft.games.Reward`'s, the one ``algorithm.alft.grouper`` has.
         **kwargs: whatever else verl passes (ignored).
 
     Returns:
