@@ -152,7 +152,7 @@ class Reward:
 
     @property
     def uses_verifier(self) -> bool:
-        """True when the reward needs reference answers (a verifier term)."""
+        """True when the reward needs each prompt's gold answer (a verifier term)."""
         return self.peer is None and self.objective.uses_verifier
 
     @property
