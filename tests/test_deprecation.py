@@ -81,8 +81,9 @@ def test_verl_accepts_the_old_keywords_attribute_and_wire_key_of_its_gold_answer
     new = answer_advantages(answers, uids, settings, gold_answers=gold).advantages
     with pytest.warns(DeprecationWarning, match="use gold_answers="):
         np.testing.assert_array_equal(answer_advantages(answers, uids, settings, references=gold).advantages, new)
-    with pytest.warns(DeprecationWarning, match="use gold_answers="), answers_for_batch(uids, answers, references=gold) as batch:
-        assert batch.gold_answers == gold
+    with pytest.warns(DeprecationWarning, match="use gold_answers="):
+        with answers_for_batch(uids, answers, references=gold) as batch:
+            assert batch.gold_answers == gold
     with pytest.warns(DeprecationWarning, match="BatchAnswers.gold_answers"):
         assert batch.references == gold
     with pytest.warns(DeprecationWarning, match="use gold_answers="):

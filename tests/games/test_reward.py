@@ -128,8 +128,9 @@ def test_the_estimator_spec_is_the_same_reward_as_a_name_with_a_mapping():
         Reward(estimator="aqp:kappa")
 
 
-@pytest.mark.parametrize("objective, gold, anchored", [("coherence", False, False), ("0.5*coherence+verifier", True, False),
-                                                       (None, False, True), ("sharpened:2+verifier", True, True)])
+@pytest.mark.parametrize("objective, gold, anchored", [
+    ("coherence", False, False), ("0.5*coherence+verifier", True, False), (None, False, True),
+    ("sharpened:2+verifier", True, True)])
 def test_the_preflight_group_carries_what_the_reward_needs(objective, gold, anchored):
     from alft.games import preflight, preflight_group
 

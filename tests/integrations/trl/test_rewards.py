@@ -134,7 +134,12 @@ def test_construction_scores_a_made_up_group_through_the_game_layer_preflight(mo
     import alft.games
 
     calls, real = [], alft.games.preflight
-    monkeypatch.setattr(alft.games, "preflight", lambda reward, K, score=None: (calls.append((reward, K, score)), real(reward, K, score))[1])
+
+    def spy(reward, K, score=None):
+        calls.append((reward, K, score))
+        return real(reward, K, score)
+
+    monkeypatch.setattr(alft.games, "preflight", spy)
     reward = answer_reward(4, "0.5*coherence+verifier", extractor="arithmetic", allow_collapse=True)
     assert [(r, K) for r, K, _ in calls] == [(reward.reward, 4)] and calls[0][2] is not None
     assert reward.last is None  # the made-up group is not a batch

@@ -190,7 +190,12 @@ def test_preflight_is_the_game_layer_s_through_the_advantage_step_s_adapter(monk
     import alft.games
 
     calls, real = [], alft.games.preflight
-    monkeypatch.setattr(alft.games, "preflight", lambda reward, K, score=None: (calls.append((reward, K, score)), real(reward, K, score))[1])
+
+    def spy(reward, K, score=None):
+        calls.append((reward, K, score))
+        return real(reward, K, score)
+
+    monkeypatch.setattr(alft.games, "preflight", spy)
     anchored = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "sharpened:2+verifier"}})
     preflight(anchored, 6)  # the made-up group's gold and reference answers reach the adapter
     assert [(r, K) for r, K, _ in calls] == [(anchored.reward, 6)] and calls[0][2] is not None
