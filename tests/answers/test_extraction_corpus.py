@@ -2,8 +2,8 @@
 
 The corpus (data/extraction_corpus.jsonl) holds SmolLM2-135M-Instruct completions of grade-school word problems
 and public model outputs, each labelled with the answer a human reader says it commits to (``null`` for none).
-An extracted answer agrees with a label when both are ``None`` or the reference check scores it equal
-(:func:`alft.answers.reference_hits`, the ``math`` grouper) — and then the grouper must count it in the label's
+An extracted answer agrees with a label when both are ``None`` or the gold-answer check scores it equal
+(:func:`alft.answers.equivalent_to`, the ``math`` grouper) — and then the grouper must count it in the label's
 class too, whichever comes first: what is scored equal is counted equal.
 """
 
@@ -16,11 +16,11 @@ import pytest
 
 from alft.answers import (
     canonicalize,
+    equivalent_to,
     extract_answer,
     extract_answers,
     extract_arithmetic,
     get_grouper,
-    reference_hits,
 )
 from alft.errors import AlftInputError
 
@@ -33,7 +33,7 @@ def _agrees(answer, label) -> bool:
     answer, label = canonicalize(answer), canonicalize(label)
     if answer is None or label is None:
         return answer is None and label is None
-    return bool(reference_hits([answer], [label], "math")[0])
+    return bool(equivalent_to([answer], [label], "math")[0])
 
 
 def test_the_corpus_is_labelled_and_sourced():
@@ -76,7 +76,7 @@ def test_what_is_scored_equal_is_counted_equal():
         answer, label = canonicalize(extract_answer(item["text"])), canonicalize(item["label"])
         if answer is None or label is None:
             continue
-        scored = bool(reference_hits([answer], [label], "math")[0])
+        scored = bool(equivalent_to([answer], [label], "math")[0])
         first, second = grouper([label, answer]), grouper([answer, label])
         assert (first[0] == first[1]) == scored == (second[0] == second[1]), (item["id"], answer, label)
 
@@ -90,7 +90,7 @@ def test_a_calculation_and_its_result_are_one_class_in_either_order(answer, refe
     grouper = get_grouper("math")
     ids = [grouper([canonicalize(answer), reference]), grouper([reference, canonicalize(answer)])]
     assert all(pair[0] == pair[1] for pair in ids)
-    assert reference_hits([canonicalize(answer)], [reference], "math")[0]
+    assert equivalent_to([canonicalize(answer)], [reference], "math")[0]
 
 
 @pytest.mark.parametrize(

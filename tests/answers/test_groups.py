@@ -33,7 +33,7 @@ def test_classes_are_per_group_and_equivalence_merges_forms():
 def test_stats_match_hand_computation():
     completions = ["=5", "=5", "=5", "=4", "=1", "=2", "=x", "=y"]
     groups = answer_groups(completions, 4, extractor="arithmetic", grouper="exact")
-    stats = answer_stats(groups, references=["5", "2"])  # one reference per group
+    stats = answer_stats(groups, gold_answers=["5", "2"])  # one reference per group
     entropy_a = -(0.75 * math.log(0.75) + 0.25 * math.log(0.25))
     entropy_b = math.log(2)
     assert stats.answer_entropy == pytest.approx((entropy_a + entropy_b) / 2)
@@ -53,8 +53,8 @@ def test_all_unextractable_group_is_counted_not_fatal():
 
 def test_references_of_the_wrong_length_are_refused():
     groups = answer_groups(["=1"] * 4, 2, extractor="arithmetic", grouper="exact")
-    with pytest.raises(AlftInputError, match="reference answers"):
-        answer_stats(groups, references=["1", "2", "3"])
+    with pytest.raises(AlftInputError, match="gold answers"):
+        answer_stats(groups, gold_answers=["1", "2", "3"])
 
 
 def test_completion_text_reads_conversations_and_refuses_other_types():

@@ -7,7 +7,8 @@ import pytest
 from alft.errors import AlftInputError
 from alft.estimators import get_estimator
 from alft.games import Dynamics, Reward, batch_group_rewards, coherence, default_game, verifier
-from alft.games.dynamics import ReferenceDraws, _tables, count_rewards, reference_log_p_of, run, sample_counts
+from alft.games.dynamics import ReferenceDraws, reference_log_p_of, run
+from alft.games.sampled_groups import count_rewards, count_tables, sample_counts
 from alft.games.objectives import anchor, parse_objective, sharpened
 from alft.games.reward import reference_log_p, reference_table
 
@@ -37,7 +38,7 @@ def test_simulator_rewards_equal_the_formula():
     prompt, K = default_game().prompts[0], 6
     linear = objective.linear_values(list(prompt.answers), prompt.scores, reference_log_p_of(prompt, reference, seed=4))
     counts = sample_counts(np.random.default_rng(0), np.array([0.4, 0.3, 0.2, 0.1]), K, 50)
-    reward, _ = count_rewards(counts, linear, _tables(objective, "aqp", K, {}), "loo")
+    reward, _ = count_rewards(counts, linear, count_tables(objective, "aqp", K, {}), "loo")
     draws = sample_counts(np.random.default_rng([4, 32]), prompt.answer_reference, 32, 1)[0]
     expected = anchored_rewards(np.clip(counts - 1, 0, K - 1), draws[None, :], get_estimator("aqp", K).table,
                                 get_estimator("digamma", 33).table, gamma=0.5, beta=1.0,

@@ -23,7 +23,8 @@ from alft.games import (
 )
 from alft.games.dynamics import ReferenceDraws
 from alft.games.objectives import anchor as anchor_term, sharpened
-from alft.games.dynamics import _sampled_oracle, _tables, equilibria, initial_state, parse_method, sample_counts, setup, step
+from alft.games.sampled_groups import count_tables
+from alft.games.dynamics import _sampled_oracle, equilibria, initial_state, parse_method, sample_counts, setup, step
 
 GAME = default_game()
 EXACT_OBJECTIVES = [
@@ -127,7 +128,7 @@ def test_reference_draws_move_the_anchored_fixed_point_to_the_drawn_reference():
 def test_an_answer_whose_probability_underflowed_gets_a_zero_estimate_not_nan():
     """In the anchored game at small K no table reaches log p* of the tail, so a tail answer's p_π can
     underflow to 0 (seen at K = 8, aqp, M = 128); its per-answer estimate must be 0, not 0/0."""
-    tables = _tables(coherence(-0.5), "aqp", 8, {})
+    tables = count_tables(coherence(-0.5), "aqp", 8, {})
     oracle = _sampled_oracle(tables, 8, Dynamics(groups=50))
     per_answer, shares = oracle(np.array([0.6, 0.4, 0.0]), np.zeros(3), np.random.default_rng(0))
     assert np.all(np.isfinite(per_answer)) and per_answer[2] == 0.0 and shares[2] == 0.0

@@ -19,7 +19,7 @@ from alft.games import (
     pairwise_coherence,
     verifier,
 )
-from alft.games.dynamics import _tables, count_rewards
+from alft.games.sampled_groups import count_rewards, count_tables
 
 POLYNOMIAL = {
     "pairwise": pairwise_coherence(),
@@ -180,7 +180,7 @@ def test_count_form_of_the_simulator_equals_group_rewards():
     objective = coherence(0.5) + verifier()
     linear = np.array([1.0, 0.0, 0.5])
     for K in (2, 5):
-        tables = _tables(objective, "aqp", K, {})
+        tables = count_tables(objective, "aqp", K, {})
         for _ in range(20):
             counts = rng.multinomial(K, P)
             answers = [label for label, n in zip(LABELS, counts) for _ in range(n)]
@@ -192,3 +192,34 @@ def test_count_form_of_the_simulator_equals_group_rewards():
                 assert np.allclose(reward[0, index], result.rewards)
                 expected = result.baseline_loo if baseline == "loo" else np.full(K, result.rewards.mean())
                 assert np.allclose(base[0, index], expected)
+
+
+def test_every_table_lookup_goes_through_estimator_rewards(monkeypatch):
+    """One way from counts to rewards (Estimator.rewards): the group rewards, the simulator's count form and the
+    anchor's log p̂_ref all read their tables through it, so a change to the lookup reaches all three."""
+    from alft.estimators import Estimator
+    from alft.games.objectives import sharpened
+    from alft.games.reward import reference_log_estimator, reference_log_p
+
+    looked_up: list[int] = []
+    lookup = Estimator.rewards
+    monkeypatch.setattr(Estimator, "rewards", lambda self, counts: (looked_up.append(self.K), lookup(self, counts))[1])
+    batch_group_rewards(["1", "1", "2", "3"], 4, Reward(sharpened(2.0)), reference_counts=[2, 2, 1, 0],
+                        reference_draws=5, loo_baseline=False)
+    assert sorted(set(looked_up)) == [4, 6]  # the group's table and the reference's (M + 1)
+    looked_up.clear()
+    count_rewards(np.array([[2, 1, 1, 0]]), np.zeros(4), count_tables(coherence(0.5), "aqp", 4, {}), "loo")
+    assert sorted(set(looked_up)) == [3, 4]  # the group's table and the K − 1 table of the baseline
+    looked_up.clear()
+    reference_log_p(np.array([0, 5]), reference_log_estimator("digamma", 5))
+    assert looked_up == [6]
+
+
+def test_the_reference_log_p_of_an_estimator_and_of_its_table_agree():
+    from alft.games.reward import reference_log_estimator, reference_log_p, reference_table
+
+    counts = np.array([0, 1, 7, 16])
+    np.testing.assert_array_equal(reference_log_p(counts, reference_log_estimator("digamma", 16)),
+                                  reference_log_p(counts, reference_table("digamma", 16)))
+    with pytest.raises(AlftInputError, match=r"reference_counts: .*0\.\.16"):
+        reference_log_p(np.array([17]), reference_log_estimator("digamma", 16))

@@ -126,3 +126,28 @@ def test_the_estimator_spec_is_the_same_reward_as_a_name_with_a_mapping():
         Reward(estimator="aqp:kappa=4", estimator_params={"kappa": 8})
     with pytest.raises(AlftInputError, match="estimator"):
         Reward(estimator="aqp:kappa")
+
+
+@pytest.mark.parametrize("objective, gold, anchored", [
+    ("coherence", False, False), ("0.5*coherence+verifier", True, False), (None, False, True),
+    ("sharpened:2+verifier", True, True)])
+def test_the_preflight_group_carries_what_the_reward_needs(objective, gold, anchored):
+    from alft.games import preflight, preflight_group
+
+    reward = Reward(objective, allow_collapse=True)
+    group = preflight_group(reward, 5)
+    assert group.answers == ("0", "1", "0", "1", "0")
+    assert (group.gold_answers is not None, group.reference_answers is not None) == (gold, anchored)
+    assert (group.verifier_scores is not None) == gold and (group.reference_counts is not None) == anchored
+    preflight(reward, 5)  # scored in the game layer: passes
+
+
+def test_preflight_refuses_a_bad_table_and_rewards_that_are_not_k_finite_numbers():
+    from alft.games import preflight
+
+    with pytest.raises(AlftInputError, match="minimax"):
+        preflight(Reward("0.5*coherence+anchor", "minimax"), 64)  # untrainable at K = 64
+    with pytest.raises(AlftInputError, match=r"coherence/aqp: a made-up group of K=4 .*expected 4 finite numbers"):
+        preflight(Reward("coherence", allow_collapse=True), 4, lambda group: [0.0, float("nan"), 0.0, 0.0])
+    with pytest.raises(AlftInputError, match="expected 4 finite numbers"):
+        preflight(Reward("coherence", allow_collapse=True), 4, lambda group: [0.0] * 3)

@@ -69,5 +69,5 @@ def test_answers_are_checked_when_loaded_gsm8k_and_boxed_forms_pass(tmp_path):
                                                  {"prompt": "b", "gold": "\\boxed{9}"}, {"prompt": "c", "gold": None}])
     assert load_prompts(good, answer_column="gold")["answer"][:2] == ["4+4 = 8\n#### 8", "\\boxed{9}"]
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"prompt": "a", "gold": "8"}, {"prompt": "b", "gold": "#### "}])
-    with pytest.raises(AlftInputError, match=r"gold\[1\]: got '#### ', expected a reference answer"):
+    with pytest.raises(AlftInputError, match=r"gold\[1\]: got '#### ', expected a gold answer"):
         load_prompts(bad, answer_column="gold")

@@ -7,9 +7,10 @@ Typical use in a group reward::
     grouping = AnswerEquivalence().group(answers)   # grouping.class_ids, grouping.stats.seconds
 
 Both halves are pluggable: any ``str -> str | None`` callable is an extractor (:data:`AnswerExtractor`),
-any ``answers -> class ids`` callable is a grouper (:data:`AnswerGrouper`). A dataset's reference answers
-(plain, GSM8K ``#### 72`` or boxed) are read by :func:`read_reference` and matched with the grouper's
-classes by :func:`reference_hits`, the one "answer = reference" decision of verifier terms and accuracies.
+any ``answers -> class ids`` callable is a grouper (:data:`AnswerGrouper`). A dataset's gold answers
+(plain, GSM8K ``#### 72`` or boxed) are read by :func:`read_gold_answer` and matched with the grouper's
+classes by :func:`equivalent_to`, the one "answer = gold answer" decision of verifier terms and accuracies
+(and of the anchor's count among the reference answers, the answers drawn from the reference policy).
 """
 
 from alft.answers.canonical import as_number, canonicalize
@@ -37,7 +38,8 @@ from alft.answers.extract import (
     extract_last_number,
     get_extractor,
 )
-from alft.answers.references import read_reference, read_references, reference_hits
+from alft.answers.gold import RENAMED as _RENAMED, equivalent_to, read_gold_answer, read_gold_answers
+from alft.deprecation import renamed_attributes
 
 __all__ = [
     "EXTRACTORS",
@@ -53,6 +55,7 @@ __all__ = [
     "as_number",
     "canonicalize",
     "clear_caches",
+    "equivalent_to",
     "extract_answer",
     "extract_answer_or_last_number",
     "extract_answers",
@@ -62,7 +65,8 @@ __all__ = [
     "get_extractor",
     "get_grouper",
     "group_equivalent",
-    "read_reference",
-    "read_references",
-    "reference_hits",
+    "read_gold_answer",
+    "read_gold_answers",
 ]
+
+__getattr__ = renamed_attributes("alft.answers", _RENAMED)  # read_reference, read_references, reference_hits

@@ -17,7 +17,7 @@ import numpy as np
 from alft.answers.canonical import canonicalize
 from alft.answers.equivalence import AnswerEquivalence, AnswerGrouper, get_grouper
 from alft.answers.extract import AnswerExtractor, get_extractor
-from alft.answers.references import reference_hits
+from alft.answers.gold import equivalent_to
 from alft.answers.stats import label_array
 from alft.errors import AlftInputError, require
 
@@ -152,10 +152,10 @@ def label_reference_counts(labels: Sequence[str | None], K: int, reference_answe
                            grouper: str | AnswerGrouper = "math") -> tuple[np.ndarray, int]:
     """C_ref per completion from its class label (``AnswerGroups.labels()``; consecutive groups of K).
 
-    A reference answer r counts for a class when ``alft.answers.reference_hits`` says the class's label (its
-    first member's canonical form) equals r, with r as math-verify's gold: the one "answer = reference" decision
+    A reference answer r counts for a class when ``alft.answers.equivalent_to`` says the class's label (its
+    first member's canonical form) equals r, with r as math-verify's gold: the one "answer = gold answer" decision
     of the verifier terms, here with the reference policy's answers, and through the same caches as the
-    grouping. So ``\\frac{1}{2}`` among the references counts for a class spelled ``0.5``. math-verify's
+    grouping. So ``\\frac{1}{2}`` among the reference answers counts for a class spelled ``0.5``. math-verify's
     equality is not transitive: a reference may count for two classes of one group; each count stays ≤ M.
     The TRL integration and the verl plugin both count here.
 
@@ -183,7 +183,7 @@ def label_reference_counts(labels: Sequence[str | None], K: int, reference_answe
         if label is not None:
             pairs.update(dict.fromkeys((i // K, reference, label) for reference in tallies[i // K] if reference is not None))
     decided = list(pairs)
-    hits = reference_hits([label for _, _, label in decided], [reference for _, reference, _ in decided], grouper)
+    hits = equivalent_to([label for _, _, label in decided], [reference for _, reference, _ in decided], grouper)
     count_of: dict[tuple[int, str], int] = {}
     for (g, reference, label), hit in zip(decided, np.asarray(hits).tolist()):
         count_of[(g, label)] = count_of.get((g, label), 0) + (tallies[g][reference] if hit else 0)

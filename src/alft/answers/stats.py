@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from alft.answers.equivalence import AnswerGrouper
-from alft.answers.references import read_references, reference_hits
+from alft.answers.gold import equivalent_to, read_gold_answers
+from alft.deprecation import renamed_keywords
 from alft.errors import AlftInputError
 
 UNANSWERED = -1
@@ -97,8 +98,8 @@ class GroupStats:
         n_distinct: :func:`distinct_answers`.
         n_unanswered: completions without an answer.
         majority: :func:`majority_labels`.
-        sample_hits: completions whose answer equals the reference (None without ``hits``).
-        majority_hit: a completion of the majority class equals the reference (None without ``hits``).
+        sample_hits: completions whose answer equals the gold answer (None without ``hits``).
+        majority_hit: a completion of the majority class equals the gold answer (None without ``hits``).
     """
 
     entropy: np.ndarray
@@ -115,7 +116,7 @@ def group_stats(ids: np.ndarray, hits: np.ndarray | None = None) -> GroupStats:
 
     Args:
         ids: integer answer labels, :data:`UNANSWERED` for no answer.
-        hits: optional (G, K) bools, True where a completion's answer equals its prompt's reference.
+        hits: optional (G, K) bools, True where a completion's answer equals its prompt's gold answer.
     """
     sizes = class_sizes(ids)
     majority = _majority(ids, sizes)
@@ -141,9 +142,9 @@ class AnswerStats:
         n_unextractable: completions without an answer, summed over the batch.
         n_groups: groups in the batch.
         unextractable_groups: groups in which no completion has an answer.
-        sample_accuracy: fraction of completions whose answer is equivalent to the reference, over the groups
-            that have one (None without references).
-        majority_accuracy: fraction of those groups whose majority answer is equivalent to the reference.
+        sample_accuracy: fraction of completions whose answer is equivalent to the gold answer, over the groups
+            that have one (None without gold answers).
+        majority_accuracy: fraction of those groups whose majority answer is equivalent to the gold answer.
     """
 
     answer_entropy: float
@@ -156,17 +157,18 @@ class AnswerStats:
     majority_accuracy: float | None = None
 
 
-def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequence[object] | None = None, *,
+@renamed_keywords(references="gold_answers")
+def answer_stats(groups: "alft.answers.groups.AnswerGroups", gold_answers: Sequence[object] | None = None, *,
                  grouper: str | AnswerGrouper = "math", hits: np.ndarray | None = None,
                  unanswered_is_answer: bool = False) -> AnswerStats:
     """Summarise a batch of groups.
 
     Args:
         groups: the batch.
-        references: optional reference answer per completion (a dataset's ``answer`` column, repeated K
-            times by TRL) or per group, in any form :func:`alft.answers.read_reference` reads; ``None`` for
-            a prompt without one (left out of the accuracies).
-        grouper: the equivalence deciding "answer = reference" (:func:`alft.answers.reference_hits`).
+        gold_answers: optional gold answer per completion (a dataset's ``answer`` column, repeated K
+            times by TRL) or per group, in any form :func:`alft.answers.read_gold_answer` reads; ``None`` for
+            a prompt without one (left out of the accuracies). Its old name ``references`` still works.
+        grouper: the equivalence deciding "answer = gold answer" (:func:`alft.answers.equivalent_to`).
         hits: those verdicts per completion if already computed (the verifier term's), to skip a second pass.
         unanswered_is_answer: count unanswered completions as one more answer (as the reward does under
             ``unextractable="own-class"``); otherwise they belong to no answer class.
@@ -177,14 +179,14 @@ def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequenc
     ids = groups.label_ids()
     if unanswered_is_answer:
         ids = np.where(ids == UNANSWERED, ids.max(initial=0) + 1, ids)
-    hits_rows = has_reference = None
-    if references is not None:
-        refs = read_references(references, groups.n_groups, groups.K)
-        hits_rows = reference_hits(groups.labels(), refs, grouper) if hits is None else np.asarray(hits, dtype=bool)
+    hits_rows = has_gold = None
+    if gold_answers is not None:
+        gold = read_gold_answers(gold_answers, groups.n_groups, groups.K)
+        hits_rows = equivalent_to(groups.labels(), gold, grouper) if hits is None else np.asarray(hits, dtype=bool)
         hits_rows = hits_rows.reshape(ids.shape)
-        has_reference = np.array([r is not None for r in refs[:: groups.K]], dtype=bool)
+        has_gold = np.array([g is not None for g in gold[:: groups.K]], dtype=bool)
     per_group = group_stats(ids, hits_rows)
-    scored = has_reference is not None and has_reference.any()  # prompts without a reference: no accuracy
+    scored = has_gold is not None and has_gold.any()  # prompts without a gold answer: no accuracy
     return AnswerStats(
         answer_entropy=float(per_group.entropy.mean()),
         majority_share=float(per_group.majority_share.mean()),
@@ -192,6 +194,6 @@ def answer_stats(groups: "alft.answers.groups.AnswerGroups", references: Sequenc
         n_unextractable=int(per_group.n_unanswered.sum()),
         n_groups=groups.n_groups,
         unextractable_groups=int((per_group.n_unanswered == groups.K).sum()),
-        sample_accuracy=float(hits_rows[has_reference].mean()) if scored else None,
-        majority_accuracy=float(per_group.majority_hit[has_reference].mean()) if scored else None,
+        sample_accuracy=float(hits_rows[has_gold].mean()) if scored else None,
+        majority_accuracy=float(per_group.majority_hit[has_gold].mean()) if scored else None,
     )

@@ -12,8 +12,11 @@ from alft.games.reward import UNEXTRACTABLE_POLICIES, Reward, parse_estimator_pa
 from alft.games.group import (
     BatchRewards,
     GroupRewards,
+    PreflightGroup,
     batch_group_rewards,
     group_rewards,
+    preflight,
+    preflight_group,
 )
 from alft.games.dynamics import Dynamics, Trajectory, compare, equilibria, fixed_point_tv, run, run_methods
 from alft.games.equilibrium import (
@@ -67,6 +70,7 @@ __all__ = [
     "Constraint",
     "DualState",
     "GroupRewards",
+    "PreflightGroup",
     "Objective",
     "Term",
     "batch_group_rewards",
@@ -78,5 +82,7 @@ __all__ = [
     "group_rewards",
     "pairwise_coherence",
     "parse_objective",
+    "preflight",
+    "preflight_group",
     "verifier",
 ]

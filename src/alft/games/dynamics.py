@@ -36,10 +36,11 @@ from scipy.special import logsumexp
 from alft.errors import AlftInputError, require
 from alft.estimators.counts import check_group_size
 from alft.estimators import ESTIMATOR_SPEC, MAX_K, estimator_spec, get_estimator, parse_estimator
-from alft.games.reward import check_reference_estimator, reference_log_p, reference_table
+from alft.games.reward import check_reference_estimator, reference_log_estimator, reference_log_p
 from alft.games.constraints import DualState
 from alft.games.equilibrium import equilibria, fixed_point_tv, total_variation
 from alft.games.objectives import Objective
+from alft.games.sampled_groups import CountTables, count_rewards, count_tables, sample_counts
 from alft.games.tabular import TabularGame, TabularPrompt
 
 __all__ = [
@@ -171,59 +172,11 @@ class Trajectory:
         return None if settled is None or not self.samples_per_step else settled * self.samples_per_step
 
 
-@dataclass(frozen=True)
-class _Tables:
-    g: np.ndarray  # table for K, indexed by N = n − 1
-    g_loo: np.ndarray  # table for K − 1 padded with one 0 (index K − 1 never used); zeros for K = 2
-
-
-def _tables(objective: Objective, name: str, K: int, params: dict) -> _Tables:
-    target = objective.target
-    if target is None:
-        return _Tables(np.zeros(K), np.zeros(K))
-    g = get_estimator(name, K, target=target, **params).table
-    g_loo = get_estimator(name, K - 1, target=target, **params).table if K > 2 else np.zeros(1)
-    return _Tables(g, np.append(g_loo, 0.0))
-
-
-def sample_counts(rng: np.random.Generator, p: np.ndarray, K: int, G: int) -> np.ndarray:
-    """G multinomial(K, p) count vectors, by sequential binomials (vectorised over groups)."""
-    counts = np.zeros((G, p.size), dtype=np.int64)
-    remaining = np.full(G, K, dtype=np.int64)
-    mass = 1.0
-    for z in range(p.size - 1):
-        prob = min(1.0, max(0.0, p[z] / mass)) if mass > 0 else 0.0
-        counts[:, z] = rng.binomial(remaining, prob)
-        remaining -= counts[:, z]
-        mass -= p[z]
-    counts[:, -1] = remaining
-    return counts
-
-
-def count_rewards(counts: np.ndarray, linear: np.ndarray, tables: _Tables, baseline: str) -> tuple[np.ndarray, np.ndarray]:
-    """(reward, baseline) of a sample with answer z in each group, shape (G, A), from answer counts.
-
-    Equal to :func:`alft.games.group_rewards` (own-class) sample by sample: every sample of answer z
-    has N = n_z − 1 (rewards are only meaningful where n_z ≥ 1).
-    """
-    K = int(counts[0].sum())
-    reward = linear[None, :] + tables.g[np.clip(counts - 1, 0, K - 1)]
-    if baseline == "none":
-        return reward, np.zeros_like(reward)
-    if baseline == "mean":
-        return reward, np.broadcast_to((counts * reward).sum(axis=1, keepdims=True) / K, reward.shape)
-    # Leave-one-out (docs/concepts/estimators.md#grpo-caveats): the others' rewards in the group without this sample, K−1 tables.
-    own = tables.g_loo[np.clip(counts - 1, 0, K - 1)]
-    total = (counts * (linear[None, :] + own)).sum(axis=1, keepdims=True)
-    fewer = tables.g_loo[np.clip(counts - 2, 0, K - 1)]
-    return reward, (total - counts * own - linear[None, :] + (counts - 1) * fewer) / (K - 1)
-
-
 # (p_π, ℓ, rng) → (per-answer reward estimate, answer shares seen): one of the three sources of a Method.
 RewardOracle = Callable[[np.ndarray, np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
 
-def _sampled_oracle(tables: _Tables, K: int, dynamics: Dynamics) -> RewardOracle:
+def _sampled_oracle(tables: CountTables, K: int, dynamics: Dynamics) -> RewardOracle:
     """REINFORCE over G sampled groups, Rao–Blackwellised to a per-answer estimate (divided by p)."""
     def oracle(p: np.ndarray, linear: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         counts = sample_counts(rng, p, K, dynamics.groups)
@@ -244,7 +197,7 @@ def _mean_oracle(mean: Callable[[np.ndarray], np.ndarray]) -> RewardOracle:
 def _oracle(method: Method, objective: Objective, K: int, dynamics: Dynamics) -> RewardOracle:
     target, params = objective.target, dict(method.params)
     if method.kind == "sampled":
-        return _sampled_oracle(_tables(objective, method.estimator, K, params), K, dynamics)
+        return _sampled_oracle(count_tables(objective, method.estimator, K, params), K, dynamics)
     if target is None:
         return _mean_oracle(np.zeros_like)
     if method.kind == "mean":
@@ -337,7 +290,7 @@ def reference_log_p_of(prompt: TabularPrompt, reference: ReferenceDraws, seed: i
     if M is None:
         return np.log(p_ref)
     counts = sample_counts(np.random.default_rng([seed, M]), p_ref, M, 1)[0]
-    return reference_log_p(counts, reference_table(reference.estimator, M))
+    return reference_log_p(counts, reference_log_estimator(reference.estimator, M))
 
 
 def _prompt_setups(game: TabularGame, objective: Objective, dual: DualState | None, reference: ReferenceDraws,

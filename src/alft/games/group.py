@@ -32,7 +32,7 @@ verifier or constraints; ``penalty`` if it is None under ``penalty``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -331,3 +331,63 @@ def _objective_now(reward: Reward, duals: DualState | None) -> Objective:
     if duals is None:
         duals = DualState(reward.constraints, step=reward.dual_step) if reward.constraints else None
     return constrained(reward.objective, duals) if duals is not None else reward.objective
+
+
+@dataclass(frozen=True)
+class PreflightGroup:
+    """A made-up group of K answers ("0", "1", "0", …: two classes) and what the reward needs beside them.
+
+    Attributes:
+        answers: the K answers.
+        gold_answers: "0" per completion when the reward has a verifier term, else None.
+        reference_answers: the prompt's M = 2 reference answers "0" and "1" when the reward is anchored, else None.
+    """
+
+    answers: tuple[str, ...]
+    gold_answers: tuple[str, ...] | None = None
+    reference_answers: tuple[str, ...] | None = None
+
+    @property
+    def verifier_scores(self) -> np.ndarray | None:
+        """1.0 where an answer equals its gold answer (None without gold answers)."""
+        if self.gold_answers is None:
+            return None
+        return (np.array(self.answers) == np.array(self.gold_answers)).astype(float)
+
+    @property
+    def reference_counts(self) -> list[int] | None:
+        """C_ref per answer among the reference answers (None when not anchored)."""
+        return None if self.reference_answers is None else [self.reference_answers.count(a) for a in self.answers]
+
+
+def preflight_group(reward: Reward, K: int) -> PreflightGroup:
+    """The made-up group of K that :func:`preflight` scores, with gold and reference answers as ``reward`` needs."""
+    answers = tuple(str(i % 2) for i in range(K))
+    return PreflightGroup(answers, ("0",) * K if reward.uses_verifier else None,
+                          ("0", "1") if reward.uses_reference else None)
+
+
+def preflight(reward: Reward, K: int, score: Callable[[PreflightGroup], Sequence[float]] | None = None) -> None:
+    """Score one made-up group of K now, so that bad settings fail before the first step, not mid-run.
+
+    Args:
+        reward: the reward to try.
+        K: the group size it will train with.
+        score: the integration's own scoring path (extraction, grouping, its adapter into
+            :func:`batch_group_rewards`), so its errors name the keys its users set; None scores here.
+
+    Raises:
+        AlftInputError: what the scoring path refuses, or rewards that are not K finite numbers.
+    """
+    group = preflight_group(reward, K)
+    rewards = np.asarray(_scored_here(group, reward) if score is None else score(group), dtype=float)
+    if rewards.shape != (K,) or not np.all(np.isfinite(rewards)):
+        raise AlftInputError(f"{reward.name}: a made-up group of K={K} got the rewards {rewards.tolist()[:8]}, "
+                             f"expected {K} finite numbers")
+
+
+def _scored_here(group: PreflightGroup, reward: Reward) -> np.ndarray:
+    reward.prepare(len(group.answers), "K")
+    draws = None if group.reference_answers is None else len(group.reference_answers)
+    return batch_group_rewards(group.answers, len(group.answers), reward, group.verifier_scores, loo_baseline=False,
+                               reference_counts=group.reference_counts, reference_draws=draws).rewards

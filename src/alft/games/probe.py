@@ -17,12 +17,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from alft.deprecation import renamed_keywords
+
 EXPONENT_GRID = np.round(np.arange(0.5, 6.01, 0.25), 2)  # candidate exponents for the best fit
 
 
-def predicted_equilibrium(reference: Sequence[str | None], s: float) -> dict[str, float]:
+@renamed_keywords(reference="reference_answers")
+def predicted_equilibrium(reference_answers: Sequence[str | None], s: float) -> dict[str, float]:
     """p̂* ∝ p̂_ref^s over the answered reference answers ({} if none answered)."""
-    counts = Counter(a for a in reference if a is not None)
+    counts = Counter(a for a in reference_answers if a is not None)
     if not counts:
         return {}
     weights = {a: float(c) ** s for a, c in counts.items()}
@@ -49,18 +52,19 @@ def sampling_floor(target: dict[str, float], n: int, rng: np.random.Generator, r
     return float(np.mean(tvs))
 
 
-def equilibrium_distance(samples: Sequence[Sequence[str | None]], references: Sequence[Sequence[str | None]],
+@renamed_keywords(references="reference_answers")
+def equilibrium_distance(samples: Sequence[Sequence[str | None]], reference_answers: Sequence[Sequence[str | None]],
                          s: float, seed: int = 0) -> dict[str, float]:
     """Mean TV to p̂*, its floor and the best-fitting exponent over probe prompts.
 
     Args:
         samples: per prompt, the policy's sampled answers.
-        references: per prompt, its M reference answers.
+        reference_answers: per prompt, its M reference answers (its old name ``references`` still works).
         s: the game's exponent.
         seed: seeds the floor's simulated draws.
     """
     rng = np.random.default_rng(seed)
-    pairs = [(q, r) for q, r in zip(samples, references) if any(a is not None for a in r)]
+    pairs = [(q, r) for q, r in zip(samples, reference_answers) if any(a is not None for a in r)]
     if not pairs:
         return {"tv_to_p_star": 1.0, "tv_floor": 1.0, "tv_to_reference": 1.0, "best_exponent": None, "n_prompts": 0}
     tv = [sample_total_variation(q, predicted_equilibrium(r, s)) for q, r in pairs]

@@ -26,7 +26,7 @@ import numpy as np
 from alft.answers import EXTRACTORS, GROUPERS
 from alft.errors import AlftInputError, is_finite_number, require
 from alft.estimators import (ESTIMATOR_SPEC, ESTIMATORS, Estimator, RewardForm, check_trainable, get_estimator,
-                             log_estimators, parse_estimator, parse_params)
+                             log_estimators, parse_estimator, parse_params, parse_target)
 from alft.estimators.counts import check_group_size
 from alft.games.constraints import Constraint, parse_constraint
 from alft.games.objectives import Objective, parse_objective, sharpened
@@ -152,7 +152,7 @@ class Reward:
 
     @property
     def uses_verifier(self) -> bool:
-        """True when the reward needs reference answers (a verifier term)."""
+        """True when the reward needs each prompt's gold answer (a verifier term)."""
         return self.peer is None and self.objective.uses_verifier
 
     @property
@@ -178,7 +178,7 @@ class Reward:
     def reference_log_p(self, counts: np.ndarray, draws: int) -> np.ndarray:
         """log p̂_ref(z) from C_ref(z), the count of z among ``draws`` = M reference answers (docs/concepts/game.md#the-anchor),
         :func:`reference_log_p` with this reward's reference table (built once per M)."""
-        return reference_log_p(counts, _reference_table(self.reference_estimator, draws))
+        return reference_log_p(counts, _reference_log_estimator(self.reference_estimator, draws))
 
     def refuse_too_small(self, K: int) -> None:
         """Refuse a whole group of 2 ≤ K ≤ d for a polynomial part of degree d: no unbiased table exists
@@ -234,20 +234,29 @@ def check_reference_estimator(estimator: str) -> str:
     return estimator
 
 
-def reference_table(estimator: str, draws: int) -> np.ndarray:
-    """The log p table at size M + 1 that turns a count among M = ``draws`` reference answers into log p̂_ref
+def reference_log_estimator(estimator: str, draws: int) -> Estimator:
+    """The log p estimator at size M + 1 that turns a count among M = ``draws`` reference answers into log p̂_ref
     (the anchor's reference term, docs/concepts/game.md#the-anchor), for training and for the exact simulator alike."""
     draws = check_group_size(draws + 1, "reference draws M + 1") - 1
-    return get_estimator(check_reference_estimator(estimator), draws + 1, "log").table
+    return get_estimator(check_reference_estimator(estimator), draws + 1, "log")
 
 
-def reference_log_p(counts: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """log p̂_ref(z) = table[C_ref(z)]: an answer never drawn gets the entry at 0, finite for every log table."""
-    counts = np.asarray(counts)
-    draws = len(table) - 1
-    require(counts.size == 0 or (np.issubdtype(counts.dtype, np.integer) and counts.min() >= 0 and counts.max() <= draws),
-            "reference_counts", counts.tolist()[:8], f"integer counts in 0..{draws}")
-    return np.asarray(table)[counts]
+def reference_table(estimator: str, draws: int) -> np.ndarray:
+    """The table of :func:`reference_log_estimator`."""
+    return reference_log_estimator(estimator, draws).table
+
+
+def reference_log_p(counts: np.ndarray, table: Estimator | np.ndarray) -> np.ndarray:
+    """log p̂_ref(z) = g[C_ref(z)] (:meth:`Estimator.rewards`): an answer never drawn gets the entry at 0, finite
+    for every log table. ``table`` is the estimator of :func:`reference_log_estimator`, or its table."""
+    estimator = table
+    if not isinstance(table, Estimator):
+        estimator = Estimator("reference", len(table), parse_target("log"), {}, table)
+    try:
+        return estimator.rewards(counts)
+    except AlftInputError:
+        raise AlftInputError(f"reference_counts: got {np.asarray(counts).tolist()[:8]}, expected integer counts in "
+                             f"0..{estimator.K - 1}") from None
 
 
 def reward_fields() -> tuple[dataclasses.Field, ...]:
@@ -330,8 +339,8 @@ def _estimator(name: str, size: int, target: RewardForm, params: tuple[tuple[str
 
 
 @functools.lru_cache(maxsize=64)
-def _reference_table(name: str, draws: int) -> np.ndarray:
-    return reference_table(name, draws)
+def _reference_log_estimator(name: str, draws: int) -> Estimator:
+    return reference_log_estimator(name, draws)
 
 
 @functools.lru_cache(maxsize=256)

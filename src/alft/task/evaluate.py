@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from alft.answers import (AnswerExtractor, AnswerGrouper, canonicalize, get_extractor, get_grouper, read_references,
-                          reference_hits)
+from alft.answers import (AnswerExtractor, AnswerGrouper, canonicalize, equivalent_to, get_extractor, get_grouper,
+                          read_gold_answers)
 from alft.answers.groups import answer_groups
 from alft.answers.stats import UNANSWERED, answer_entropy, distinct_answers, label_array, majority_labels
 from alft.errors import require
@@ -125,7 +125,7 @@ def pass_at_k(n: int, c: int, k: int) -> float:
 
 def _score_prompt(class_ids: Sequence[int | None], labels: Sequence[str | None], hits: Sequence[bool]) -> _PromptResult:
     """Score one prompt from the class ids and labels of [greedy, sample_1 … sample_K] and whether each answer
-    is equivalent to the prompt's reference (:func:`alft.answers.reference_hits`)."""
+    is equivalent to the prompt's gold answer (:func:`alft.answers.equivalent_to`)."""
     samples, sample_hits = label_array([class_ids[1:]]), np.asarray(hits[1:], dtype=bool)
     majority = int(majority_labels(samples)[0])  # ties go to the answer sampled first
     outcome = ProblemOutcome(
@@ -186,7 +186,7 @@ def evaluate_policy(
         tokenizer: its tokenizer, with a pad token.
         prompts: plain-text prompts.
         answers: the true answer of each prompt, plain, GSM8K (``… #### 72``) or boxed; an answer's class
-            is right when it is equivalent to it under ``grouper`` (:func:`alft.answers.reference_hits`).
+            is right when it is equivalent to it under ``grouper`` (:func:`alft.answers.equivalent_to`).
         k: samples per prompt (≥ 1).
         max_new_tokens: completion length limit (a completion cut there usually has no answer).
         temperature: sampling temperature (> 0).
@@ -206,9 +206,9 @@ def evaluate_policy(
     require(batch_size >= 1, "batch_size", batch_size, "an integer ≥ 1")
     require(tokenizer.pad_token_id is not None, "tokenizer.pad_token", None, "a pad token (set it to eos)")
     extract, group = get_extractor(extractor), get_grouper(grouper)
-    references = read_references(answers, len(prompts), 1, "answers")  # before any generation: fail early
-    missing = next((i for i, r in enumerate(references) if r is None), None)
-    require(missing is None, f"answers[{missing}]", None, "a reference answer for every prompt")
+    gold = read_gold_answers(answers, len(prompts), 1, "answers")  # before any generation: fail early
+    missing = next((i for i, g in enumerate(gold) if g is None), None)
+    require(missing is None, f"answers[{missing}]", None, "a gold answer for every prompt")
     start, equivalence_seconds, results = time.perf_counter(), 0.0, []
     with _seeded_inference(model, seed):
         for first in range(0, len(prompts), batch_size):
@@ -219,9 +219,9 @@ def evaluate_policy(
             texts = [text for i in range(len(chunk)) for text in (greedy[i], *sampled[i * k : (i + 1) * k])]
             group_start = time.perf_counter()
             groups = answer_groups(texts, k + 1, extract, group)  # per prompt: greedy and samples
-            refs = [r for r in references[first : first + batch_size] for _ in range(k + 1)]
+            chunk_gold = [g for g in gold[first : first + batch_size] for _ in range(k + 1)]
             labels = groups.labels()
-            hits = reference_hits(labels, refs, group)
+            hits = equivalent_to(labels, chunk_gold, group)
             equivalence_seconds += time.perf_counter() - group_start
             span = k + 1
             results.extend(_score_prompt(ids, labels[i * span : (i + 1) * span], hits[i * span : (i + 1) * span])

@@ -14,7 +14,7 @@ from pathlib import Path
 import datasets
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from alft.answers import read_references
+from alft.answers import read_gold_answers
 from alft.errors import AlftInputError, require
 from alft.task.gguf import converted_folder, gguf_file
 
@@ -159,8 +159,8 @@ def load_prompts(
 
     Raises:
         AlftInputError: for a missing file, an empty dataset, a missing column (the message lists the
-            columns present), empty prompts or an answer with nothing readable (``alft.answers.read_reference``:
-            plain, GSM8K ``… #### 72`` and boxed forms are read; a missing answer means "no reference").
+            columns present), empty prompts or an answer with nothing readable (``alft.answers.read_gold_answer``:
+            plain, GSM8K ``… #### 72`` and boxed forms are read; a missing answer means "no gold answer").
     """
     data = load_rows(dataset, split)
     require(len(data) > 0, "dataset", dataset, "at least one row")
@@ -176,7 +176,7 @@ def load_prompts(
     data = _checked_messages(data, prompt_column) if is_conversational(data) else _as_strings(data, "prompt", prompt_column)
     if answer_column is not None:
         data = _as_strings(_rename(data, answer_column, "answer"), "answer", answer_column)
-        read_references(data["answer"], len(data), 1, answer_column)  # an unreadable answer fails here, not mid-run
+        read_gold_answers(data["answer"], len(data), 1, answer_column)  # an unreadable answer fails here, not mid-run
     return data
 
 

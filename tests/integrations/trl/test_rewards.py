@@ -127,3 +127,25 @@ def test_a_reward_built_for_a_smaller_K_than_the_trainer_is_refused_naming_both(
     with pytest.raises(AlftInputError, match="K=4.*8 completions"):
         reward(prompts=["a"] * 8 + ["b"] * 8, completions=["=1"] * 16)
     assert len(reward(prompts=["a"] * 4 + ["b"] * 4, completions=["=1"] * 8)) == 8
+
+
+def test_construction_scores_a_made_up_group_through_the_game_layer_preflight(monkeypatch):
+    """One preflight (alft.games.preflight) for TRL and verl; TRL's scores the group through its own path."""
+    import alft.games
+
+    calls, real = [], alft.games.preflight
+
+    def spy(reward, K, score=None):
+        calls.append((reward, K, score))
+        return real(reward, K, score)
+
+    monkeypatch.setattr(alft.games, "preflight", spy)
+    reward = answer_reward(4, "0.5*coherence+verifier", extractor="arithmetic", allow_collapse=True)
+    assert [(r, K) for r, K, _ in calls] == [(reward.reward, 4)] and calls[0][2] is not None
+    assert reward.last is None  # the made-up group is not a batch
+
+    def broken(text):
+        raise RuntimeError("this extractor fails")
+
+    with pytest.raises(RuntimeError, match="this extractor fails"):
+        answer_reward(4, extractor=broken)

@@ -51,7 +51,7 @@ def test_a_group_of_one_gets_zero_advantage_and_is_counted():
 
 def test_metrics_average_over_groups_of_different_sizes():
     answers = ["4", "4", "5", None, "7", "7"]
-    result = answer_advantages(answers, ["a"] * 4 + ["b"] * 2, COHERENCE, references=["4"] * 4 + ["7"] * 2)
+    result = answer_advantages(answers, ["a"] * 4 + ["b"] * 2, COHERENCE, gold_answers=["4"] * 4 + ["7"] * 2)
     metrics = result.metrics()
     entropy_a = -(2 / 3) * math.log(2 / 3) - (1 / 3) * math.log(1 / 3)
     assert metrics["alft/answer_entropy"] == pytest.approx(entropy_a / 2)
@@ -75,7 +75,7 @@ def test_peers_and_loo_baseline_and_unscaled_advantages():
 def test_a_verifier_term_without_any_reference_is_refused_not_scored_zero():
     # compute_score scores 0 without a ground truth: the verifier term would silently be 0 on every row
     settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+0.5*verifier", "allow_collapse": True}})
-    with pytest.raises(AlftInputError, match="alft_reference: no row has a reference"):
+    with pytest.raises(AlftInputError, match="alft_gold: no row has a gold answer"):
         answer_advantages(["4", "4", "5", "5"], ["a"] * 4, settings, verifier_scores=[0.0] * 4)
 
 
@@ -97,15 +97,15 @@ def test_with_references_the_verifier_scores_the_answer_classes():
     # class-mate "x+1" scored 1, although the counts treat them as one answer
     settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "verifier"}})
     answers, refs = ["x+1", "1+x", "2x", "2x"], ["x+1"] * 4
-    result = answer_advantages(answers, ["a"] * 4, settings, verifier_scores=[1.0, 0.0, 0.0, 0.0], references=refs)
+    result = answer_advantages(answers, ["a"] * 4, settings, verifier_scores=[1.0, 0.0, 0.0, 0.0], gold_answers=refs)
     assert result.rewards.tolist() == [1.0, 1.0, 0.0, 0.0]
     assert result.metrics()["alft/sample_accuracy"] == pytest.approx(0.5)
 
 
 def test_a_verifier_term_refuses_rows_without_a_reference():
     settings = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence+verifier", "allow_collapse": True}})
-    with pytest.raises(AlftInputError, match=r"alft_reference\[2\]: empty"):
-        answer_advantages(["4", "4", "5", "5"], ["a"] * 4, settings, [1.0] * 4, references=["4", "4", "", "4"])
+    with pytest.raises(AlftInputError, match=r"alft_gold\[2\]: empty"):
+        answer_advantages(["4", "4", "5", "5"], ["a"] * 4, settings, [1.0] * 4, gold_answers=["4", "4", "", "4"])
 
 
 def test_bad_rows_are_refused():
@@ -135,7 +135,7 @@ def test_metrics_equal_the_trl_integrations_answer_stats_on_the_same_groups():
     answers = ["\\sqrt{12}", "2\\sqrt{3}", "5", None, "7", "7", "8", "7"]  # group a merges its first two
     references = ["2\\sqrt{3}"] * 4 + ["8"] * 4  # a's reference is the merged class's second member
     metrics = answer_advantages(answers, ["a"] * 4 + ["b"] * 4, settings_from_config({"adv_estimator": "alft", "alft": {"objective": "coherence", "allow_collapse": True}}),
-                                references=references).metrics()
+                                gold_answers=references).metrics()
     stats = answer_stats(answer_groups([a or "" for a in answers], 4, lambda text: text or None, "math"), references)
     # a: both members of the merged class equal the reference (the classes decide, not the strings); b: one "8"
     assert (metrics["alft/label_accuracy"], metrics["alft/sample_accuracy"]) == (0.5, 0.375)
@@ -146,8 +146,8 @@ def test_metrics_equal_the_trl_integrations_answer_stats_on_the_same_groups():
 
 
 @pytest.mark.parametrize("grouper", ["math", "exact"])
-def test_the_id_comparison_of_numeric_batches_decides_as_reference_hits(grouper):
-    from alft.answers import reference_hits
+def test_the_id_comparison_of_numeric_batches_decides_as_equivalent_to(grouper):
+    from alft.answers import equivalent_to
     from alft.answers.stats import value_labels
     from alft.integrations.verl.rewards import _BLANK, _hits, _non_number_ids
 
@@ -155,7 +155,7 @@ def test_the_id_comparison_of_numeric_batches_decides_as_reference_hits(grouper)
     K, G = 4, 50
     answers = [None if x < 0 else str(x) for x in rng.integers(-1, 6, G * K)]
     if grouper == "exact":
-        answers[:4] = ["\\frac{1}{2}", "1/2", "x", None]  # symbolic answers take reference_hits' own path
+        answers[:4] = ["\\frac{1}{2}", "1/2", "x", None]  # symbolic answers take equivalent_to's own path
     refs = [r for g in range(G) for r in [None if g % 7 == 0 else str(rng.integers(0, 6))] * K]
     refs[:4] = ["1/2"] * 4
     ids, index = value_labels(answers, _BLANK)
@@ -163,7 +163,7 @@ def test_the_id_comparison_of_numeric_batches_decides_as_reference_hits(grouper)
     rows = np.arange(G * K)
     fast = _hits(answers, ids.reshape(G, K), index, refs, rows, non_numbers, grouper)
     assert fast.dtype == bool and fast.any() and not fast.all()
-    assert fast.tolist() == reference_hits(answers, refs, grouper).tolist()
+    assert fast.tolist() == equivalent_to(answers, refs, grouper).tolist()
 
 
 def test_symbolic_answers_are_grouped_through_the_cached_path_and_timed_apart():
@@ -184,3 +184,20 @@ def test_symbolic_answers_are_grouped_through_the_cached_path_and_timed_apart():
     metrics = first.metrics()
     assert metrics["alft/equivalence_seconds"] > 0 and metrics["alft/equivalence_seconds"] < metrics["alft/step_seconds"]
     assert again.equivalence_seconds < first.equivalence_seconds  # the second step finds every verdict cached
+
+
+def test_preflight_is_the_game_layer_s_through_the_advantage_step_s_adapter(monkeypatch):
+    import alft.games
+
+    calls, real = [], alft.games.preflight
+
+    def spy(reward, K, score=None):
+        calls.append((reward, K, score))
+        return real(reward, K, score)
+
+    monkeypatch.setattr(alft.games, "preflight", spy)
+    anchored = settings_from_config({"adv_estimator": "alft", "alft": {"objective": "sharpened:2+verifier"}})
+    preflight(anchored, 6)  # the made-up group's gold and reference answers reach the adapter
+    assert [(r, K) for r, K, _ in calls] == [(anchored.reward, 6)] and calls[0][2] is not None
+    with pytest.raises(AlftInputError, match=r"algorithm\.alft\.estimator .*K=64"):
+        preflight(settings_from_config({"adv_estimator": "alft", "alft": {"estimator": "minimax"}}), 64)

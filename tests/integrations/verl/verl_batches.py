@@ -3,7 +3,7 @@ completions, equivalent answer forms, a tie, and a group of one; with alft's com
 
 import numpy as np
 
-from alft.integrations.verl import ANSWER_KEY, REFERENCE_KEY, compute_score
+from alft.integrations.verl import ANSWER_KEY, GOLD_KEY, compute_score
 
 GROUPS = {  # uid: (reference, completions)
     "q1": ("4", ["so #### 4", "#### 4.0", "I give up", "#### 5", "it is \\boxed{4}"]),
@@ -55,4 +55,4 @@ def extra_column(batch_rows: list[dict], key: str) -> np.ndarray:
 
 
 def answers_and_references(batch_rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    return extra_column(batch_rows, ANSWER_KEY), extra_column(batch_rows, REFERENCE_KEY)
+    return extra_column(batch_rows, ANSWER_KEY), extra_column(batch_rows, GOLD_KEY)

@@ -141,7 +141,7 @@ class FailureTest:
     in benchmarks/results/failure_warning.json): on steps resampled from the stationary halves of three
     3200-step default runs, and on Gaussian steps as a worst case. The kind is read from the answers:
     agreement up (majority share at or above its base) is the collapse onto one answer; agreement down with
-    entropy up is scattering. Without accuracy (no reference answers) the test can only see the extremes: one
+    entropy up is scattering. Without accuracy (no gold answers) the test can only see the extremes: one
     answer for everything, or entropy above twice its base and at least 0.5 nat higher.
     """
 

@@ -6,8 +6,9 @@ Three lines in any TRL script::
     reward = answer_reward(num_generations=8)  # the anchored game p* ∝ p_ref^2, aqp table
     trainer = GRPOTrainer(model=..., reward_funcs=reward, args=GRPOConfig(num_generations=8, ...), ...)
 
-The anchored game reads each prompt's M reference answers from the dataset's ``reference_answers`` column
-(``alft references`` writes it). A collapsing objective (plain ``coherence``) needs ``allow_collapse=True``.
+The anchored game reads each prompt's M reference answers (answers drawn from the reference policy) from the
+dataset's ``reference_answers`` column (``alft references`` writes it); a verifier term reads each prompt's gold
+answer from its ``answer`` column. A collapsing objective (plain ``coherence``) needs ``allow_collapse=True``.
 
 TRL does not pass ``num_generations`` to reward functions, so K is fixed by closure (docs/guides/trl.md). The function
 checks that it receives whole groups (a multiple of K completions, one prompt per group): with several
@@ -32,9 +33,10 @@ from typing import Any
 import numpy as np
 
 from alft import games
-from alft.answers import read_references, reference_hits
+from alft.answers import equivalent_to, read_gold_answers
 from alft.answers.groups import AnswerGroups, answer_groups, completion_text, reference_counts
 from alft.answers.stats import AnswerStats, answer_stats
+from alft.deprecation import renamed_keywords
 from alft.errors import AlftInputError, require
 from alft.estimators.counts import check_group_size
 
@@ -94,13 +96,15 @@ class AnswerLevelReward:
         self._preflight()
 
     def _preflight(self) -> None:
-        """Score one dummy group now, so a bad extractor or grouper fails at construction, not mid-run."""
-        K = self.num_generations
-        references = ["0"] * K if self.reward.uses_verifier else None
-        reference_answers = [["0", "1"]] if self.reward.uses_reference else None
-        self.score([str(i % 2) for i in range(K)], references, reference_answers=reference_answers,
-                   grouper_override="exact")
+        """Score one made-up group now (:func:`alft.games.preflight`), through this reward function's own path,
+        so a bad extractor or table fails at construction, not mid-run."""
+        games.preflight(self.reward, self.num_generations, self._score_preflight_group)
         self.last = None
+
+    def _score_preflight_group(self, group: games.PreflightGroup) -> np.ndarray:
+        reference_answers = None if group.reference_answers is None else [list(group.reference_answers)]
+        return self.score(list(group.answers), group.gold_answers, reference_answers=reference_answers,
+                          grouper_override="exact").rewards
 
     def update_duals(self) -> dict[str, float]:
         """One dual-ascent step of the constraint multipliers from the last scored batch (docs/concepts/game.md#constraints).
@@ -118,10 +122,11 @@ class AnswerLevelReward:
             out[f"constraint/{constraint.name}/multiplier"] = float(mu)
         return out
 
+    @renamed_keywords(references="gold_answers")
     def score(
         self,
         completions: Sequence[object],
-        references: Sequence[object] | None = None,
+        gold_answers: Sequence[object] | None = None,
         prompts: Sequence[object] | None = None,
         *,
         reference_answers: Sequence[object] | None = None,
@@ -131,8 +136,9 @@ class AnswerLevelReward:
 
         Args:
             completions: K consecutive completions per prompt.
-            references: optional reference answers (per completion or per group), used for accuracy
-                metrics and for objectives with a verifier term.
+            gold_answers: optional gold answers (the dataset's ``answer`` column; per completion or per group),
+                used for accuracy metrics and for objectives with a verifier term. Its old name ``references``
+                still works.
             prompts: optional prompts per completion; each group must share one prompt.
             reference_answers: per completion or group, the prompt's M answers drawn from the reference
                 policy (the dataset's ``reference_answers`` column); required by anchored objectives.
@@ -145,11 +151,11 @@ class AnswerLevelReward:
             _check_one_prompt_per_group(prompts, K)
         grouper = grouper_override or self.reward.grouper
         groups = answer_groups(completions, K, self.reward.extractor, grouper)
-        refs = None if references is None else read_references(references, groups.n_groups, K)
-        hits = None if refs is None else reference_hits(groups.labels(), refs, grouper)
-        stats = answer_stats(groups, refs, hits=hits, unanswered_is_answer=self.reward.unextractable == "own-class")
+        gold = None if gold_answers is None else read_gold_answers(gold_answers, groups.n_groups, K)
+        hits = None if gold is None else equivalent_to(groups.labels(), gold, grouper)
+        stats = answer_stats(groups, gold, hits=hits, unanswered_is_answer=self.reward.unextractable == "own-class")
         start = time.perf_counter()
-        scores = _verifier_scores(refs, hits) if self.reward.uses_verifier else None
+        scores = _verifier_scores(gold, hits) if self.reward.uses_verifier else None
         counts = draws = None
         if self.reward.uses_reference:
             require(reference_answers is not None, "reference_answers", None, REFERENCE_ANSWERS_HELP)
@@ -205,16 +211,16 @@ def _check_one_prompt_per_group(prompts: Sequence[object], K: int) -> None:
         )
 
 
-def _verifier_scores(references: list[str | None] | None, hits: np.ndarray | None) -> list[float]:
-    """1.0 where a completion's answer class is equivalent to its prompt's reference, else 0.0
-    (:func:`alft.answers.reference_hits`, the grouper of the counts); every prompt needs a reference."""
-    if references is None or hits is None:
+def _verifier_scores(gold: list[str | None] | None, hits: np.ndarray | None) -> list[float]:
+    """1.0 where a completion's answer class is equivalent to its prompt's gold answer, else 0.0
+    (:func:`alft.answers.equivalent_to`, the grouper of the counts); every prompt needs a gold answer."""
+    if gold is None or hits is None:
         raise AlftInputError(
-            "answer: the objective has a verifier term, expected an 'answer' column in the dataset (reference answers)"
+            "answer: the objective has a verifier term, expected an 'answer' column in the dataset (gold answers)"
         )
-    missing = next((i for i, r in enumerate(references) if r is None), None)
+    missing = next((i for i, g in enumerate(gold) if g is None), None)
     if missing is not None:
-        raise AlftInputError(f"answer[{missing}]: got None, expected a reference answer for every prompt "
+        raise AlftInputError(f"answer[{missing}]: got None, expected a gold answer for every prompt "
                              "(the objective has a verifier term)")
     return hits.astype(float).tolist()
 

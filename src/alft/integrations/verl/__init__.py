@@ -13,17 +13,18 @@ Answers come from :func:`.score.compute_score` (``reward.custom_reward_function.
 pkg://alft.integrations.verl.score``). This package's top level does not import verl or torch.
 """
 
+from alft.deprecation import renamed_attributes
 from alft.integrations.verl.handoff import BatchAnswers, answers_for_batch, answers_from_dataproto
 from alft.integrations.verl.rewards import AnswerAdvantages, answer_advantages, check_config, preflight
-from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_ANSWERS_KEY, REFERENCE_KEY, compute_score
+from alft.integrations.verl.score import ANSWER_KEY, GOLD_KEY, REFERENCE_ANSWERS_KEY, compute_score
 from alft.integrations.verl.settings import ADV_ESTIMATORS, BASELINES, VerlRewardSettings, settings_from_config
 
 __all__ = [
     "ADV_ESTIMATORS",
     "ANSWER_KEY",
     "BASELINES",
+    "GOLD_KEY",
     "REFERENCE_ANSWERS_KEY",
-    "REFERENCE_KEY",
     "AnswerAdvantages",
     "BatchAnswers",
     "VerlRewardSettings",
@@ -35,3 +36,6 @@ __all__ = [
     "preflight",
     "settings_from_config",
 ]
+
+__getattr__ = renamed_attributes("alft.integrations.verl", {
+    "REFERENCE_KEY": ("alft.integrations.verl.GOLD_KEY (whose text is 'alft_gold')", lambda: GOLD_KEY)})

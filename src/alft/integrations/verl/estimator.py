@@ -45,7 +45,7 @@ def alft_advantages(
     settings = settings_from_config(config, name)
     batch = take_answers(index, name)
     scores = token_level_rewards.sum(dim=-1).double().cpu().numpy() if settings.needs_verifier else None
-    result = answer_advantages(batch.answers, batch.uids, settings, scores, batch.references,
+    result = answer_advantages(batch.answers, batch.uids, settings, scores, batch.gold_answers,
                                reference_answers=batch.reference_answers)
     batch.metrics.update(result.metrics())
     per_row = torch.as_tensor(result.advantages, dtype=token_level_rewards.dtype, device=token_level_rewards.device)

@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from alft.deprecation import renamed_keywords, warn_renamed
 from alft.errors import AlftInputError
-from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_ANSWERS_KEY, REFERENCE_KEY
+from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_ANSWERS_KEY, gold_of
 
 HOOK_HELP = (
     "run verl's v1 trainer with the alft hook (trainer.v1.trainer_mode=alft_sync) and alft's compute_score "
@@ -38,16 +39,25 @@ class BatchAnswers:
     Attributes:
         uids: verl's uid per row.
         answers: the extracted answer per row (None = unanswered).
-        references: the canonical reference per row, or None when the dataset has none.
+        gold_answers: the canonical gold answer per row, or None when the dataset has none.
         reference_answers: per row, its prompt's M reference answers as JSON text (anchored objectives), or None.
         metrics: filled by the estimator (``alft/...`` keys), read by the hook.
     """
 
     uids: list[object]
     answers: list[str | None]
-    references: list[str | None] | None = None
+    gold_answers: list[str | None] | None = None
     reference_answers: list[str] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def references(self) -> list[str | None] | None:
+        """Deprecated name of :attr:`gold_answers`."""
+        warn_renamed("BatchAnswers.references", "BatchAnswers.gold_answers", stacklevel=3)
+        return self.gold_answers
+
+
+BatchAnswers.__init__ = renamed_keywords(references="gold_answers")(BatchAnswers.__init__)
 
 
 _PENDING: ContextVar[BatchAnswers | None] = ContextVar("alft_verl_answers", default=None)
@@ -58,9 +68,10 @@ def _as_list(values: Sequence[Any]) -> list[Any]:
     return values.tolist() if isinstance(values, np.ndarray) else list(values)
 
 
+@renamed_keywords(references="gold_answers")  # outermost: the warning names the caller's line
 @contextmanager
 def answers_for_batch(
-    uids: Sequence[object], answers: Sequence[Any], references: Sequence[Any] | None = None,
+    uids: Sequence[object], answers: Sequence[Any], gold_answers: Sequence[Any] | None = None,
     reference_answers: Sequence[Any] | None = None,
 ) -> Iterator[BatchAnswers]:
     """Make a batch's answers visible to the alft estimator for the duration of one ``compute_advantage`` call.
@@ -68,15 +79,16 @@ def answers_for_batch(
     Args:
         uids: verl's uid per row, in the order compute_advantage will see the rows.
         answers: ``alft_answer`` per row ("" or None = unanswered); checked by the estimator.
-        references: ``alft_reference`` per row (optional; all empty means "no references").
+        gold_answers: ``alft_gold`` per row (optional; all empty means "no gold answers"); its old name
+            ``references`` still works.
         reference_answers: ``alft_reference_answers`` per row (optional; anchored objectives need it).
 
     Yields:
         The :class:`BatchAnswers`; its ``metrics`` hold the estimator's metrics after the call.
     """
-    refs = None if references is None else _as_list(references)
+    gold = None if gold_answers is None else _as_list(gold_answers)
     drawn = None if reference_answers is None else _as_list(reference_answers)
-    batch = BatchAnswers(_as_list(uids), _as_list(answers), refs if refs is not None and any(refs) else None,
+    batch = BatchAnswers(_as_list(uids), _as_list(answers), gold if gold is not None and any(gold) else None,
                          drawn if drawn is not None and all(drawn) else None)
     if len(batch.uids) != len(batch.answers):
         raise AlftInputError(
@@ -95,7 +107,7 @@ def answers_from_dataproto(data: Any) -> Any:
     non_tensor = data.non_tensor_batch
     if ANSWER_KEY not in non_tensor:
         raise AlftInputError(f"non_tensor_batch['{ANSWER_KEY}']: missing; {HOOK_HELP}")
-    return answers_for_batch(non_tensor["uid"], non_tensor[ANSWER_KEY], non_tensor.get(REFERENCE_KEY),
+    return answers_for_batch(non_tensor["uid"], non_tensor[ANSWER_KEY], gold_of(non_tensor),
                              non_tensor.get(REFERENCE_ANSWERS_KEY))
 
 

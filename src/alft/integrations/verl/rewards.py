@@ -29,11 +29,12 @@ import numpy as np
 
 from alft import games
 from alft.errors import AlftInputError
-from alft.answers import reference_hits
+from alft.answers import equivalent_to
 from alft.answers.canonical import CANONICAL_NUMBER
 from alft.answers.groups import answer_groups, label_reference_counts
 from alft.answers.stats import UNANSWERED, GroupStats, distinct_answers, group_stats, value_labels
-from alft.integrations.verl.score import REFERENCE_ANSWERS_KEY, REFERENCE_KEY
+from alft.deprecation import renamed_keywords
+from alft.integrations.verl.score import GOLD_KEY, REFERENCE_ANSWERS_KEY
 from alft.integrations.verl.settings import ADV_ESTIMATORS, CONFIG_PREFIX, VerlRewardSettings, settings_from_config
 
 
@@ -148,8 +149,8 @@ class AnswerAdvantages:
         """Answer-level metrics for verl's logger, under ``alft/`` (means over groups of size ≥ 2).
 
         ``unanswered`` is the fraction of those groups' rows without an answer; ``sample_accuracy`` (answers
-        equal to the reference) and ``label_accuracy`` (an answer of the majority class equals the reference,
-        TTRL's metric) appear when compute_score had references; all as ``alft.answers.stats`` computes them
+        equal to the gold answer) and ``label_accuracy`` (an answer of the majority class equals the gold answer,
+        TTRL's metric) appear when compute_score had gold answers; all as ``alft.answers.stats`` computes them
         for the TRL integration.
         """
         metrics = {
@@ -172,11 +173,11 @@ class AnswerAdvantages:
         return metrics
 
 
-def _check_rows(answers: Sequence[str | None], uids: Sequence[object], references: Sequence[object] | None) -> None:
+def _check_rows(answers: Sequence[str | None], uids: Sequence[object], gold: Sequence[object] | None) -> None:
     if len(answers) != len(uids):
         raise AlftInputError(f"alft_answer: got {len(answers)} answers for {len(uids)} rows, expected one per row")
-    if references is not None and len(references) != len(uids):
-        raise AlftInputError(f"alft_reference: got {len(references)} references for {len(uids)} rows")
+    if gold is not None and len(gold) != len(uids):
+        raise AlftInputError(f"{GOLD_KEY}: got {len(gold)} gold answers for {len(uids)} rows, expected one per row")
     if set(map(type, answers)) <= {str, type(None)}:  # one C-level pass in the common case
         return
     bad = next((i for i, a in enumerate(answers) if a is not None and not isinstance(a, str)), None)
@@ -184,24 +185,24 @@ def _check_rows(answers: Sequence[str | None], uids: Sequence[object], reference
         raise AlftInputError(f"alft_answer[{bad}]: got {answers[bad]!r}, expected a string ('' or None = unanswered)")
 
 
-_NO_ANSWER_MATCHES = -2  # the id of a reference that no answer of the batch equals
+_NO_ANSWER_MATCHES = -2  # the id of a gold answer that no answer of the batch equals
 
 
-def _hits(labels: list[str | None], answer_ids: np.ndarray, index: dict[str | None, int], refs: list[str | None],
+def _hits(labels: list[str | None], answer_ids: np.ndarray, index: dict[str | None, int], gold: list[str | None],
           rows: np.ndarray, non_numbers: list[int], grouper: str) -> np.ndarray:
-    """Per row of ``rows``: its answer's class is equivalent to the reference (``alft.answers.reference_hits``).
+    """Per row of ``rows``: its answer's class is equivalent to the gold answer (``alft.answers.equivalent_to``).
 
-    When every answer and every reference is a plain number (no class can merge), that is string equality,
-    so the integer answer ids are compared with the references' ids, as reference_hits would decide, without
+    When every answer and every gold answer is a plain number (no class can merge), that is string equality,
+    so the integer answer ids are compared with the gold answers' ids, as equivalent_to would decide, without
     its per-row pass (the numeric batch of the ≤ 20 ms target).
     """
     K = answer_ids.shape[1]
-    group_refs = [refs[r] for r in rows[::K].tolist()]  # the rows of a uid share their prompt's reference
-    numeric = all(CANONICAL_NUMBER.fullmatch(r) for r in set(group_refs) - {None})
+    group_gold = [gold[r] for r in rows[::K].tolist()]  # the rows of a uid share their prompt's gold answer
+    numeric = all(CANONICAL_NUMBER.fullmatch(g) for g in set(group_gold) - {None})
     if non_numbers or not numeric:
-        return reference_hits(labels, [refs[r] for r in rows.tolist()], grouper)
-    reference_ids = np.array([_NO_ANSWER_MATCHES if r is None else index.get(r, _NO_ANSWER_MATCHES) for r in group_refs])
-    return ((answer_ids == reference_ids[:, None]) & (answer_ids != UNANSWERED)).ravel()
+        return equivalent_to(labels, [gold[r] for r in rows.tolist()], grouper)
+    gold_ids = np.array([_NO_ANSWER_MATCHES if g is None else index.get(g, _NO_ANSWER_MATCHES) for g in group_gold])
+    return ((answer_ids == gold_ids[:, None]) & (answer_ids != UNANSWERED)).ravel()
 
 
 def _prepare(settings: VerlRewardSettings, K: int) -> None:
@@ -214,14 +215,14 @@ def _prepare(settings: VerlRewardSettings, K: int) -> None:
                              f"estimator_params={dict(settings.reward.estimator_params)}, K={K}): {error}") from None
 
 
-def _check_inputs_for(settings: VerlRewardSettings, refs: list[str | None] | None,
+def _check_inputs_for(settings: VerlRewardSettings, gold: list[str | None] | None,
                       reference_answers: Sequence[str] | None, n_rows: int) -> None:
-    """A verifier term needs every row's reference; an anchored term needs every row's reference answers."""
+    """A verifier term needs every row's gold answer; an anchored term needs every row's reference answers."""
     if settings.needs_verifier:
-        if refs is None:
-            raise AlftInputError(f"{REFERENCE_KEY}: no row has a reference answer, expected one per row (the objective "
+        if gold is None:
+            raise AlftInputError(f"{GOLD_KEY}: no row has a gold answer, expected one per row (the objective "
                                  f"{settings.objective!r} has a verifier term; reward_model.ground_truth)")
-        _check_every_row_has_a_reference(refs)
+        _check_every_row_has_a_gold_answer(gold)
     if settings.needs_reference_answers:
         if reference_answers is None:
             raise AlftInputError(
@@ -233,10 +234,10 @@ def _check_inputs_for(settings: VerlRewardSettings, refs: list[str | None] | Non
             raise AlftInputError(f"{REFERENCE_ANSWERS_KEY}: got {len(reference_answers)} rows, expected {n_rows}")
 
 
-def _check_every_row_has_a_reference(refs: list[str | None]) -> None:
-    missing = next((i for i, r in enumerate(refs) if r is None), None)
+def _check_every_row_has_a_gold_answer(gold: list[str | None]) -> None:
+    missing = next((i for i, g in enumerate(gold) if g is None), None)
     if missing is not None:
-        raise AlftInputError(f"alft_reference[{missing}]: empty, expected a reference answer for every row "
+        raise AlftInputError(f"{GOLD_KEY}[{missing}]: empty, expected a gold answer for every row "
                              "(the objective has a verifier term; reward_model.ground_truth)")
 
 
@@ -256,12 +257,13 @@ def _uid_groups(uids: Sequence[object]) -> tuple[np.ndarray, np.ndarray]:
     return np.argsort(group, kind="stable"), sizes[group]
 
 
+@renamed_keywords(references="gold_answers")
 def answer_advantages(
     answers: Sequence[str | None],
     uids: Sequence[object],
     settings: VerlRewardSettings,
     verifier_scores: Sequence[float] | None = None,
-    references: Sequence[str | None] | None = None,
+    gold_answers: Sequence[str | None] | None = None,
     *,
     reference_answers: Sequence[str] | None = None,
 ) -> AnswerAdvantages:
@@ -272,10 +274,11 @@ def answer_advantages(
         uids: verl's uid per row (rows of one prompt share it).
         settings: the plugin's settings.
         verifier_scores: verl's per-row score (a compute_score's ``score``), used by verifier terms only when
-            the rows carry no references.
-        references: canonical reference answer per row (compute_score's ``alft_reference``; "" or None = none),
-            for accuracy metrics and, with a verifier term, the verifier score: the answer's class is
-            equivalent to the reference (``alft.answers.reference_hits``, the grouper of the counts).
+            the rows carry no gold answers.
+        gold_answers: canonical gold answer per row (compute_score's ``alft_gold``; "" or None = none), for
+            accuracy metrics and, with a verifier term, the verifier score: the answer's class is equivalent to
+            the gold answer (``alft.answers.equivalent_to``, the grouper of the counts). Its old name
+            ``references`` still works.
         reference_answers: per row, its prompt's M reference answers as JSON text (compute_score's
             ``alft_reference_answers``); required by anchored objectives (the default).
 
@@ -283,13 +286,13 @@ def answer_advantages(
         An :class:`AnswerAdvantages`.
     """
     start = time.perf_counter()
-    _check_rows(answers, uids, references)
+    _check_rows(answers, uids, gold_answers)
     answers = list(answers)
     answer_ids, index = value_labels(answers, _BLANK)
     non_numbers = _non_number_ids(index)
     scores = None if verifier_scores is None else np.asarray(verifier_scores, dtype=float)
-    refs = None if references is None else [r or None for r in references]  # canonical strings or None
-    _check_inputs_for(settings, refs, reference_answers, len(answers))
+    gold = None if gold_answers is None else [g or None for g in gold_answers]  # canonical strings or None
+    _check_inputs_for(settings, gold, reference_answers, len(answers))
     order, row_sizes = _uid_groups(uids)
     advantages, rewards = np.zeros(len(answers)), np.zeros(len(answers))
     stats, equivalence_seconds, estimator_seconds = [], 0.0, 0.0
@@ -298,7 +301,7 @@ def answer_advantages(
         group_answer_ids = answer_ids[rows].reshape(-1, K)
         grouped = time.perf_counter()
         labels, label_ids = _class_labels(answers, rows, group_answer_ids, non_numbers, settings.grouper)
-        hits = None if refs is None else _hits(labels, group_answer_ids, index, refs, rows, non_numbers, settings.grouper)
+        hits = None if gold is None else _hits(labels, group_answer_ids, index, gold, rows, non_numbers, settings.grouper)
         scored = time.perf_counter()
         group_scores = None if scores is None else scores[rows]
         if hits is not None and settings.needs_verifier:
@@ -333,12 +336,17 @@ def _concatenated(parts: list[GroupStats]) -> GroupStats:
 
 
 def preflight(settings: VerlRewardSettings, K: int) -> None:
-    """Score one dummy group of K now, so bad settings fail before the first step, naming ``algorithm.alft``
-    (the same refusals the estimator makes at every step, through :meth:`alft.games.Reward.prepare`)."""
-    dummy = [str(i % 2) for i in range(K)]
-    scores = np.zeros(K) if settings.needs_verifier else None
-    drawn = [json.dumps(["0", "1"])] * K if settings.needs_reference_answers else None
-    _group_rewards(dummy, K, settings, scores, reference_answers=drawn)
+    """Score one made-up group of K now (:func:`alft.games.preflight`), so bad settings fail before the first step,
+    naming ``algorithm.alft`` (the same refusals the estimator makes at every step, through
+    :meth:`alft.games.Reward.prepare`)."""
+    games.preflight(settings.reward, K, lambda group: _score_preflight_group(group, settings))
+
+
+def _score_preflight_group(group: games.PreflightGroup, settings: VerlRewardSettings) -> np.ndarray:
+    """The made-up group through the advantage step's own adapter, reference answers as compute_score passes them."""
+    K = len(group.answers)
+    drawn = None if group.reference_answers is None else [json.dumps(list(group.reference_answers))] * K
+    return _group_rewards(list(group.answers), K, settings, group.verifier_scores, reference_answers=drawn)[0]
 
 
 def check_config(config: Any) -> None:

@@ -98,7 +98,7 @@ class VerlRewardSettings:
 
     @property
     def needs_verifier(self) -> bool:
-        """True when the objective has a verifier term: it needs each row's reference (``ground_truth``)."""
+        """True when the objective has a verifier term: it needs each row's gold answer (``ground_truth``)."""
         return self.reward.uses_verifier
 
     @property

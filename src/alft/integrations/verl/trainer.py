@@ -21,7 +21,7 @@ from verl.trainer.ppo.v1.trainer_base import TRAINER_REGISTRY
 from alft.errors import AlftInputError
 from alft.integrations.verl.handoff import answers_for_batch
 from alft.integrations.verl.rewards import check_config
-from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_ANSWERS_KEY, REFERENCE_KEY
+from alft.integrations.verl.score import ANSWER_KEY, REFERENCE_ANSWERS_KEY, gold_of
 
 TRAINER_PREFIX = "alft_"
 
@@ -33,9 +33,9 @@ def _as_list(column: Any) -> list[Any]:
 
 
 def _row_extras(batch: Any) -> tuple[list[Any], list[Any], list[Any], list[Any] | None]:
-    """(uids, answers, references, reference answers or None) of the batch's rows, from TransferQueue, in ``batch.keys`` order."""
+    """(uids, answers, gold answers, reference answers or None) of the batch's rows, from TransferQueue, in ``batch.keys`` order."""
     data = tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id, select_fields=["uid", "extra_fields"])
-    uids, answers, references, drawn = _as_list(data["uid"]), [], [], []
+    uids, answers, gold, drawn = _as_list(data["uid"]), [], [], []
     for row, extra in enumerate(_as_list(data["extra_fields"])):
         info = extra.get("reward_extra_info", {}) if isinstance(extra, dict) else {}
         if ANSWER_KEY not in info:
@@ -45,9 +45,9 @@ def _row_extras(batch: Any) -> tuple[list[Any], list[Any], list[Any], list[Any] 
                 f"that returns '{ANSWER_KEY}'"
             )
         answers.append(info[ANSWER_KEY])
-        references.append(info.get(REFERENCE_KEY))
+        gold.append(gold_of(info))
         drawn.append(info.get(REFERENCE_ANSWERS_KEY))
-    return uids, answers, references, drawn if all(drawn) else None
+    return uids, answers, gold, drawn if all(drawn) else None
 
 
 class AnswerHandoff:
