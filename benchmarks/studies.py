@@ -160,7 +160,7 @@ def _base_key(config: dict[str, Any]) -> dict[str, Any]:
 def fall_step(folder: Path) -> int | None:
     """First step at which the rolling mean of the batch sample accuracy is FALL_POINTS under the mean of the
     first FALL_BASELINE steps (None: never)."""
-    from alft.integrations.trl import read_metrics
+    from alft.training.run_log import read_metrics
 
     accuracy = [m["alft/sample_accuracy"] for m in read_metrics(folder / "metrics.jsonl")
                 if m.get("alft/sample_accuracy") is not None]

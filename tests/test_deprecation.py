@@ -22,6 +22,9 @@ OLD_MODULE_NAMES = [
     ("alft.answers.references", "REFERENCE_FORMS", "GOLD_FORMS"),
     ("alft.integrations.verl", "REFERENCE_KEY", "GOLD_KEY"),
     ("alft.integrations.verl.score", "REFERENCE_KEY", "GOLD_KEY"),
+    ("alft.integrations.trl", "JsonlMetricsCallback", "alft.training.run_log.JsonlMetricsCallback"),
+    ("alft.integrations.trl", "RichProgressCallback", "alft.training.run_log.RichProgressCallback"),
+    ("alft.integrations.trl", "read_metrics", "alft.training.run_log.read_metrics"),
 ]
 
 

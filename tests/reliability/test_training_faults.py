@@ -79,7 +79,7 @@ def test_a_torn_metrics_line_and_a_half_written_checkpoint_are_survived(tmp_path
 
 def test_read_metrics_drops_only_a_torn_last_line(tmp_path):
     from alft.errors import AlftInputError
-    from alft.integrations.trl.callbacks import read_metrics
+    from alft.training.run_log import read_metrics
 
     path = tmp_path / "metrics.jsonl"
     path.write_text('{"step": 1}\n{"step": 2}\n{"step": 3, "rew')

@@ -5,6 +5,7 @@
 * :mod:`alft.training.presets` — the sizes of the ``default`` and ``tiny`` presets.
 * :mod:`alft.training.config_file` — ``alft train --config``: a YAML file checked against the settings' fields.
 * :mod:`alft.training.run_folder` — the run folder: config.json, metrics.jsonl, summary.json, checkpoints.
+* :mod:`alft.training.run_log` — the callbacks that write metrics.jsonl and drive the progress bar, and its reader.
 * :mod:`alft.training.pipeline` — :func:`~alft.training.pipeline.run_training`, the straight line from data to report.
 * :mod:`alft.training.compare` — :func:`~alft.training.compare.run_comparison` over methods and seeds.
 * :mod:`alft.training.plots` — PNGs of reward, entropy and accuracy over steps; the comparison plot.

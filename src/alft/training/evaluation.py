@@ -12,7 +12,8 @@ import torch
 from transformers import PreTrainedTokenizerBase
 
 from alft.games.probe import equilibrium_distance
-from alft.integrations.trl import AlftGRPOTrainer, read_metrics
+from alft.integrations.trl import AlftGRPOTrainer
+from alft.training.run_log import read_metrics
 from alft.task.evaluate import EvalReport, evaluate_policy, sample_answers
 from alft.task.loading import load_policy, prompt_texts
 from alft.task.threads import one_torch_thread

@@ -31,9 +31,6 @@ from alft.integrations.trl import (
     DegenerateRunCallback,
     FailureWarningCallback,
     PeriodicMeasureCallback,
-    JsonlMetricsCallback,
-    RichProgressCallback,
-    read_metrics,
 )
 from alft.task.arithmetic import prompt_dataset
 from alft.task.threads import one_torch_thread
@@ -46,6 +43,7 @@ from alft.training.policy import BasePolicy, announce_conversion, base_policy, d
 from alft.training.references import (COLUMN as REFERENCE_COLUMN, draw_reference_answers, read_reference_column,
                                       unanswered_prompts, with_reference_column)
 from alft.training.run_folder import RunFolder
+from alft.training.run_log import JsonlMetricsCallback, RichProgressCallback, read_metrics
 from alft.training.runtime import Runtime, runtime, tracker_names
 from alft.training.settings import NOT_COMPARED, RENAMED_KEYS, TrainSettings, setting_flags
 

@@ -12,6 +12,7 @@ Whole groups across processes, answer-level metrics and bad-data checks::
     trainer = AlftGRPOTrainer(model=..., args=AlftGRPOConfig(objective="coherence", estimator="aqp", ...), ...)
 """
 
+from alft.deprecation import renamed_attributes
 from alft.integrations.trl.callbacks import (
     CollapseWarningCallback,
     DegenerateRunCallback,
@@ -20,9 +21,6 @@ from alft.integrations.trl.callbacks import (
     FailureTest,
     FailureWarningCallback,
     DualUpdateCallback,
-    JsonlMetricsCallback,
-    RichProgressCallback,
-    read_metrics,
 )
 from alft.integrations.trl.config import AlftGRPOConfig, reward_from_config
 from alft.integrations.trl.rewards import AnswerLevelReward, ScoredBatch, answer_reward
@@ -39,10 +37,19 @@ __all__ = [
     "AlftGRPOTrainer",
     "AnswerLevelReward",
     "DualUpdateCallback",
-    "JsonlMetricsCallback",
-    "RichProgressCallback",
     "ScoredBatch",
     "answer_reward",
-    "read_metrics",
     "reward_from_config",
 ]
+
+
+def _run_log(name: str) -> object:
+    import importlib
+
+    return getattr(importlib.import_module("alft.training.run_log"), name)  # a layer above: imported on demand
+
+
+# alft train's own run-folder log and progress bar moved to the training layer; the old names still import.
+__getattr__ = renamed_attributes("alft.integrations.trl", {
+    name: (f"alft.training.run_log.{name}", lambda name=name: _run_log(name))
+    for name in ("JsonlMetricsCallback", "RichProgressCallback", "read_metrics")})
