@@ -25,6 +25,7 @@ OLD_MODULE_NAMES = [
     ("alft.integrations.trl", "JsonlMetricsCallback", "alft.training.run_log.JsonlMetricsCallback"),
     ("alft.integrations.trl", "RichProgressCallback", "alft.training.run_log.RichProgressCallback"),
     ("alft.integrations.trl", "read_metrics", "alft.training.run_log.read_metrics"),
+    ("alft.integrations.trl", "CollapseWarningCallback", "alft.integrations.trl.FailureWarningCallback"),
 ]
 
 

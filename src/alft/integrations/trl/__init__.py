@@ -14,7 +14,6 @@ Whole groups across processes, answer-level metrics and bad-data checks::
 
 from alft.deprecation import renamed_attributes
 from alft.integrations.trl.callbacks import (
-    CollapseWarningCallback,
     DegenerateRunCallback,
     EquilibriumProbeCallback,
     PeriodicMeasureCallback,
@@ -27,7 +26,6 @@ from alft.integrations.trl.rewards import AnswerLevelReward, ScoredBatch, answer
 from alft.integrations.trl.trainer import AlftGRPOTrainer
 
 __all__ = [
-    "CollapseWarningCallback",
     "DegenerateRunCallback",
     "EquilibriumProbeCallback",
     "PeriodicMeasureCallback",
@@ -49,7 +47,9 @@ def _run_log(name: str) -> object:
     return getattr(importlib.import_module("alft.training.run_log"), name)  # a layer above: imported on demand
 
 
-# alft train's own run-folder log and progress bar moved to the training layer; the old names still import.
+# alft train's own run-folder log and progress bar moved to the training layer, and the failure warning was
+# named for collapse only: the old names still import, with a warning.
 __getattr__ = renamed_attributes("alft.integrations.trl", {
-    name: (f"alft.training.run_log.{name}", lambda name=name: _run_log(name))
-    for name in ("JsonlMetricsCallback", "RichProgressCallback", "read_metrics")})
+    **{name: (f"alft.training.run_log.{name}", lambda name=name: _run_log(name))
+       for name in ("JsonlMetricsCallback", "RichProgressCallback", "read_metrics")},
+    "CollapseWarningCallback": ("alft.integrations.trl.FailureWarningCallback", lambda: FailureWarningCallback)})

@@ -192,9 +192,6 @@ class DegenerateRunCallback(TrainerCallback):
                 self.log(degenerate_message(state.global_step, kind, found["share"], self.extractor))
 
 
-CollapseWarningCallback = FailureWarningCallback
-"""The old name (it warned only of the collapse, on a 40-step window of noise); kept for scripts that use it."""
-
 
 class PeriodicMeasureCallback(TrainerCallback):
     """Every ``every`` optimizer steps, appends ``measure(model)`` (with the step) to a JSONL file: the distance to
