@@ -192,7 +192,6 @@ class DegenerateRunCallback(TrainerCallback):
                 self.log(degenerate_message(state.global_step, kind, found["share"], self.extractor))
 
 
-
 class PeriodicMeasureCallback(TrainerCallback):
     """Every ``every`` optimizer steps, appends ``measure(model)`` (with the step) to a JSONL file: the distance to
     the predicted equilibrium, or the held-out evaluation. ``measure`` must sample inside ``fork_rng``, so training's
