@@ -65,6 +65,10 @@ SOURCES: dict[str, tuple[str, str]] = {
     "study_estimators.png": ("python benchmarks/studies.py estimators", "figure of study_estimators.json"),
     "study_lr.json": ("python benchmarks/studies.py lr", "learning-rate robustness: 4 rates × 5 methods × 3 seeds"),
     "study_lr.png": ("python benchmarks/studies.py lr", "figure of study_lr.json"),
+    "study_dial.json": ("python benchmarks/studies.py dial", "the pass@1–pass@k dial: s ∈ {1.25 … 4} and the peers, 800 steps × 3 seeds"),
+    "study_dial.png": ("python benchmarks/studies.py dial", "figure of study_dial.json"),
+    "study_horizon.json": ("python benchmarks/studies.py horizon", "a long horizon: 3200 steps × 3 seeds, held-out accuracy every 400"),
+    "study_horizon.png": ("python benchmarks/studies.py horizon", "figure of study_horizon.json"),
 }
 
 
@@ -624,11 +628,37 @@ def _study_dial(w: Writer) -> None:
                      _spread(w, name, a + "pass_at_k_after"), _spread(w, name, a + "majority_accuracy_after"),
                      _spread(w, name, a + "answer_entropy_after", ".2f")])
     w.table(["method", "pass@1", f"pass@{k}", "majority", "entropy"], rows)
+    _dial_claim(w, name, k)
     rows = [[method, w.n(name, f"predicted/{method}/pass_at_1", "*100:.1f"), w.n(name, f"predicted/{method}/pass_at_k", "*100:.1f")]
             for method in w.get(name, "predicted")]
     w.add("Predicted by p* ∝ p̂_ref^s itself, on the training prompts from their reference answers (s = 1 is p̂_ref):", "")
     w.table(["p* of", "pass@1", f"pass@{w.get(name, 'rows/0/k')}"], rows)
     w.figure("study_dial.png", f"pass@1 against pass@{k}")
+
+
+def _dial_claim(w: Writer, name: str, k: int) -> None:
+    """What the data says of the dial: does pass@1 rise and pass@k fall with s, and where do the peers end?"""
+    entries = {e["method"]: i for i, e in enumerate(w.get(name, "aggregate"))}
+    anchored = sorted((float(m.removeprefix("anchored-s")), m) for m in entries if m.startswith("anchored-s"))
+    mean = lambda m, key: w.get(name, f"aggregate/{entries[m]}/{key}_after/mean")  # noqa: E731
+    cell = lambda m, key: w.n(name, f"aggregate/{entries[m]}/{key}_after/mean", "*100:.1f")  # noqa: E731
+    if len(anchored) < 2:
+        return
+    pass1 = [mean(m, "mean_sample_accuracy") for _, m in anchored]
+    passk = [mean(m, "pass_at_k") for _, m in anchored]
+    rises = all(b > a for a, b in zip(pass1, pass1[1:]))
+    falls = all(b < a for a, b in zip(passk, passk[1:]))
+    low, high = anchored[0][1], anchored[-1][1]
+    text = (f"From s = {anchored[0][0]:g} to s = {anchored[-1][0]:g}, pass@1 goes from {cell(low, 'mean_sample_accuracy')} "
+            f"to {cell(high, 'mean_sample_accuracy')} % and pass@{k} from {cell(low, 'pass_at_k')} to "
+            f"{cell(high, 'pass_at_k')} % (means over seeds): pass@1 {'rises at every step of s' if rises else 'does not rise at every step of s'}, "
+            f"pass@{k} {'falls at every step' if falls else 'does not fall at every step'}.")
+    for peer in ("coherence", "ttrl", "empo"):
+        if peer in entries:
+            text += (f" {peer}: pass@1 {cell(peer, 'mean_sample_accuracy')} %, pass@{k} {cell(peer, 'pass_at_k')} %"
+                     f" ({'more' if mean(peer, 'mean_sample_accuracy') > mean(high, 'mean_sample_accuracy') else 'less'} pass@1 and "
+                     f"{'more' if mean(peer, 'pass_at_k') > mean(high, 'pass_at_k') else 'less'} pass@{k} than s = {anchored[-1][0]:g}).")
+    w.add(text, "")
 
 
 def _study_horizon(w: Writer) -> None:
@@ -637,10 +667,14 @@ def _study_horizon(w: Writer) -> None:
     w.source(name)
     grid = w.get(name, "grid")
     k = w.get(name, "rows/0/k")
-    w.add(f"{w.n(name, 'grid/steps', 'd')} steps, seeds {grid['seeds']}; held-out greedy accuracy and pass@{k} every "
+    seeds = sorted({r["seed"] for r in w.get(name, "rows")})
+    w.add(f"{w.n(name, 'grid/steps', 'd')} steps, seeds {seeds}; held-out greedy accuracy and pass@{k} every "
           f"{grid['settings']['eval_steps']} steps, mean over seeds, in %.", "")
     rows = []
     methods = list(dict.fromkeys(r["method"] for r in w.get(name, "rows")))
+    before = w.get(name, "rows")
+    rows.append(["base policy", "0", f"{100 * statistics.fmean(r['greedy_accuracy_before'] for r in before):.1f}",
+                 f"{100 * statistics.fmean(r['pass_at_k_before'] for r in before):.1f}"])
     for method in methods:
         mine = [r for r in w.get(name, "rows") if r["method"] == method]
         steps = [d["step"] for d in mine[0]["during"]]
@@ -675,8 +709,10 @@ PAGES: tuple[Page, ...] = (
     Page("results/bvpo.md", "BVPO", ("bvpo_exact.json", "bvpo_training.json", "bvpo_training_runs"), _bvpo, ("bvpo_training.png",)),
     Page("results/best-of-n.md", "Best-of-n", ("bon_montecarlo.json", "bon_speed.json"), _bon),
     Page("results/reliability.md", "Reliability", ("reliability.json", "reliability.md"), _reliability),
-    Page("results/studies.md", "Evidence studies", ("study_lr.json", "study_estimators.json"),
-         lambda w: (_study_lr(w), _study_estimators(w)), ("study_lr.png", "study_estimators.png")),
+    Page("results/studies.md", "Evidence studies",
+         ("study_lr.json", "study_dial.json", "study_estimators.json", "study_horizon.json"),
+         lambda w: (_study_lr(w), _study_dial(w), _study_estimators(w), _study_horizon(w)),
+         ("study_lr.png", "study_dial.png", "study_estimators.png", "study_horizon.png")),
 )
 
 
