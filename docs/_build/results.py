@@ -652,7 +652,8 @@ def _dial_claim(w: Writer, name: str, k: int) -> None:
     text = (f"From s = {anchored[0][0]:g} to s = {anchored[-1][0]:g}, pass@1 goes from {cell(low, 'mean_sample_accuracy')} "
             f"to {cell(high, 'mean_sample_accuracy')} % and pass@{k} from {cell(low, 'pass_at_k')} to "
             f"{cell(high, 'pass_at_k')} % (means over seeds): pass@1 {'rises at every step of s' if rises else 'does not rise at every step of s'}, "
-            f"pass@{k} {'falls at every step' if falls else 'does not fall at every step'}.")
+            f"pass@{k} " + ("falls at every step." if falls else
+                            f"does not fall with s: it stays between {100 * min(passk):.1f} and {100 * max(passk):.1f} %."))
     for peer in ("coherence", "ttrl", "empo"):
         if peer in entries:
             text += (f" {peer}: pass@1 {cell(peer, 'mean_sample_accuracy')} %, pass@{k} {cell(peer, 'pass_at_k')} %"
@@ -683,6 +684,13 @@ def _study_horizon(w: Writer) -> None:
             passk = statistics.fmean(r["during"][j]["pass_at_k"] for r in mine)
             rows.append([method, str(step), f"{100 * greedy:.1f}", f"{100 * passk:.1f}"])
     w.table(["method", "step", "greedy", f"pass@{k}"], rows)
+    changes = []
+    for i, entry in enumerate(w.get(name, "aggregate")):
+        part = lambda key: _spread(w, name, f"aggregate/{i}/{key}_delta", "*100:+.1f")  # noqa: E731
+        changes.append(f"{entry['method']}: greedy {part('greedy_accuracy')}, sample {part('mean_sample_accuracy')}, "
+                       f"majority {part('majority_accuracy')}, pass@{k} {part('pass_at_k')}")
+    w.add(f"Change from the base policy after {w.n(name, 'grid/steps', 'd')} steps, in points, mean (min … max) over "
+          "seeds — " + "; ".join(changes) + ".", "")
     w.figure("study_horizon.png", "held-out accuracy over a long run")
 
 
