@@ -588,7 +588,20 @@ def _study_lr(w: Writer) -> None:
                      f"{entry['fell']}/{len(entry['seeds'])}", f"{entry['warnings']}/{len(entry['seeds'])}"])
     w.table(["method", "lr", "greedy", "majority", f"pass@{k}", "entropy", "fell", "warned"], rows)
     _lr_claim(w, name)
+    _fall_caveat(w, name)
     w.figure("study_lr.png", "final accuracy against the learning rate")
+
+
+def _fall_caveat(w: Writer, name: str) -> None:
+    """Runs counted as 'fell' on the training batches while their held-out greedy accuracy rose, if any."""
+    rows = [r for r in w.get(name, "rows") if r["fall_step"] is not None
+            and r["greedy_accuracy_after"] > r["greedy_accuracy_before"]]
+    if rows:
+        seeds = sorted({r["seed"] for r in rows})
+        w.add(f"'fell' is a training-batch statistic: {len(rows)} runs count as fallen (by step "
+              f"{max(r['fall_step'] for r in rows)}) while their held-out greedy accuracy rose, all of seed(s) {seeds}: a "
+              "seed sets the order of the training prompts, so its first batches set the level for every method "
+              "alike. Read it beside the held-out columns.", "")
 
 
 def _lr_claim(w: Writer, name: str, lr: float = 3e-4) -> None:
