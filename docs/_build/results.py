@@ -611,9 +611,7 @@ def _lr_claim(w: Writer, name: str, lr: float = 3e-4) -> None:
     if not {"anchored-s2", "coherence", "ttrl"} <= set(entries):
         return
     delta = lambda m, part: w.get(name, f"aggregate/{entries[m]}/greedy_accuracy_delta/{part}")  # noqa: E731
-    change = lambda m: (f"{w.n(name, f'aggregate/{entries[m]}/greedy_accuracy_delta/mean', '*100:+.1f')} "  # noqa: E731
-                        f"({w.n(name, f'aggregate/{entries[m]}/greedy_accuracy_delta/min', '*100:+.1f')} … "
-                        f"{w.n(name, f'aggregate/{entries[m]}/greedy_accuracy_delta/max', '*100:+.1f')})")
+    change = lambda m: _spread(w, name, f"aggregate/{entries[m]}/greedy_accuracy_delta", "*100:+.1f")  # noqa: E731
     anchored_within = all(delta(m, "min") >= -0.05 for m in entries if m.startswith("anchored"))
     peers_lose = all(delta(m, "max") < -0.20 for m in ("coherence", "ttrl"))
     verdict = "holds" if anchored_within and peers_lose else "does not hold as stated"

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from alft.task.evaluate import EvalReport, ProblemOutcome
-from alft.training.pipeline import prompts, training_summary, write_evaluation
+from alft.training.evaluation import write_evaluation
+from alft.training.pipeline import prompts, training_summary
 from alft.training.run_folder import RunFolder
 from alft.training.settings import DataSettings, ModelSettings, TrainSettings
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import datasets
 import torch
-from transformers import PreTrainedTokenizerBase
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from alft.games.probe import equilibrium_distance
 from alft.integrations.trl import AlftGRPOTrainer
@@ -87,7 +87,7 @@ def equilibrium_summary(run: RunFolder, after: dict[str, Any] | None) -> dict[st
     path = run.path / "equilibrium_before.json"
     if after is None:
         return None
-    during = read_metrics(run.path / "equilibrium.jsonl") if (run.path / "equilibrium.jsonl").exists() else []
+    during = read_metrics(run.path / "equilibrium.jsonl")
     return {"before": run.read_json(path) if path.exists() else None, "during": during, "after": after}
 
 
@@ -116,6 +116,18 @@ def evaluate_base(policy_path: str, evaluation: datasets.Dataset | None, train: 
     if equilibrium is not None:
         run.write_json(equilibrium_path, equilibrium)
     return before, time.perf_counter() - start
+
+
+def evaluate_trained(model: Any, run: RunFolder, evaluation: datasets.Dataset | None, train: datasets.Dataset,
+                      settings: TrainSettings, log: Log) -> tuple[dict[str, Any] | None, dict[str, Any] | None, float]:
+    """The trained policy's evaluation (written to the run folder), its distance to p* and their seconds."""
+    log(f"evaluating the trained policy: {evaluation_cost(evaluation, train, settings)}")
+    start = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(run.policy)
+    after = write_evaluation(run, "after", evaluate(model, tokenizer, evaluation, settings))
+    equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.data.probe_prompts,
+                                      settings.data.probe_samples)
+    return after, equilibrium, time.perf_counter() - start
 
 
 def report_to_trackers(trainer: AlftGRPOTrainer, summary: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 import datasets
 import torch
 from accelerate import PartialState
-from transformers import AutoTokenizer, PrinterCallback
+from transformers import PrinterCallback
 from alft.integrations.trl import (
     AlftGRPOConfig,
     AlftGRPOTrainer,
@@ -36,8 +36,8 @@ from alft.task.arithmetic import prompt_dataset
 from alft.task.threads import one_torch_thread
 from alft.task.loading import (is_conversational, load_policy, load_prompts, load_tokenizer,
                                prompt_texts)
-from alft.training.evaluation import (equilibrium_summary, evaluate, evaluate_base, evaluation_cost,
-                                      measure_equilibrium, report_to_trackers, write_evaluation)
+from alft.training.evaluation import (equilibrium_summary, evaluate, evaluate_base, evaluate_trained,
+                                      measure_equilibrium, report_to_trackers)
 from alft.training.plots import plot_run
 from alft.training.policy import BasePolicy, announce_conversion, base_policy, draws_bars, policy_name, warn_plain_prompts
 from alft.training.references import (COLUMN as REFERENCE_COLUMN, draw_reference_answers, read_reference_column,
@@ -304,7 +304,7 @@ def run_training(
     trained = train_grpo(policy, train, evaluation, settings, run, hardware, progress, resume, log)
     if not hardware.is_main:
         return None
-    after, equilibrium_after, after_seconds = _evaluate_trained(trained.model, run, evaluation, train, settings, log)
+    after, equilibrium_after, after_seconds = evaluate_trained(trained.model, run, evaluation, train, settings, log)
     metrics = read_metrics(run.metrics)
     summary = {
         "settings": settings.to_json(),
@@ -313,7 +313,7 @@ def run_training(
         "hardware": {"device": hardware.device, "bf16": hardware.bf16, "processes": hardware.processes},
         "before": before,
         "after": after,
-        "during": read_metrics(run.evaluation_during) if run.evaluation_during.exists() else [],
+        "during": read_metrics(run.evaluation_during),
         "training": {**training_summary(metrics), "failure_warning": trained.failure,
                      "degenerate_warnings": trained.degenerate},
         "references": references,
@@ -342,18 +342,6 @@ def _checked_run(settings: TrainSettings, folder: Path, options: dict[str, Any] 
     if hardware.is_main:
         run.create().write_config(config, options)
     return run, hardware, train, evaluation
-
-
-def _evaluate_trained(model: Any, run: RunFolder, evaluation: datasets.Dataset | None, train: datasets.Dataset,
-                      settings: TrainSettings, log: Log) -> tuple[dict[str, Any] | None, dict[str, Any] | None, float]:
-    """The trained policy's evaluation (written to the run folder), its distance to p* and their seconds."""
-    log(f"evaluating the trained policy: {evaluation_cost(evaluation, train, settings)}")
-    start = time.perf_counter()
-    tokenizer = AutoTokenizer.from_pretrained(run.policy)
-    after = write_evaluation(run, "after", evaluate(model, tokenizer, evaluation, settings))
-    equilibrium = measure_equilibrium(model, tokenizer, train, settings, settings.data.probe_prompts,
-                                      settings.data.probe_samples)
-    return after, equilibrium, time.perf_counter() - start
 
 
 def _seconds(policy: BasePolicy, references: dict[str, Any] | None, before: float, grpo: float, after: float,
