@@ -79,6 +79,7 @@ def cli_page() -> str:
 def train_settings_section() -> list[str]:
     """``alft train``'s other settings, group by group (alft.training.settings): field, option, default, meaning."""
     from alft.training import settings
+    from alft.training.option_fields import option_fields
 
     lines = ["## `alft train` settings", "",
              "The rest of a run's settings, in TRL's groups: each option sets the field of the same name (or the "
@@ -86,7 +87,7 @@ def train_settings_section() -> list[str]:
              "options above are `RewardOptions`, which make the run's `Reward`.", ""]
     for group in (settings.TrainSettings, settings.DataSettings, settings.ModelSettings, settings.HardwareSettings):
         lines += [f"### `{group.__name__}`", "", "| field | `alft train` option | default | meaning |", "|---|---|---|---|"]
-        for f in settings.option_fields(group):
+        for f in option_fields(group):
             flags = ", ".join(f"`{o}`" for o in f.metadata["flags"])
             lines.append(f"| `{f.name}` | {flags} | {_code(f.default)} | {_cell(f.metadata['help'])} |")
         lines.append("")

@@ -5,32 +5,12 @@ the same name, with the field's flags, help, help panel and default."""
 from __future__ import annotations
 
 import inspect
-import typing
 from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
-from alft.training.settings import option_fields
-
-
-def field_types(*groups: type) -> dict[str, Any]:
-    """The Python type of every option field of the groups, by name."""
-    out: dict[str, Any] = {}
-    for group in groups:
-        hints = typing.get_type_hints(group)
-        out.update({f.name: hints[f.name] for f in option_fields(group)})
-    return out
-
-
-def flag_aliases(*groups: type) -> dict[str, str]:
-    """Option names that differ from their field's (``lr`` → ``learning_rate``), for config-file keys."""
-    out = {}
-    for group in groups:
-        for f in option_fields(group):
-            names = {flag.split("/")[0][2:].replace("-", "_") for flag in f.metadata["flags"] if flag.startswith("--")}
-            out.update({name: f.name for name in names - {f.name}})
-    return out
+from alft.training.option_fields import field_types, option_fields
 
 
 def with_group_options(command: Callable[..., None], *groups: type) -> Callable[..., None]:

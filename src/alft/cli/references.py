@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
 from alft.cli.errors import user_errors
 from alft.cli.progress import stage_log
+from alft.cli.options import field_option
 from alft.cli.train import JsonOption, PresetOption, VerboseOption, _out, _run
 from alft.games.reward import REWARD_HELP
 from alft.games import Reward
@@ -21,6 +22,7 @@ from alft.training.presets import preset_help
 from alft.training.settings import DataSettings, HardwareSettings, ModelSettings, TrainSettings, task_extractor
 
 Opt = typer.Option
+DeviceOption = field_option(HardwareSettings, "device", help="auto: CUDA, else MPS, else CPU (the built-in model stays on CPU).")
 
 
 def references(
@@ -36,7 +38,7 @@ def references(
     temperature: Annotated[float | None, Opt("--temperature", help="Sampling temperature (pure sampling, no top-k/top-p). " + preset_help("temperature"))] = None,
     seed: Annotated[int, Opt("--seed", help="Seeds the draws; 0 draws the set alft train draws for the same prompts and model.")] = 0,
     preset: PresetOption = "default",
-    device: Annotated[Literal["auto", "cpu", "cuda", "mps"], Opt("--device", help="auto: CUDA, else MPS, else CPU (the built-in model stays on CPU).")] = "auto",
+    device: DeviceOption = "auto",
     use_vllm: Annotated[bool, Opt("--use-vllm/--no-use-vllm", help="Generate with vLLM (needs `pip install vllm` and a GPU; one process).")] = False,
     batch_size: Annotated[int, Opt("--batch-size", help="Sequences (prompts × M) per generate call; the answers depend on it.")] = 512,
     verl: Annotated[bool, Opt("--verl", help="Write verl's RL Parquet: data_source, prompt (messages), ability, reward_model, extra_info with reference_answers (\"\" for unanswered).")] = False,

@@ -22,9 +22,10 @@ from rich.console import Console
 from rich.table import Table
 
 from alft.cli.errors import estimator_with_params, stderr as _err, user_errors
-from alft.cli.options import field_option, field_types, flag_aliases, with_group_options
+from alft.cli.options import field_option, with_group_options
 from alft.cli.progress import progress_display, quiet_libraries, stage_log
 from alft.errors import AlftInputError
+from alft.training.option_fields import field_types, flag_aliases
 from alft.training.settings import OPTION_GROUPS, TrainSettings, config_file_options, train_settings
 
 _out = Console()

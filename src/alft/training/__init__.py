@@ -2,6 +2,7 @@
 
 * :mod:`alft.training.settings` — what a run does: a frozen :class:`~alft.training.settings.TrainSettings` of GRPO
   hyperparameters and groups (data, model and LoRA, hardware, the reward), each field with its ``alft train`` flag.
+* :mod:`alft.training.option_fields` — a settings field's flag, help and type, read by the CLI and the config file.
 * :mod:`alft.training.presets` — the sizes of the ``default`` and ``tiny`` presets.
 * :mod:`alft.training.config_file` — ``alft train --config``: a YAML file checked against the settings' fields.
 * :mod:`alft.training.run_folder` — the run folder: config.json, metrics.jsonl, summary.json, checkpoints.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,31 +26,17 @@ from alft.estimators.counts import check_group_size
 from alft.games import Reward
 from alft.games.objectives import Objective, sharpened
 from alft.games.reward import REWARD_DEFAULTS, REWARD_HELP
+from alft.training.option_fields import flag, option, option_fields
 from alft.training.presets import PRESETS, default_size, preset_help
 
-SCALE_REWARDS = ("group", "batch", "none")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-VLLM_MODES = ("colocate", "server")  # TRL's GRPOConfig.vllm_mode
+ScaleRewards = Literal["group", "batch", "none"]
+Device = Literal["auto", "cpu", "cuda", "mps"]
+VllmMode = Literal["colocate", "server"]  # TRL's GRPOConfig.vllm_mode
+SCALE_REWARDS, DEVICES, VLLM_MODES = (typing.get_args(kind) for kind in (ScaleRewards, Device, VllmMode))
 # Settings that do not change a run's numbers: a resumed run may change them (config.json check).
 NOT_COMPARED = ("report_to", "log_completions", "eval_steps")
 # config.json keys of earlier versions, by the name that replaced them (a run folder they wrote still resumes).
 RENAMED_KEYS = {"warmup_seed": "task_seed"}
-
-
-def option(default: Any, *flags: str, help: str, panel: str, hidden: bool = False) -> Any:
-    """A dataclass field a user sets: its CLI flags (the first is the one messages name), help and help panel."""
-    return field(default=default, metadata={"flags": flags, "help": help, "panel": panel, "hidden": hidden})
-
-
-def option_fields(group: type) -> list[dataclasses.Field]:
-    """The fields of a settings group that are options (flag and help), in order."""
-    return [f for f in dataclasses.fields(group) if "flags" in f.metadata]
-
-
-def flag(group: type, name: str) -> str:
-    """The flag a user types for a field: ``flag(TrainSettings, "learning_rate") == "--lr"``."""
-    first = next(f for f in dataclasses.fields(group) if f.name == name).metadata["flags"][0]
-    return first.split("/")[0]
 
 
 def _count(value: int | None, minimum: int, name: str, meaning: str = "") -> None:
@@ -150,14 +137,14 @@ class ModelSettings:
 class HardwareSettings:
     """Where and how the run computes and what it reports; none of it changes what is trained towards."""
 
-    device: Literal["auto", "cpu", "cuda", "mps"] = option("auto", "--device", panel=HARDWARE, help=(
+    device: Device = option("auto", "--device", panel=HARDWARE, help=(
         "auto: CUDA, else MPS, else CPU, as accelerate picks (the built-in model stays on CPU, where its numbers "
         "are reproducible). bf16 mixed precision on CUDA GPUs that support it, fp32 elsewhere."))
     gradient_accumulation_steps: int = option(1, "--gradient-accumulation-steps", panel=HARDWARE, help=(
         "Micro-batches per optimizer step (TRL's name): the same step in smaller pieces, for memory."))
     use_vllm: bool = option(False, "--use-vllm/--no-use-vllm", panel=HARDWARE, help=(
         "Generate completions with vLLM (TRL's use_vllm; needs `pip install vllm` and a GPU)."))
-    vllm_mode: Literal["colocate", "server"] = option("colocate", "--vllm-mode", panel=HARDWARE, help=(
+    vllm_mode: VllmMode = option("colocate", "--vllm-mode", panel=HARDWARE, help=(
         "TRL's vllm_mode: colocate (vLLM in the training processes) or server (a separate `trl vllm-serve`)."))
     vllm_server_base_url: str | None = option(None, "--vllm-server-base-url", panel=HARDWARE, help=(
         "The vLLM server's URL in server mode, e.g. http://localhost:8000. Default: TRL's (0.0.0.0:8000)."))
@@ -245,7 +232,7 @@ class TrainSettings:
         "GRPO learning rate (TRL's learning_rate). " + preset_help("learning_rate")
         + " On the built-in task lr ≥ 1e-4 hacked the reward; tune it for your model."))
     beta: float = option(0.0, "--beta", panel=GRPO, help="KL weight to the base policy (TRL's beta).")
-    scale_rewards: Literal["group", "batch", "none"] = option("group", "--scale-rewards", panel=GRPO, help=(
+    scale_rewards: ScaleRewards = option("group", "--scale-rewards", panel=GRPO, help=(
         "TRL's advantage scaling: by the group's reward std, the batch's, or none."))
     prompts_per_step: int | None = option(None, "--prompts-per-step", panel=GRPO, help=(
         "Prompts per optimizer step, over all processes; each process gets prompts × K / (processes × gradient "
